@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy models, the engine and the unit of work."""

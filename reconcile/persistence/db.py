@@ -1,0 +1,94 @@
+"""The engine and the unit of work: one transaction per use case, dispatch after commit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from reconcile.config import load_settings
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # Let SQLAlchemy, not pysqlite, decide when transactions begin (see below).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+            # SQLite has no row locks: taking the write lock up front serialises
+            # read-modify-write transactions (trust updates) instead of failing them.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+_engines: dict[tuple[int, str], Engine] = {}
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return this process's engine (one per URL, recreated after a fork)."""
+    url = url or load_settings().database_url
+    key = (os.getpid(), url)
+    if key not in _engines:
+        _engines[key] = _make_engine(url)
+    return _engines[key]
+
+
+@lru_cache(maxsize=8)
+def _factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def dispose_engines() -> None:
+    """Forget engines inherited from a parent process (call after fork)."""
+    for engine in _engines.values():
+        engine.dispose(close=False)
+    _engines.clear()
+    _factory.cache_clear()
+
+
+class UnitOfWork:
+    """A session plus callbacks that run only once the transaction has committed."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after_commit.append(fn)
+
+    def run_after_commit(self) -> None:
+        callbacks, self._after_commit = self._after_commit, []
+        for fn in callbacks:
+            fn()
+
+
+@contextmanager
+def unit_of_work(url: str | None = None) -> Iterator[UnitOfWork]:
+    """Open a transaction; commit on success, roll back on error, then run after-commit work."""
+    session = _factory(get_engine(url))()
+    uow = UnitOfWork(session)
+    try:
+        yield uow
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    uow.run_after_commit()

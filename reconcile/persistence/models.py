@@ -1,0 +1,222 @@
+"""SQLAlchemy models; the Alembic migrations are the source of truth for the schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+Score = Numeric(6, 4, asdecimal=False)
+Metric = BigInteger().with_variant(Integer(), "sqlite")
+Id = BigInteger().with_variant(Integer(), "sqlite")
+When = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), nullable=True)
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    api_key_prefix: Mapped[str] = mapped_column(String(16))
+    trust_score: Mapped[float] = mapped_column(Score)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class Platform(Base):
+    __tablename__ = "platforms"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class CampaignPlatform(Base):
+    __tablename__ = "campaign_platforms"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    platform: Mapped[str] = mapped_column(ForeignKey("platforms.name"), primary_key=True)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("affiliate_id", "campaign_id", "platform", "normalized_url"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    platform: Mapped[str] = mapped_column(ForeignKey("platforms.name"))
+    url: Mapped[str] = mapped_column(String(2048))
+    normalized_url: Mapped[str] = mapped_column(String(2048), index=True)
+    platform_post_id: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_views: Mapped[int] = mapped_column(Metric)
+    claimed_clicks: Mapped[int] = mapped_column(Metric)
+    claimed_conversions: Mapped[int] = mapped_column(Metric)
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    suspicion_flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
+
+
+class ReconciliationLog(Base):
+    __tablename__ = "reconciliation_logs"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(32), default="PENDING", index=True)
+    discrepancy_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    scheduled_retry_at: Mapped[datetime | None] = mapped_column(When, nullable=True, index=True)
+    is_terminal: Mapped[bool] = mapped_column(Boolean, default=False)
+    missing_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    confidence_ratio: Mapped[float | None] = mapped_column(Float, nullable=True)
+    missing_fields: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    max_discrepancy_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    trust_delta: Mapped[float | None] = mapped_column(Score, nullable=True)
+    rules_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(When, default=utcnow, onupdate=utcnow)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("report_id", "attempt_number"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    attempt_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    discrepancy_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    missing_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    confidence_ratio: Mapped[float] = mapped_column(Float)
+    max_discrepancy_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rules_version: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(16), default="submission")
+    task_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(When)
+    finished_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+    duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Snapshot(Base):
+    __tablename__ = "snapshots"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), unique=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    attempt_number: Mapped[int] = mapped_column(Integer)
+    views: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    clicks: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    conversions: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class TrustEffect(Base):
+    """The one trust effect a report currently has (the ledger keeps the history)."""
+
+    __tablename__ = "trust_effects"
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    delta: Mapped[float] = mapped_column(Score)
+    updated_at: Mapped[datetime] = mapped_column(When, default=utcnow, onupdate=utcnow)
+
+
+class TrustLedger(Base):
+    __tablename__ = "trust_ledger"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    event: Mapped[str] = mapped_column(String(48))
+    delta: Mapped[float] = mapped_column(Score)
+    score_after: Mapped[float] = mapped_column(Score)
+    rules_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("report_id", "rule"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(4))
+    # Unique per cause: "<report>:<rule>", or "R5:<platform>:<opened_at>" for outages.
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="OPEN", index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text)
+    affiliate_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    threshold_breached: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deliveries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
