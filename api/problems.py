@@ -1,0 +1,75 @@
+"""problem+json responses, and the mapping from named failures to them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from reconcile.errors import ReconcileError, ServiceUnavailable, ValidationFailed
+
+log = logging.getLogger("reconcile.api.request")
+
+_TITLES = {
+    400: "Malformed request", 401: "Authentication required", 403: "Forbidden",
+    404: "Not found", 405: "Method not allowed", 409: "Conflict", 422: "Validation error",
+    429: "Too many requests", 503: "Service unavailable",
+}
+_CODES = {400: "MALFORMED_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+          413: "MALFORMED_REQUEST", 415: "MALFORMED_REQUEST"}
+
+
+def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> Response:
+    body = {
+        "type": f"https://reconcile.dev/problems/{code.lower().replace('_', '-')}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    resp = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ReconcileError)
+    def _named(exc: ReconcileError) -> Response:
+        extra: dict[str, Any] = {}
+        headers: dict[str, str] = {}
+        if isinstance(exc, ValidationFailed):
+            extra["errors"] = exc.errors
+        if isinstance(exc, ServiceUnavailable):
+            headers["Retry-After"] = str(exc.retry_after)
+        post_id = getattr(exc, "post_id", None)
+        if post_id is not None:
+            extra["post_id"] = post_id
+        return problem(exc.status, exc.code, exc.detail, headers, **extra)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Response:
+        return problem(400, "MALFORMED_REQUEST", "the body is larger than 64 KiB")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        status = 400 if status in (413, 415) else status
+        return problem(status, _CODES.get(status, "ERROR"), exc.description or "")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _db_down(exc: Exception) -> Response:
+        log.error("Database unavailable", extra={"error_code": type(exc).__name__})
+        return problem(503, "SERVICE_UNAVAILABLE", "the database is unavailable",
+                       {"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("Unhandled error")
+        return problem(500, "INTERNAL_ERROR", "an unexpected error occurred")

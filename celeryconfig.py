@@ -1,0 +1,43 @@
+"""Celery settings, flat and lowercase; the API's dispatcher and the workers share them."""
+
+from reconcile.config import load_settings
+
+_settings = load_settings()
+
+broker_url = _settings.redis_url
+# No result backend: outcomes live in PostgreSQL, and nothing waits on a task's result.
+task_ignore_result = True
+result_backend = None
+
+task_serializer = "json"
+result_serializer = "json"
+accept_content = ["json"]
+timezone = "UTC"
+enable_utc = True
+
+# Ack only after the task ran, and put it back if the worker process dies: attempts are
+# idempotent (keyed by report and attempt number), so a second delivery is harmless.
+task_acks_late = True
+task_reject_on_worker_lost = True
+# One job at a time per process, so a high-priority job is never stuck behind prefetched ones.
+worker_prefetch_multiplier = 1
+
+task_default_queue = "normal"
+task_create_missing_queues = True
+broker_transport_options = {
+    # Poll the queues in the order the worker lists them (high, normal, low) instead of
+    # round-robin, so high jobs overtake a backlog.
+    "queue_order_strategy": "priority",
+    # Must exceed the longest countdown (the missing-data retry can wait hours): kombu's
+    # Redis transport redelivers any unacked message older than this, countdown or not.
+    "visibility_timeout": 2 * 24 * 3600,
+}
+broker_connection_retry_on_startup = True
+# The API must not hang on a dead broker: fail the publish quickly, the sweep re-dispatches.
+task_publish_retry_policy = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+
+task_soft_time_limit = 60
+task_time_limit = 90
+worker_send_task_events = True
+task_send_sent_event = True
+worker_hijack_root_logger = False

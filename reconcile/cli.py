@@ -1,0 +1,149 @@
+"""The `reconcile` command line. Expected errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from reconcile.errors import ReconcileError
+from reconcile.rules import RulesError
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn expected failures into one line on stderr and exit status 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return fn(*args, **kwargs)
+        except (ReconcileError, RulesError) as exc:
+            raise click.ClickException(getattr(exc, "detail", None) or str(exc)) from exc
+        except OperationalError as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise click.ClickException(f"database unavailable: {first}") from exc
+
+    return wrapper
+
+
+def _print(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str))
+
+
+@click.group()
+@click.version_option(package_name="reconcile")
+def main() -> None:
+    """Reconcile affiliate claims against platform truth."""
+    from reconcile.logs import configure_logging
+
+    configure_logging()
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--demo", is_flag=True, help="Seed demo data and print keys and a sample curl.")
+@click.option("--api-port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--sim-port", default=8081, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--flower-port", default=5555, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-flower", is_flag=True)
+@click.option("--no-sim", is_flag=True)
+@_friendly
+def up(workers: int, demo: bool, api_port: int, sim_port: int, flower_port: int,
+       no_flower: bool, no_sim: bool) -> None:
+    """Migrate, then run the API, workers, beat, Flower and the simulator."""
+    from reconcile.supervisor import run_up
+
+    sys.exit(run_up(workers=workers, demo=demo, api_port=api_port, sim_port=sim_port,
+                    flower_port=flower_port, flower=not no_flower, sim=not no_sim))
+
+
+@main.command()
+@_friendly
+def migrate() -> None:
+    """Bring the database schema to the newest revision."""
+    from reconcile.persistence.migrate import upgrade
+
+    upgrade()
+    click.echo("database is at the newest revision")
+
+
+@main.group()
+def clients() -> None:
+    """Manage clients (advertisers)."""
+
+
+@clients.command("create")
+@click.option("--name", required=True)
+@_friendly
+def clients_create(name: str) -> None:
+    """Create a client and print it as JSON."""
+    from reconcile.services.accounts import create_client
+
+    if not name.strip() or len(name) > 200:
+        raise click.BadParameter("must be 1-200 characters", param_hint="--name")
+    _print(create_client(name.strip()))
+
+
+@main.group()
+def users() -> None:
+    """Manage users and their API keys."""
+
+
+@users.command("create")
+@click.option("--role", required=True,
+              type=click.Choice(["ADMIN", "CLIENT", "ANALYST", "AFFILIATE"], case_sensitive=False))
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--client-id", type=int, default=None)
+@_friendly
+def users_create(role: str, name: str, email: str, client_id: int | None) -> None:
+    """Create a user and print it as JSON with its API key (shown only now)."""
+    from reconcile.services.accounts import create_user
+
+    _print(create_user(role.upper(), name, email, client_id))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True, type=click.IntRange(1, 65535))
+def sim(host: str, port: int) -> None:
+    """Run the platform simulator alone."""
+    from reconcile.sim import serve
+
+    serve(host=host, port=port)
+
+
+@main.group()
+def rules() -> None:
+    """Inspect and validate the reconciliation rules."""
+
+
+@rules.command("show")
+@_friendly
+def rules_show() -> None:
+    """Print the effective rules and their version."""
+    from reconcile.bootstrap import active_rules
+
+    r = active_rules()
+    _print({"version": r.version, "rules": r.as_dict()})
+
+
+@rules.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+@_friendly
+def rules_check(path: str) -> None:
+    """Validate a rules file; print its version."""
+    from reconcile.rules import load_rules
+
+    r = load_rules(path)
+    click.echo(f"ok: {path} is valid (version {r.version})")
+
+
+if __name__ == "__main__":
+    main()

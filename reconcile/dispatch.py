@@ -1,0 +1,87 @@
+"""The one place jobs leave the core: tasks are sent by name, after the commit.
+
+The core never imports `tasks/`; tests may swap the dispatcher with `set_dispatcher`.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Protocol
+
+log = logging.getLogger("reconcile.dispatch")
+
+ATTEMPT_TASK = "reconcile.attempt"
+QUEUES = ("high", "normal", "low")
+
+
+class Dispatcher(Protocol):
+    def reconcile(
+        self,
+        report_id: int,
+        attempt_number: int,
+        *,
+        priority: str = "normal",
+        countdown: float | None = None,
+        trigger: str = "submission",
+        request_id: str | None = None,
+    ) -> bool: ...
+
+
+class CeleryDispatcher:
+    """Send attempt jobs through a Celery client configured like the workers."""
+
+    @property
+    def app(self):  # type: ignore[no-untyped-def]
+        return _celery_client()
+
+    def reconcile(
+        self,
+        report_id: int,
+        attempt_number: int,
+        *,
+        priority: str = "normal",
+        countdown: float | None = None,
+        trigger: str = "submission",
+        request_id: str | None = None,
+    ) -> bool:
+        queue = priority if priority in QUEUES else "normal"
+        try:
+            self.app.send_task(
+                ATTEMPT_TASK,
+                args=[report_id, attempt_number],
+                kwargs={"trigger": trigger, "request_id": request_id},
+                queue=queue,
+                countdown=countdown if countdown and countdown > 0 else None,
+            )
+        except Exception as exc:  # the broker is down: the beat sweep re-dispatches later
+            log.warning(
+                "Dispatch failed; the sweep will re-dispatch",
+                extra={"report_id": report_id, "attempt": attempt_number, "error_code": str(exc)},
+            )
+            return False
+        return True
+
+
+@lru_cache(maxsize=1)
+def _celery_client():  # type: ignore[no-untyped-def]
+    from celery import Celery
+
+    app = Celery("reconcile")
+    app.config_from_object("celeryconfig")
+    return app
+
+
+_dispatcher: Dispatcher | None = None
+
+
+def get_dispatcher() -> Dispatcher:
+    global _dispatcher
+    if _dispatcher is None:
+        _dispatcher = CeleryDispatcher()
+    return _dispatcher
+
+
+def set_dispatcher(dispatcher: Dispatcher | None) -> None:
+    global _dispatcher
+    _dispatcher = dispatcher

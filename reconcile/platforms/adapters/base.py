@@ -1,0 +1,128 @@
+"""The adapter interface: one HTTP call per chunk of post ids, every answer classified."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from reconcile.platforms.adapters.parsing import InvalidResponse, retry_after_seconds
+
+FETCH_ERROR = "fetch_error"
+TIMEOUT = "timeout"
+RATE_LIMITED = "rate_limited"
+AUTH_ERROR = "auth_error"
+NOT_FOUND = "not_found"
+INVALID_RESPONSE = "invalid_response"
+
+POOL_SIZE = 20
+# Connecting should be quick even when answering is slow; never wait longer than asked.
+MAX_CONNECT_TIMEOUT = 3.05
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What a platform said about one post; missing_reason is set only when it said nothing."""
+
+    views: int | None
+    clicks: int | None
+    conversions: int | None
+    missing_reason: str | None = None
+    retry_after: float | None = None
+
+
+def failed(reason: str, retry_after: float | None = None) -> FetchResult:
+    """Build the result of a fetch that yielded no metrics."""
+    return FetchResult(None, None, None, missing_reason=reason, retry_after=retry_after)
+
+
+def make_session(pool_size: int = POOL_SIZE) -> requests.Session:
+    """Create a session with a connection pool and no automatic retries."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "reconcile/0.1 (metrics reconciliation)"
+    return session
+
+
+def classify_status(response: requests.Response) -> FetchResult | None:
+    """Map a failed HTTP status to a result; None when the body should be read."""
+    status = response.status_code
+    if status < 400:
+        return None
+    if status == 429:
+        return failed(RATE_LIMITED, retry_after_seconds(response.headers.get("Retry-After")))
+    if status in (401, 403):
+        return failed(AUTH_ERROR)
+    if status == 404:
+        return failed(NOT_FOUND)
+    # 5xx, and any other 4xx: the call itself was refused, a failure of the platform call.
+    return failed(FETCH_ERROR)
+
+
+class PlatformAdapter(ABC):
+    """Fetch views, clicks and conversions for posts of one platform."""
+
+    name: ClassVar[str]
+    batch_size: ClassVar[int]
+
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session | None = None,
+        timeout: float = 5.0,
+        token: str | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session if session is not None else make_session()
+        self.timeout = (min(timeout, MAX_CONNECT_TIMEOUT), timeout)
+        self.token = token
+
+    def fetch(self, post_id: str) -> FetchResult:
+        """Fetch one post."""
+        return self.fetch_many([post_id])[post_id]
+
+    def fetch_many(self, post_ids: Sequence[str]) -> dict[str, FetchResult]:
+        """Fetch posts with one call per chunk of batch_size ids."""
+        unique = list(dict.fromkeys(post_ids))
+        results: dict[str, FetchResult] = {}
+        for start in range(0, len(unique), self.batch_size):
+            results.update(self._fetch_chunk(unique[start : start + self.batch_size]))
+        return results
+
+    def _fetch_chunk(self, ids: list[str]) -> dict[str, FetchResult]:
+        try:
+            response = self._request(ids)
+        except requests.Timeout:
+            return dict.fromkeys(ids, failed(TIMEOUT))
+        except requests.RequestException:
+            return dict.fromkeys(ids, failed(FETCH_ERROR))
+        refused = classify_status(response)
+        if refused is not None:
+            return dict.fromkeys(ids, refused)
+        try:
+            found = self._parse(response.json(), ids)
+        except (InvalidResponse, ValueError):  # ValueError: the body is not JSON
+            return dict.fromkeys(ids, failed(INVALID_RESPONSE))
+        return {i: found.get(i) or failed(NOT_FOUND) for i in ids}
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def _get(self, path: str, params: Mapping[str, str]) -> requests.Response:
+        return self.session.get(
+            self.base_url + path, params=params, headers=self._headers(), timeout=self.timeout
+        )
+
+    @abstractmethod
+    def _request(self, ids: list[str]) -> requests.Response:
+        """Send the one call that looks up these ids."""
+
+    @abstractmethod
+    def _parse(self, body: Any, ids: list[str]) -> dict[str, FetchResult]:
+        """Map a successful body to results for the ids it mentions; raise InvalidResponse."""

@@ -1,0 +1,64 @@
+"""Read untrusted platform answers strictly: any surprise is an InvalidResponse."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+MAX_COUNT = 10**15
+_DIGITS = re.compile(r"[0-9]{1,16}")
+
+
+class InvalidResponse(ValueError):
+    """A platform answer that is not the shape its API promises."""
+
+
+def obj(value: Any, where: str) -> dict[str, Any]:
+    """Return value if it is a JSON object."""
+    if not isinstance(value, dict):
+        raise InvalidResponse(f"{where} is not an object")
+    return value
+
+
+def array(value: Any, where: str) -> list[Any]:
+    """Return value if it is a JSON array."""
+    if not isinstance(value, list):
+        raise InvalidResponse(f"{where} is not an array")
+    return value
+
+
+def post_id(value: Any, where: str) -> str:
+    """Return an id given as a string (or, leniently, as an integer)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidResponse(f"{where} has no usable id")
+    return str(value)
+
+
+def count(value: Any, where: str) -> int | None:
+    """Return a non-negative count given as an integer or a decimal string; None if absent."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise InvalidResponse(f"{where} is not a non-negative integer")
+    return value
+
+
+def retry_after_seconds(header: str | None, now: float | None = None) -> float | None:
+    """Parse Retry-After (delta seconds or an HTTP date) into seconds from now."""
+    if not header:
+        return None
+    header = header.strip()
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", header):
+        return float(header)
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" dates parse naive; HTTP dates are always UTC
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

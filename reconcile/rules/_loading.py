@@ -1,0 +1,114 @@
+"""Merge a partial rules mapping over the defaults and check it, naming the bad key."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, get_args, get_origin, get_type_hints
+
+if TYPE_CHECKING:
+    from reconcile.rules.ruleset import Rules
+
+# Trust deltas are the only numbers that are negative by nature (penalties).
+_SIGNED_PREFIX = "trust.deltas."
+_PENALTIES = ("minor_discrepancy", "medium_discrepancy", "high_discrepancy", "overclaim")
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message starts with the dotted key."""
+
+
+def _hints(schema: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    if is_dataclass(schema):
+        return get_type_hints(schema)
+    if get_origin(schema) is Mapping:
+        return dict.fromkeys(defaults, get_args(schema)[1])
+    raise TypeError(f"unsupported rules schema {schema!r}")
+
+
+def merge(defaults: Mapping[str, Any], override: Any, schema: Any, path: str) -> dict[str, Any]:
+    """Lay `override` over `defaults`, coercing every value to the schema's type."""
+    if not isinstance(override, Mapping):
+        where = path or "rules"
+        raise RulesError(f"{where}: must be a table, got {type(override).__name__}")
+    for key in override:
+        if key not in defaults:
+            kind = "key" if path else "section"
+            raise RulesError(f"{_join(path, key)}: unknown {kind}")
+    hints = _hints(schema, defaults)
+    merged: dict[str, Any] = {}
+    for key, default in defaults.items():
+        dotted = _join(path, key)
+        if isinstance(default, Mapping):
+            merged[key] = merge(default, override.get(key, {}), hints[key], dotted)
+        else:
+            merged[key] = _coerce(override.get(key, default), hints[key], dotted)
+    return merged
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _coerce(value: Any, kind: type, path: str) -> Any:
+    # bool is an int subclass in Python; `true` for a threshold is always a mistake.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        noun = "an integer" if kind is int else "a number"
+        raise RulesError(f"{path}: must be {noun}, got {type(value).__name__}")
+    if kind is int and not isinstance(value, int):
+        raise RulesError(f"{path}: must be an integer, got {value!r}")
+    if not math.isfinite(value):
+        raise RulesError(f"{path}: must be a finite number")
+    if value < 0 and not path.startswith(_SIGNED_PREFIX):
+        raise RulesError(f"{path}: must not be negative")
+    return kind(value)
+
+
+def build(schema: Any, data: Mapping[str, Any]) -> Any:
+    """Turn a merged mapping into the frozen dataclass tree (mappings become read-only)."""
+    hints = get_type_hints(schema)
+    kwargs: dict[str, Any] = {}
+    for f in fields(schema):
+        value = data[f.name]
+        if is_dataclass(hints[f.name]):
+            kwargs[f.name] = build(hints[f.name], value)
+        elif isinstance(value, Mapping):
+            kwargs[f.name] = MappingProxyType(dict(value))
+        else:
+            kwargs[f.name] = value
+    return schema(**kwargs)
+
+
+def check_rules(rules: Rules) -> None:
+    """Reject thresholds that are out of order, naming the first offending key."""
+    c, t, q = rules.classification, rules.trust, rules.quality
+    b, d = t.buckets, t.deltas
+    checks: list[tuple[str, bool, str]] = [
+        ("classification.low_max_pct", c.low_max_pct > c.base_tolerance_pct,
+         "must be > base_tolerance_pct"),
+        ("classification.medium_max_pct", c.medium_max_pct >= c.low_max_pct,
+         "must be >= low_max_pct"),
+        ("classification.overclaim_pct", c.overclaim_pct > 0, "must be > 0"),
+        ("classification.overclaim_critical_pct", c.overclaim_critical_pct >= c.overclaim_pct,
+         "must be >= overclaim_pct"),
+        ("trust.initial", t.initial <= 1, "must be <= 1"),
+        ("trust.buckets.high_trust", b["high_trust"] <= 1, "must be <= 1"),
+        ("trust.buckets.normal", b["normal"] < b["high_trust"], "must be < high_trust"),
+        ("trust.buckets.low_trust", b["low_trust"] < b["normal"], "must be < normal"),
+        ("trust.deltas.perfect_match", 0 <= d["perfect_match"] <= 1, "must be in [0, 1]"),
+        *((f"trust.deltas.{n}", -1 <= d[n] <= 0, "must be in [-1, 0]") for n in _PENALTIES),
+        ("retry.missing.max_attempts", rules.retry.missing.max_attempts >= 1, "must be >= 1"),
+        ("retry.missing.jitter_pct", rules.retry.missing.jitter_pct <= 1, "must be <= 1"),
+        ("fetch.max_attempts", rules.fetch.max_attempts >= 1, "must be >= 1"),
+        ("breaker.fail_max", rules.breaker.fail_max >= 1, "must be >= 1"),
+        ("quality.medium_factor", q.medium_factor >= 1, "must be >= 1"),
+        ("quality.high_factor", q.high_factor >= q.medium_factor, "must be >= medium_factor"),
+        ("quality.spike_factor", q.spike_factor >= 1, "must be >= 1"),
+        ("quality.decrease_pct", q.decrease_pct <= 1, "must be <= 1"),
+        ("rate_limits.critical_divisor", rules.rate_limits.critical_divisor >= 1, "must be >= 1"),
+    ]
+    for path, ok, message in checks:
+        if not ok:
+            raise RulesError(f"{path}: {message}")

@@ -1,0 +1,177 @@
+"""The rules file: every number of domain.md as frozen, validated data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from functools import cache, cached_property
+from importlib import resources
+from typing import Any
+
+from reconcile.rules._loading import RulesError, build, check_rules, merge
+
+
+@dataclass(frozen=True)
+class ClassificationRules:
+    base_tolerance_pct: float
+    low_max_pct: float
+    medium_max_pct: float
+    overclaim_pct: float
+    overclaim_critical_pct: float
+    growth_per_hour_pct: float
+    growth_cap_hours: float
+    absolute_tolerance: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class TrustRules:
+    initial: float
+    deltas: Mapping[str, float]
+    buckets: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class MissingRetryRules:
+    initial_delay_seconds: int
+    max_attempts: int
+    window_hours: int
+    jitter_pct: float
+    disabled_recheck_seconds: int
+
+
+@dataclass(frozen=True)
+class IncompleteRetryRules:
+    delay_seconds: int
+    max_additional_attempts: int
+
+
+@dataclass(frozen=True)
+class RetryRules:
+    missing: MissingRetryRules
+    incomplete: IncompleteRetryRules
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    repeat_window_hours: int
+    platform_down_escalation_minutes: int
+    max_deliveries_per_window: int
+    delivery_window_minutes: int
+
+
+@dataclass(frozen=True)
+class ReverifyRules:
+    max_age_days: int
+    sweep_interval_seconds: int
+    interval_hours: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    high_ctr: float
+    high_ctr_min_views: int
+    high_cvr: float
+    high_cvr_min_clicks: int
+    medium_factor: float
+    high_factor: float
+    missing_evidence_views: int
+    decrease_pct: float
+    spike_factor: float
+
+
+@dataclass(frozen=True)
+class BreakerRules:
+    fail_max: int
+    reset_timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class FetchRules:
+    timeout_seconds: float
+    max_attempts: int
+    backoff_base_seconds: float
+    batch_wait_seconds: float
+
+
+@dataclass(frozen=True)
+class IntakeRules:
+    max_queue_depth: int
+
+
+@dataclass(frozen=True)
+class RateLimitRules:
+    submissions_per_hour: int
+    reruns_per_minute: int
+    default_per_hour: int
+    critical_divisor: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    classification: ClassificationRules
+    trust: TrustRules
+    retry: RetryRules
+    alerts: AlertRules
+    reverify: ReverifyRules
+    quality: QualityRules
+    breaker: BreakerRules
+    fetch: FetchRules
+    intake: IntakeRules
+    rate_limits: RateLimitRules
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the effective rules as plain nested dicts (what `rules show` prints)."""
+        return _plain(self)
+
+    @cached_property
+    def version(self) -> str:
+        """Return a short hash of the effective rules, stored on every attempt."""
+        canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@cache
+def _defaults_mapping() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("defaults.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def rules_from_mapping(mapping: Mapping[str, Any]) -> Rules:
+    """Build rules from a partial mapping laid over the shipped defaults."""
+    effective = merge(_defaults_mapping(), mapping, Rules, "")
+    rules = build(Rules, effective)
+    check_rules(rules)
+    return rules
+
+
+@cache
+def default_rules() -> Rules:
+    """Return the shipped defaults (built once)."""
+    return rules_from_mapping({})
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
+    """Load a rules file over the defaults; None means the defaults alone."""
+    if path is None:
+        return default_rules()
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise RulesError(f"{name}: cannot read rules file ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{name}: invalid TOML ({str(exc).splitlines()[0]})") from None
+    return rules_from_mapping(data)

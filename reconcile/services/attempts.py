@@ -1,0 +1,168 @@
+"""Run one reconciliation attempt: fetch platform truth, classify, apply effects, once.
+
+An attempt is keyed by (report, attempt number). The fetch happens outside any
+transaction; everything the attempt changes commits together, and the unique key makes a
+redelivered, duplicated or racing job a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from reconcile.bootstrap import active_rules
+from reconcile.dispatch import get_dispatcher
+from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.models import Attempt, Platform, Post, ReconciliationLog, Report
+from reconcile.platforms.fetching import FetchOutcome, fetch_truth
+from reconcile.rules import (
+    METRICS,
+    Classification,
+    RetryDecision,
+    classify,
+    decide_after_attempt,
+    decide_deferral,
+)
+from reconcile.services.effects import apply_effects, record_deferral
+
+log = logging.getLogger("reconcile.tasks.reconciliation")
+
+
+@dataclass(frozen=True)
+class Job:
+    report_id: int
+    attempt_number: int
+    trigger: str = "submission"
+    request_id: str | None = None
+    task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the fetch needs, read in a short transaction before it."""
+
+    report_id: int
+    affiliate_id: int
+    platform: str
+    platform_post_id: str
+    platform_active: bool
+    submitted_at: datetime
+    claimed: dict[str, int]
+    priority: str
+    incomplete_attempts: int
+
+
+def load_target(job: Job) -> Target | None:
+    """Return what to fetch, or None when this job has nothing left to do."""
+    with unit_of_work() as uow:
+        s = uow.session
+        row = s.execute(
+            select(Report, Post, ReconciliationLog, Platform.is_active)
+            .join(Post, Post.id == Report.post_id)
+            .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
+            .join(Platform, Platform.name == Post.platform)
+            .where(Report.id == job.report_id)
+        ).first()
+        if row is None:
+            return None
+        report, post, rlog, active = row
+        done = s.scalar(
+            select(Attempt.id).where(
+                Attempt.report_id == job.report_id, Attempt.attempt_number == job.attempt_number
+            )
+        )
+        if done is not None or rlog.attempt_count >= job.attempt_number:
+            return None
+        if rlog.is_terminal and job.trigger in ("submission", "retry"):
+            return None
+        incomplete = s.scalar(
+            select(Attempt.id).where(
+                Attempt.report_id == job.report_id, Attempt.status == "INCOMPLETE_PLATFORM_DATA"
+            ).limit(1)
+        )
+        submitted = report.submitted_at
+        if submitted.tzinfo is None:  # SQLite drops the zone; values are stored in UTC
+            submitted = submitted.replace(tzinfo=UTC)
+        return Target(
+            report_id=report.id, affiliate_id=report.affiliate_id, platform=post.platform,
+            platform_post_id=post.platform_post_id, platform_active=bool(active),
+            submitted_at=submitted,
+            claimed={"views": report.claimed_views, "clicks": report.claimed_clicks,
+                     "conversions": report.claimed_conversions},
+            priority=report.priority, incomplete_attempts=1 if incomplete else 0,
+        )
+
+
+def run_attempt(job: Job, now: datetime | None = None) -> str | None:
+    """Run the job; return the status it recorded, or None when it was a no-op."""
+    started = time.perf_counter()
+    extra: dict[str, Any] = {"report_id": job.report_id, "attempt": job.attempt_number,
+                             "request_id": job.request_id, "task_id": job.task_id}
+    log.info("Processing reconciliation job", extra=extra)
+    target = load_target(job)
+    if target is None:
+        log.info("Reconciliation job finished", extra={**extra, "outcome": "no-op"})
+        return None
+    rules = active_rules()
+    started_at = datetime.now(UTC)
+    fetched = (
+        fetch_truth(target.platform, target.platform_post_id)
+        if target.platform_active
+        else FetchOutcome.deferred_for("platform_disabled")
+    )
+    now = now or datetime.now(UTC)
+    extra["platform"] = target.platform
+    if fetched.deferred:
+        decision = decide_deferral(
+            target.submitted_at, now, rules.retry, reason=fetched.missing_reason or "",
+            reopen_at=fetched.reopen_at,
+        )
+        record_deferral(job, target, fetched.missing_reason or "", decision, rules)
+        _schedule(job, target, decision, same_attempt=True)
+        log.info("Reconciliation job finished",
+                 extra={**extra, "outcome": "deferred", "missing_reason": fetched.missing_reason})
+        return None
+    observed = {m: fetched.metrics.get(m) for m in METRICS}
+    hours = (now - target.submitted_at).total_seconds() / 3600
+    result: Classification = classify(target.claimed, observed, hours, rules.classification)
+    decision: RetryDecision = decide_after_attempt(
+        result.status, job.attempt_number, target.submitted_at, now, rules.retry,
+        missing_reason=fetched.missing_reason, retry_after_seconds=fetched.retry_after,
+        incomplete_attempts_so_far=target.incomplete_attempts,
+    )
+    try:
+        with unit_of_work() as uow:
+            apply_effects(
+                uow, job, target, result, fetched, decision, rules,
+                started_at=started_at, duration_ms=(time.perf_counter() - started) * 1000,
+            )
+    except IntegrityError:
+        # Another delivery of the same attempt committed first: nothing more to do.
+        log.info("Reconciliation job finished", extra={**extra, "outcome": "duplicate"})
+        return None
+    _schedule(job, target, decision, same_attempt=False)
+    log.info(
+        "Reconciliation job finished",
+        extra={**extra, "status": str(result.status), "missing_reason": fetched.missing_reason,
+               "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    return str(result.status)
+
+
+def _schedule(job: Job, target: Target, decision: RetryDecision, *, same_attempt: bool) -> None:
+    if decision.terminal or decision.retry_at is None:
+        return
+    delay = max((decision.retry_at - datetime.now(UTC)).total_seconds(), 0.0)
+    number = job.attempt_number if same_attempt else job.attempt_number + 1
+    get_dispatcher().reconcile(
+        target.report_id, number, priority=target.priority, countdown=delay,
+        trigger="retry", request_id=job.request_id,
+    )
+
+

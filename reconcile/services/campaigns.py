@@ -1,0 +1,106 @@
+"""Campaigns and the platforms they allow; the platform switch."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reconcile.errors import Forbidden, NotFound, ValidationFailed
+from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.models import Campaign, CampaignPlatform, Client, Platform
+from reconcile.services.principal import Principal
+
+
+def campaign_view(session: Session, campaign: Campaign) -> dict[str, Any]:
+    platforms = session.scalars(
+        select(CampaignPlatform.platform)
+        .where(CampaignPlatform.campaign_id == campaign.id)
+        .order_by(CampaignPlatform.platform)
+    ).all()
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "client_id": campaign.client_id,
+        "platforms": list(platforms),
+        "status": campaign.status,
+        "start_date": campaign.start_date.isoformat() if campaign.start_date else None,
+        "end_date": campaign.end_date.isoformat() if campaign.end_date else None,
+    }
+
+
+def create_campaign(
+    principal: Principal,
+    *,
+    name: str,
+    client_id: int,
+    platforms: list[str],
+    start_date: date | None = None,
+    end_date: date | None = None,
+) -> dict[str, Any]:
+    if principal.role == "CLIENT" and principal.client_id != client_id:
+        raise Forbidden("a client may create campaigns only for itself")
+    if start_date and end_date and end_date < start_date:
+        raise ValidationFailed([{"field": "end_date", "message": "must not precede start_date"}])
+    with unit_of_work() as uow:
+        s = uow.session
+        if s.get(Client, client_id) is None:
+            raise ValidationFailed([{"field": "client_id", "message": "no such client"}])
+        known = set(s.scalars(select(Platform.name)))
+        unknown = sorted(set(platforms) - known)
+        if unknown:
+            raise ValidationFailed(
+                [{"field": "platforms", "message": f"unknown platform(s): {', '.join(unknown)}"}]
+            )
+        campaign = Campaign(
+            name=name, client_id=client_id, start_date=start_date, end_date=end_date
+        )
+        s.add(campaign)
+        s.flush()
+        s.add_all(CampaignPlatform(campaign_id=campaign.id, platform=p) for p in set(platforms))
+        s.flush()
+        return campaign_view(s, campaign)
+
+
+def visible_campaign(session: Session, principal: Principal, campaign_id: int) -> Campaign:
+    """Return the campaign if the caller may see it; NotFound otherwise."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("no such campaign")
+    if principal.role == "CLIENT" and campaign.client_id != principal.client_id:
+        raise NotFound("no such campaign")
+    return campaign
+
+
+def get_campaign(principal: Principal, campaign_id: int) -> dict[str, Any]:
+    with unit_of_work() as uow:
+        return campaign_view(uow.session, visible_campaign(uow.session, principal, campaign_id))
+
+
+def list_campaigns(principal: Principal) -> list[dict[str, Any]]:
+    with unit_of_work() as uow:
+        q = select(Campaign).order_by(Campaign.id)
+        if principal.role == "CLIENT":
+            q = q.where(Campaign.client_id == principal.client_id)
+        return [campaign_view(uow.session, c) for c in uow.session.scalars(q)]
+
+
+def list_platforms() -> list[dict[str, Any]]:
+    with unit_of_work() as uow:
+        rows = uow.session.scalars(select(Platform).order_by(Platform.name)).all()
+        return [
+            {"name": p.name, "display_name": p.display_name, "is_active": p.is_active}
+            for p in rows
+        ]
+
+
+def set_platform_active(name: str, is_active: bool) -> dict[str, Any]:
+    with unit_of_work() as uow:
+        platform = uow.session.get(Platform, name)
+        if platform is None:
+            raise NotFound("no such platform")
+        platform.is_active = is_active
+        return {"name": platform.name, "display_name": platform.display_name,
+                "is_active": platform.is_active}

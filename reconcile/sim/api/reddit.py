@@ -1,0 +1,55 @@
+"""Reddit: `GET /api/info?id=t3_a,t3_b` (up to 100 fullnames) answering a Listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from reconcile.platforms.urls import post_id_is_valid
+from reconcile.sim.guard import api_call, failure, split_ids, store
+
+bp = Blueprint("sim_reddit", __name__)
+
+MAX_IDS = 100
+FIELDS = {"views": "view_count", "clicks": "ups", "conversions": "num_comments"}
+
+
+def _link(post_id: str) -> dict[str, Any]:
+    truth = store().truth("reddit", post_id)
+    data: dict[str, Any] = {
+        "id": post_id,
+        "name": f"t3_{post_id}",
+        "subreddit": "simulated",
+        "title": f"Simulated post {post_id}",
+        "permalink": f"/comments/{post_id}/",
+        "upvote_ratio": 1.0,
+        "created_utc": 1_700_000_000.0,
+    }
+    for metric, name in FIELDS.items():
+        value = truth.get(metric)
+        if value is not None:
+            data[name] = value
+    if "clicks" in data:
+        data["score"] = data["ups"]
+    return {"kind": "t3", "data": data}
+
+
+@bp.get("/api/info")
+@bp.get("/api/info.json")
+@api_call("reddit")
+def info() -> Any:
+    names = split_ids(request.args.get("id"))
+    if len(names) > MAX_IDS:
+        return failure("reddit", 400, "Bad Request", f"At most {MAX_IDS} ids per request.")
+    ids = [n[3:] for n in names if n.startswith("t3_") and post_id_is_valid("reddit", n[3:])]
+    children = [_link(i) for i in ids]
+    listing = {
+        "after": None,
+        "before": None,
+        "dist": len(children),
+        "modhash": "",
+        "geo_filter": "",
+        "children": children,
+    }
+    return {"kind": "Listing", "data": listing}

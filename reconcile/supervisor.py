@@ -1,0 +1,142 @@
+"""`reconcile up`: run the API, workers, beat, Flower and the simulator under one parent.
+
+Ctrl-C (or SIGTERM) stops every child; children also die with the parent (Linux
+PR_SET_PDEATHSIG), so nothing is left behind even if the supervisor is killed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import click
+
+from reconcile.config import embedded_database_url, embedded_redis_socket, var_dir
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: Ctrl-C still reaches the whole process group
+
+
+@dataclass
+class Supervisor:
+    env: dict[str, str]
+    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def spawn(self, name: str, argv: list[str]) -> None:
+        self.children[name] = subprocess.Popen(argv, env=self.env, preexec_fn=_die_with_parent)
+
+    def wait(self) -> int:
+        """Block until a child exits or a signal arrives; return the exit code."""
+        while True:
+            for name, proc in self.children.items():
+                code = proc.poll()
+                if code is not None:
+                    click.echo(f"reconcile up: {name} exited with {code}; stopping", err=True)
+                    return code or 1
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for proc in self.children.values():
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 15
+        for proc in self.children.values():
+            try:
+                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for cleanup in reversed(self.cleanups):
+            cleanup()
+
+
+def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_port: int,
+           flower: bool, sim: bool) -> int:
+    env = dict(os.environ)
+    env.setdefault("RECONCILE_VAR_DIR", str(var_dir()))
+    sup = Supervisor(env=env)
+    if not env.get("REDIS_URL"):
+        from reconcile.embedded import start_embedded_redis
+
+        socket_path = embedded_redis_socket()
+        redis_proc = start_embedded_redis(socket_path)
+        sup.cleanups.append(lambda: (redis_proc.terminate(), redis_proc.wait(10)))
+        env["REDIS_URL"] = f"redis+socket://{socket_path}"
+        click.echo(f"embedded Redis on {socket_path}")
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = embedded_database_url()
+        click.echo(f"embedded database {env['DATABASE_URL']}")
+    if sim and not env.get("RECONCILE_PLATFORM_BASE_URL"):
+        env["RECONCILE_PLATFORM_BASE_URL"] = f"http://127.0.0.1:{sim_port}"
+    os.environ.update(env)
+
+    def _stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        from reconcile.persistence.migrate import upgrade
+
+        upgrade(env["DATABASE_URL"])
+        py = sys.executable
+        if sim:
+            sup.spawn("sim", [py, "-m", "reconcile.cli", "sim", "--port", str(sim_port)])
+        sup.spawn("api", [py, "-m", "gunicorn", "--workers", "2", "--threads", "4",
+                          "--bind", f"127.0.0.1:{api_port}", "--access-logfile", "-",
+                          "--log-level", "warning", "api:create_app()"])
+        sup.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker", "-Q",
+                             "high,normal,low", "--concurrency", str(workers), "-E",
+                             "--loglevel", "INFO", "--without-mingle", "--without-gossip"])
+        schedule = str(var_dir() / "celerybeat-schedule")
+        sup.spawn("beat", [py, "-m", "celery", "-A", "tasks", "beat", "-s", schedule,
+                           "--loglevel", "WARNING"])
+        if flower:
+            sup.spawn("flower", [py, "-m", "celery", "-A", "tasks", "flower",
+                                 f"--port={flower_port}", "--address=127.0.0.1"])
+        if demo:
+            _print_demo(api_port)
+        click.echo(f"reconcile is up: API http://127.0.0.1:{api_port}  (Ctrl-C stops everything)")
+        return sup.wait()
+    except KeyboardInterrupt:
+        click.echo("reconcile up: stopping", err=True)
+        return 0
+    finally:
+        sup.stop()
+
+
+def _print_demo(api_port: int) -> None:
+    import json
+
+    from reconcile.services.demo import seed_demo
+
+    seeded = seed_demo()
+    keys_file = var_dir() / "demo-keys.json"
+    keys_file.write_text(json.dumps(seeded, indent=2))
+    keys_file.chmod(0o600)
+    click.echo("demo data (keys also in var/demo-keys.json):")
+    for user in seeded["users"]:
+        click.echo(f"  {user['role']:<9} {user['name']:<16} {user['api_key']}")
+    affiliate = next(u for u in seeded["users"] if u["role"] == "AFFILIATE")
+    body = json.dumps({
+        "campaign_id": seeded["campaign_id"], "platform": "youtube",
+        "url": "https://youtu.be/dQw4w9WgXcQ", "claimed_views": 1600,
+        "claimed_clicks": 50, "claimed_conversions": 5,
+    })
+    click.echo("try a submission:")
+    click.echo(
+        f"  curl -s -X POST http://127.0.0.1:{api_port}/api/v1/submissions "
+        f"-H 'Authorization: Bearer {affiliate['api_key']}' "
+        f"-H 'Content-Type: application/json' -d '{body}'"
+    )

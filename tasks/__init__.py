@@ -1,0 +1,27 @@
+"""The Celery app (`celery -A tasks worker`): thin tasks that take ids and call services."""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.signals import after_setup_logger, worker_process_init
+
+app = Celery("reconcile")
+app.config_from_object("celeryconfig")
+
+
+@worker_process_init.connect
+def _after_fork(**_: object) -> None:
+    # Connections must not be shared across a fork: each child opens its own.
+    from reconcile.persistence.db import dispose_engines
+
+    dispose_engines()
+
+
+@after_setup_logger.connect
+def _json_logs(**_: object) -> None:
+    from reconcile.logs import configure_logging
+
+    configure_logging(force=True)
+
+
+from tasks import reconciliation  # noqa: E402,F401  (registers the tasks)

@@ -1,0 +1,184 @@
+"""Test wiring: real PostgreSQL/Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set,
+embedded SQLite and Redis otherwise. Every test makes its own rows (unique names)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_DB = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS = os.environ.get("TEST_REDIS_URL", "")
+USES_POSTGRES = TEST_DB.startswith("postgresql")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05,
+             what: str = "condition") -> Any:
+    """Poll until predicate returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def _create_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
+    import sqlalchemy as sa
+
+    name = f"reconcile_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    made = sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        from reconcile.persistence.db import dispose_engines
+
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return made, drop
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Point the process (and every child it starts) at a fresh database and Redis."""
+    var = tmp_path_factory.mktemp("var")
+    os.environ["RECONCILE_VAR_DIR"] = str(var)
+    os.environ["LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "WARNING")
+    cleanups: list[Callable[[], None]] = []
+    if TEST_DB:
+        db_url, drop = _create_postgres_database(TEST_DB) if USES_POSTGRES else (TEST_DB, None)
+        if drop:
+            cleanups.append(drop)
+    else:
+        db_url = f"sqlite:///{var / 'test.sqlite3'}"
+    if TEST_REDIS:
+        from urllib.parse import urlsplit, urlunsplit
+
+        import redis
+
+        # Database 9 keeps the tests' queues apart from anything else on that server.
+        redis_url = urlunsplit(urlsplit(TEST_REDIS)._replace(path="/9"))
+        redis.Redis.from_url(redis_url).flushdb()
+    else:
+        from reconcile.embedded import start_embedded_redis
+
+        proc = start_embedded_redis(var / "redis.sock")
+        cleanups.append(lambda: (proc.terminate(), proc.wait(10)))
+        redis_url = f"redis+socket://{var / 'redis.sock'}"
+    os.environ["DATABASE_URL"] = db_url
+    os.environ["REDIS_URL"] = redis_url
+    from reconcile.persistence.migrate import upgrade
+
+    upgrade(db_url)
+    yield {"database_url": db_url, "redis_url": redis_url, "var": str(var)}
+    for cleanup in reversed(cleanups):
+        cleanup()
+
+
+def requires_postgres() -> None:
+    """Skip (or, in CI, fail) a test that needs a real PostgreSQL."""
+    if USES_POSTGRES:
+        return
+    message = "needs PostgreSQL: set TEST_DATABASE_URL=postgresql://..."
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class Proc:
+    """A child process started by a test, stopped (and reaped) at teardown."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.log_path = log
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.popen = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                      cwd=ROOT)
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self._log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def simulator(stack: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The platform simulator as its own process; every platform's base URL points at it."""
+    import requests
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("sim") / "sim.log"
+    proc = Proc([sys.executable, "-m", "reconcile.cli", "sim", "--port", str(port)],
+                dict(os.environ), log)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: requests.get(f"{url}/_sim/calls", timeout=1).ok, 15, what="simulator")
+    os.environ["RECONCILE_PLATFORM_BASE_URL"] = url
+    yield url
+    proc.stop()
+
+
+@pytest.fixture
+def sim(simulator: str) -> Iterator[Any]:
+    """A small client for the simulator's control routes."""
+    import requests
+
+    class Sim:
+        url = simulator
+
+        def post(self, platform: str, url: str, views: int, clicks: int, conversions: int,
+                 omit: list[str] | None = None) -> None:
+            body = {"platform": platform, "url": url, "views": views, "clicks": clicks,
+                    "conversions": conversions, "omit": omit or []}
+            requests.put(f"{simulator}/_sim/posts", json=body, timeout=5).raise_for_status()
+
+        def fault(self, platform: str, mode: str, **extra: Any) -> None:
+            body = {"platform": platform, "mode": mode, **extra}
+            requests.put(f"{simulator}/_sim/faults", json=body, timeout=5).raise_for_status()
+
+        def calls(self) -> dict[str, int]:
+            return requests.get(f"{simulator}/_sim/calls", timeout=5).json()
+
+    yield Sim()
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def unique_video_id() -> str:
+    """An 11-character YouTube id no other test uses."""
+    return uuid.uuid4().hex[:11]

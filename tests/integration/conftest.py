@@ -1,0 +1,99 @@
+"""Fixtures for tests against the real database, Redis, simulator and worker processes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from reconcile.config import PLATFORMS
+from tests.conftest import Proc, unique, wait_for
+
+
+@pytest.fixture(scope="session")
+def app(stack: dict[str, str], simulator: str) -> Any:
+    from api import create_app
+
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@dataclass
+class World:
+    """One test's own client, campaign and users (with their keys)."""
+
+    client_id: int
+    campaign_id: int
+    admin: dict[str, Any]
+    advertiser: dict[str, Any]
+    analyst: dict[str, Any]
+    affiliate: dict[str, Any]
+
+    @staticmethod
+    def auth(user: dict[str, Any]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {user['api_key']}"}
+
+    def new_affiliate(self) -> dict[str, Any]:
+        from reconcile.services.accounts import create_user
+
+        return create_user("AFFILIATE", "Affiliate", f"{unique('aff')}@example.com")
+
+
+@pytest.fixture
+def world(stack: dict[str, str]) -> World:
+    from reconcile.services.accounts import create_client, create_user
+    from reconcile.services.campaigns import create_campaign
+    from reconcile.services.principal import SYSTEM
+
+    client_id = create_client(unique("client"))["id"]
+    campaign = create_campaign(SYSTEM, name=unique("campaign"), client_id=client_id,
+                               platforms=list(PLATFORMS))
+    return World(
+        client_id=client_id,
+        campaign_id=campaign["id"],
+        admin=create_user("ADMIN", "Admin", f"{unique('admin')}@example.com"),
+        advertiser=create_user("CLIENT", "Advertiser", f"{unique('adv')}@example.com", client_id),
+        analyst=create_user("ANALYST", "Analyst", f"{unique('an')}@example.com"),
+        affiliate=create_user("AFFILIATE", "Affiliate", f"{unique('aff')}@example.com"),
+    )
+
+
+def start_worker(tmp_dir: Any, name: str, concurrency: int = 2,
+                 extra_env: dict[str, str] | None = None) -> Proc:
+    """Start a Celery worker as its own process and wait until it answers a ping."""
+    env = {**os.environ, **(extra_env or {})}
+    proc = Proc(
+        [sys.executable, "-m", "celery", "-A", "tasks", "worker", "-Q", "high,normal,low",
+         "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--loglevel", "INFO",
+         "--without-mingle", "--without-gossip"],
+        env, tmp_dir / f"{name}.log",
+    )
+    from reconcile.dispatch import CeleryDispatcher
+
+    app = CeleryDispatcher().app
+
+    def answered() -> bool:
+        if proc.popen.poll() is not None:
+            raise AssertionError(f"worker exited:\n{proc.output()[-3000:]}")
+        replies = app.control.ping(timeout=0.5) or []
+        return any(name in key for reply in replies for key in reply)
+
+    wait_for(answered, 60, 0.2, what=f"worker {name}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def workers(stack: dict[str, str], simulator: str,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
+    """A worker pool of two processes shared by the session's tests."""
+    proc = start_worker(tmp_path_factory.mktemp("workers"), f"pool-{os.getpid()}")
+    yield proc
+    proc.stop()
