@@ -41,3 +41,11 @@ def update_metrics(post_id: int):
 @require()
 def get_report(report_id: int):
     return jsonify(reports.get_report(current(), report_id))
+
+
+@bp.get("/affiliates/<int:affiliate_id>/trust")
+@require("ADMIN", "ANALYST", "AFFILIATE")
+def get_trust(affiliate_id: int):
+    from reconcile.services.trust import get_trust as read_trust
+
+    return jsonify(read_trust(current(), affiliate_id))

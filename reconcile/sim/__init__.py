@@ -1,7 +1,7 @@
 """Simulate the five platform APIs for development and tests.
 
 Every platform is served from one base URL at its real API path (the real paths never
-collide), so an adapter's base URL is the simulator in dev and the real host in production:
+collide), so an adapter's base URL is the simulator in dev and the real host in production.
 
 Routes (real host in brackets; the limit is the most ids one call takes):
 

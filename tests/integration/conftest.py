@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from reconcile.config import PLATFORMS
+from reconcile.dispatch import set_dispatcher
 from tests.conftest import Proc, unique, wait_for
 
 
@@ -54,8 +55,9 @@ def world(stack: dict[str, str]) -> World:
     from reconcile.services.principal import SYSTEM
 
     client_id = create_client(unique("client"))["id"]
-    campaign = create_campaign(SYSTEM, name=unique("campaign"), client_id=client_id,
-                               platforms=list(PLATFORMS))
+    campaign = create_campaign(
+        SYSTEM, name=unique("campaign"), client_id=client_id, platforms=list(PLATFORMS)
+    )
     return World(
         client_id=client_id,
         campaign_id=campaign["id"],
@@ -66,15 +68,32 @@ def world(stack: dict[str, str]) -> World:
     )
 
 
-def start_worker(tmp_dir: Any, name: str, concurrency: int = 2,
-                 extra_env: dict[str, str] | None = None) -> Proc:
+def start_worker(
+    tmp_dir: Any, name: str, concurrency: int = 2, extra_env: dict[str, str] | None = None
+) -> Proc:
     """Start a Celery worker as its own process and wait until it answers a ping."""
     env = {**os.environ, **(extra_env or {})}
     proc = Proc(
-        [sys.executable, "-m", "celery", "-A", "tasks", "worker", "-Q", "high,normal,low",
-         "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--loglevel", "INFO",
-         "--without-mingle", "--without-gossip"],
-        env, tmp_dir / f"{name}.log",
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tasks",
+            "worker",
+            "-Q",
+            "high,normal,low",
+            "--concurrency",
+            str(concurrency),
+            "--hostname",
+            f"{name}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env,
+        tmp_dir / f"{name}.log",
     )
     from reconcile.dispatch import CeleryDispatcher
 
@@ -91,9 +110,27 @@ def start_worker(tmp_dir: Any, name: str, concurrency: int = 2,
 
 
 @pytest.fixture(scope="session")
-def workers(stack: dict[str, str], simulator: str,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
+def workers(
+    stack: dict[str, str], simulator: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Proc]:
     """A worker pool of two processes shared by the session's tests."""
     proc = start_worker(tmp_path_factory.mktemp("workers"), f"pool-{os.getpid()}")
     yield proc
     proc.stop()
+
+
+class RecordingDispatcher:
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, int, dict[str, Any]]] = []
+
+    def reconcile(self, report_id: int, attempt_number: int, **kwargs: Any) -> bool:
+        self.sent.append((report_id, attempt_number, kwargs))
+        return True
+
+
+@pytest.fixture
+def dispatched() -> Iterator[RecordingDispatcher]:
+    recorder = RecordingDispatcher()
+    set_dispatcher(recorder)
+    yield recorder
+    set_dispatcher(None)

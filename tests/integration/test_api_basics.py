@@ -16,14 +16,21 @@ def _counts() -> tuple[int, int, int]:
 
     with unit_of_work() as uow:
         s = uow.session
-        return tuple(s.scalar(select(func.count()).select_from(m))  # type: ignore[return-value]
-                     for m in (Post, Report, ReconciliationLog))
+        return tuple(
+            s.scalar(select(func.count()).select_from(m))  # type: ignore[return-value]
+            for m in (Post, Report, ReconciliationLog)
+        )
 
 
 def _body(world: Any, **overrides: Any) -> dict[str, Any]:
-    body = {"campaign_id": world.campaign_id, "platform": "youtube",
-            "url": f"https://youtu.be/{unique_video_id()}", "claimed_views": 10,
-            "claimed_clicks": 1, "claimed_conversions": 0}
+    body = {
+        "campaign_id": world.campaign_id,
+        "platform": "youtube",
+        "url": f"https://youtu.be/{unique_video_id()}",
+        "claimed_views": 10,
+        "claimed_clicks": 1,
+        "claimed_conversions": 0,
+    }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}
 
@@ -49,8 +56,9 @@ def test_bad_submissions_get_422_naming_the_field_and_store_nothing(
 ) -> None:
     before = _counts()
 
-    resp = client.post("/api/v1/submissions", json=_body(world, **overrides),
-                       headers=world.auth(world.affiliate))
+    resp = client.post(
+        "/api/v1/submissions", json=_body(world, **overrides), headers=world.auth(world.affiliate)
+    )
 
     assert resp.status_code == 422
     assert resp.mimetype == "application/problem+json"
@@ -62,12 +70,19 @@ def test_bad_submissions_get_422_naming_the_field_and_store_nothing(
 
 @pytest.mark.parametrize(
     ("data", "content_type"),
-    [("not json", "application/json"), ('{"a": 1}', "text/plain"),
-     ("x" * (70 * 1024), "application/json")],
+    [
+        ("not json", "application/json"),
+        ('{"a": 1}', "text/plain"),
+        ("x" * (70 * 1024), "application/json"),
+    ],
 )
 def test_malformed_bodies_get_400(client: Any, world: Any, data: str, content_type: str) -> None:
-    resp = client.post("/api/v1/submissions", data=data, content_type=content_type,
-                       headers=world.auth(world.affiliate))
+    resp = client.post(
+        "/api/v1/submissions",
+        data=data,
+        content_type=content_type,
+        headers=world.auth(world.affiliate),
+    )
 
     assert resp.status_code == 400
     assert resp.get_json()["code"] == "MALFORMED_REQUEST"
@@ -78,18 +93,20 @@ def test_a_missing_or_unknown_key_is_401_and_a_wrong_role_403(client: Any, world
     bad = client.get("/api/v1/campaigns", headers={"Authorization": "Bearer rk_nope"})
     assert bad.status_code == 401
     assert bad.get_json()["code"] == "AUTHENTICATION_REQUIRED"
-    forbidden = client.post("/api/v1/clients", json={"name": "x"},
-                            headers=world.auth(world.analyst))
+    forbidden = client.post(
+        "/api/v1/clients", json={"name": "x"}, headers=world.auth(world.analyst)
+    )
     assert forbidden.status_code == 403
     assert forbidden.get_json()["code"] == "FORBIDDEN"
 
 
 def test_a_client_cannot_see_another_clients_campaign(client: Any, world: Any) -> None:
-    other = client.post("/api/v1/clients", json={"name": unique("other")},
-                        headers=world.auth(world.admin)).get_json()
+    other = client.post(
+        "/api/v1/clients", json={"name": unique("other")}, headers=world.auth(world.admin)
+    ).get_json()
     campaign = client.post(
-        "/api/v1/campaigns", json={"name": "theirs", "client_id": other["id"],
-                                   "platforms": ["x"]},
+        "/api/v1/campaigns",
+        json={"name": "theirs", "client_id": other["id"], "platforms": ["x"]},
         headers=world.auth(world.admin),
     ).get_json()
 
@@ -110,14 +127,13 @@ def test_a_second_submission_of_the_same_post_is_409(client: Any, world: Any) ->
     assert again.get_json()["code"] == "DUPLICATE_SUBMISSION"
 
 
-def test_another_affiliate_claiming_the_same_url_is_flagged_high(
-    client: Any, world: Any
-) -> None:
+def test_another_affiliate_claiming_the_same_url_is_flagged_high(client: Any, world: Any) -> None:
     body = _body(world, url=f"https://youtu.be/{unique_video_id()}")
     client.post("/api/v1/submissions", json=body, headers=world.auth(world.affiliate))
 
-    second = client.post("/api/v1/submissions", json=body,
-                         headers=world.auth(world.new_affiliate()))
+    second = client.post(
+        "/api/v1/submissions", json=body, headers=world.auth(world.new_affiliate())
+    )
 
     assert second.status_code == 202
     flags = second.get_json()["suspicion_flags"]
@@ -127,13 +143,20 @@ def test_another_affiliate_claiming_the_same_url_is_flagged_high(
 
 def test_a_disabled_platform_refuses_submissions_with_409(client: Any, world: Any) -> None:
     admin = world.auth(world.admin)
-    assert client.patch("/api/v1/platforms/tiktok", json={"is_active": False},
-                        headers=admin).status_code == 200
+    assert (
+        client.patch(
+            "/api/v1/platforms/tiktok", json={"is_active": False}, headers=admin
+        ).status_code
+        == 200
+    )
     try:
         resp = client.post(
             "/api/v1/submissions",
-            json=_body(world, platform="tiktok",
-                       url="https://www.tiktok.com/@someone/video/7234567890123456789"),
+            json=_body(
+                world,
+                platform="tiktok",
+                url="https://www.tiktok.com/@someone/video/7234567890123456789",
+            ),
             headers=world.auth(world.affiliate),
         )
         assert resp.status_code == 409

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from reconcile.dispatch import set_dispatcher
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt, TrustEffect, TrustLedger, User
 from reconcile.services.attempts import Job, run_attempt
@@ -18,40 +16,27 @@ from reconcile.services.submissions import Claim, submit
 from tests.conftest import unique_video_id
 
 
-class RecordingDispatcher:
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, int, dict[str, Any]]] = []
-
-    def reconcile(self, report_id: int, attempt_number: int, **kwargs: Any) -> bool:
-        self.sent.append((report_id, attempt_number, kwargs))
-        return True
-
-
-@pytest.fixture
-def dispatched() -> Iterator[RecordingDispatcher]:
-    recorder = RecordingDispatcher()
-    set_dispatcher(recorder)
-    yield recorder
-    set_dispatcher(None)
-
-
 def _submitted(world: Any, sim: Any, claim: tuple[int, int, int], truth=(1000, 50, 5)) -> int:
     url = f"https://youtu.be/{unique_video_id()}"
     sim.post("youtube", url, *truth)
     principal = Principal(user_id=world.affiliate["id"], role="AFFILIATE")
-    accepted = submit(principal, campaign_id=world.campaign_id, platform="youtube", url=url,
-                      claim=Claim(*claim))
+    accepted = submit(
+        principal, campaign_id=world.campaign_id, platform="youtube", url=url, claim=Claim(*claim)
+    )
     return int(accepted["report_id"])
 
 
 def _count(model: Any, report_id: int) -> int:
     with unit_of_work() as uow:
-        return int(uow.session.scalar(
-            select(func.count()).select_from(model).where(model.report_id == report_id)))
+        return int(
+            uow.session.scalar(
+                select(func.count()).select_from(model).where(model.report_id == report_id)
+            )
+        )
 
 
 def test_submitting_dispatches_attempt_one_after_commit(
-    world: Any, sim: Any, dispatched: RecordingDispatcher
+    world: Any, sim: Any, dispatched: Any
 ) -> None:
     report_id = _submitted(world, sim, (1000, 50, 5))
 
@@ -59,7 +44,7 @@ def test_submitting_dispatches_attempt_one_after_commit(
 
 
 def test_the_same_attempt_delivered_five_times_concurrently_has_one_effect(
-    world: Any, sim: Any, dispatched: RecordingDispatcher
+    world: Any, sim: Any, dispatched: Any
 ) -> None:
     report_id = _submitted(world, sim, (1600, 50, 5))
 
@@ -75,9 +60,7 @@ def test_the_same_attempt_delivered_five_times_concurrently_has_one_effect(
         assert uow.session.get(User, world.affiliate["id"]).trust_score == pytest.approx(0.40)
 
 
-def test_a_stale_or_repeated_job_is_a_no_op(
-    world: Any, sim: Any, dispatched: RecordingDispatcher
-) -> None:
+def test_a_stale_or_repeated_job_is_a_no_op(world: Any, sim: Any, dispatched: Any) -> None:
     report_id = _submitted(world, sim, (1000, 50, 5))
 
     assert run_attempt(Job(report_id, 1)) == "MATCHED"
@@ -87,7 +70,7 @@ def test_a_stale_or_repeated_job_is_a_no_op(
 
 
 def test_a_rerun_with_a_changed_outcome_replaces_the_trust_effect(
-    world: Any, sim: Any, dispatched: RecordingDispatcher
+    world: Any, sim: Any, dispatched: Any
 ) -> None:
     url_truth = (1000, 50, 5)
     report_id = _submitted(world, sim, (1000, 50, 5), truth=url_truth)
@@ -106,7 +89,6 @@ def test_a_rerun_with_a_changed_outcome_replaces_the_trust_effect(
             select(TrustLedger).where(TrustLedger.report_id == report_id).order_by(TrustLedger.id)
         ).all()
         score = uow.session.get(User, world.affiliate["id"]).trust_score
-    assert [row.event for row in ledger] == ["perfect_match", "reversal:perfect_match",
-                                             "overclaim"]
+    assert [row.event for row in ledger] == ["perfect_match", "reversal:perfect_match", "overclaim"]
     assert score == pytest.approx(0.40)
     assert _count(TrustEffect, report_id) == 1

@@ -16,9 +16,14 @@ def _submit(client: Any, world: Any, user: dict, url: str, claim: tuple[int, int
     views, clicks, conversions = claim
     return client.post(
         "/api/v1/submissions",
-        json={"campaign_id": world.campaign_id, "platform": "youtube", "url": url,
-              "claimed_views": views, "claimed_clicks": clicks,
-              "claimed_conversions": conversions},
+        json={
+            "campaign_id": world.campaign_id,
+            "platform": "youtube",
+            "url": url,
+            "claimed_views": views,
+            "claimed_clicks": clicks,
+            "claimed_conversions": conversions,
+        },
         headers=world.auth(user),
     )
 
@@ -39,8 +44,14 @@ def _outcome(client: Any, world: Any, user: dict, report_id: int) -> dict:
     ],
 )
 def test_a_submission_is_reconciled_against_the_platform_by_a_worker(
-    client: Any, world: Any, sim: Any, workers: Any, claim: tuple, status: str,
-    level: str | None, trust: float,
+    client: Any,
+    world: Any,
+    sim: Any,
+    workers: Any,
+    claim: tuple,
+    status: str,
+    level: str | None,
+    trust: float,
 ) -> None:
     url = f"https://www.youtube.com/watch?v={unique_video_id()}"
     sim.post("youtube", url, 1000, 50, 5)

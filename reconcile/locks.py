@@ -1,0 +1,38 @@
+"""Pool-wide locks in Redis, so periodic work runs once however many beats or workers exist."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import redis
+
+from reconcile.config import load_settings, redis_client_url
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(redis_client_url(url), socket_timeout=5, socket_connect_timeout=5)
+
+
+def redis_client() -> redis.Redis:
+    return _client(load_settings().redis_url)
+
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
+@contextmanager
+def held(name: str, ttl_seconds: int) -> Iterator[bool]:
+    """Try to take the lock; yield whether we hold it. The TTL frees it if we die."""
+    client = redis_client()
+    token = uuid.uuid4().hex
+    key = f"reconcile:lock:{name}"
+    acquired = bool(client.set(key, token, nx=True, ex=ttl_seconds))
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            client.eval(_RELEASE, 1, key, token)
