@@ -45,7 +45,7 @@ def _request_lifecycle(app: Flask) -> None:
                                              "method": request.method})
 
     @app.after_request
-    def _finish(response):  # type: ignore[no-untyped-def]
+    def _finish(response):
         request_id = getattr(g, "request_id", None) or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
         elapsed = time.perf_counter() - getattr(g, "started", time.perf_counter())

@@ -32,7 +32,7 @@ class CeleryDispatcher:
     """Send attempt jobs through a Celery client configured like the workers."""
 
     @property
-    def app(self):  # type: ignore[no-untyped-def]
+    def app(self):
         return _celery_client()
 
     def reconcile(
@@ -64,7 +64,7 @@ class CeleryDispatcher:
 
 
 @lru_cache(maxsize=1)
-def _celery_client():  # type: ignore[no-untyped-def]
+def _celery_client():
     from celery import Celery
 
     app = Celery("reconcile")

@@ -62,6 +62,15 @@ class Supervisor:
             cleanup()
 
 
+def _stop_process(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_port: int,
            flower: bool, sim: bool) -> int:
     env = dict(os.environ)
@@ -72,7 +81,7 @@ def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_por
 
         socket_path = embedded_redis_socket()
         redis_proc = start_embedded_redis(socket_path)
-        sup.cleanups.append(lambda: (redis_proc.terminate(), redis_proc.wait(10)))
+        sup.cleanups.append(lambda: _stop_process(redis_proc))
         env["REDIS_URL"] = f"redis+socket://{socket_path}"
         click.echo(f"embedded Redis on {socket_path}")
     if not env.get("DATABASE_URL"):

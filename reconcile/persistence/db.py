@@ -18,7 +18,7 @@ def _make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn, _record):
             # Let SQLAlchemy, not pysqlite, decide when transactions begin (see below).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -28,7 +28,7 @@ def _make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn):
             # SQLite has no row locks: taking the write lock up front serialises
             # read-modify-write transactions (trust updates) instead of failing them.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -67,9 +67,9 @@ class UnitOfWork:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], object]] = []
 
-    def after_commit(self, fn: Callable[[], None]) -> None:
+    def after_commit(self, fn: Callable[[], object]) -> None:
         self._after_commit.append(fn)
 
     def run_after_commit(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Attempt, Platform, Post, ReconciliationLog, Report
-from reconcile.platforms.fetching import FetchOutcome, fetch_truth
+from reconcile.platforms.fetching import FetchOutcome, fetch_truth_many
 from reconcile.rules import (
     METRICS,
     Classification,
@@ -101,30 +102,57 @@ def load_target(job: Job) -> Target | None:
 
 def run_attempt(job: Job, now: datetime | None = None) -> str | None:
     """Run the job; return the status it recorded, or None when it was a no-op."""
+    return run_attempts([job], now)[0]
+
+
+def run_attempts(jobs: Sequence[Job], now: datetime | None = None) -> list[str | None]:
+    """Run several jobs, fetching each platform's posts together; one result per job."""
     started = time.perf_counter()
-    extra: dict[str, Any] = {"report_id": job.report_id, "attempt": job.attempt_number,
-                             "request_id": job.request_id, "task_id": job.task_id}
-    log.info("Processing reconciliation job", extra=extra)
-    target = load_target(job)
-    if target is None:
-        log.info("Reconciliation job finished", extra={**extra, "outcome": "no-op"})
-        return None
-    rules = active_rules()
+    for job in jobs:
+        log.info("Processing reconciliation job", extra=_extra(job))
+    targets = [load_target(job) for job in jobs]
+    live = [(job, t) for job, t in zip(jobs, targets, strict=True) if t is not None]
     started_at = datetime.now(UTC)
-    fetched = (
-        fetch_truth(target.platform, target.platform_post_id)
-        if target.platform_active
-        else FetchOutcome.deferred_for("platform_disabled")
-    )
+    fetched: dict[int, FetchOutcome] = {}
+    by_platform: dict[str, list[Target]] = {}
+    for _, target in live:
+        by_platform.setdefault(target.platform, []).append(target)
+    for platform, group in by_platform.items():
+        if not group[0].platform_active:
+            outcomes = {t.platform_post_id: FetchOutcome.deferred_for("platform_disabled")
+                        for t in group}
+        else:
+            outcomes = fetch_truth_many(platform, [t.platform_post_id for t in group])
+        for t in group:
+            fetched[t.report_id] = outcomes[t.platform_post_id]
+    results: dict[int, str | None] = {}
+    for job, target in live:
+        results[id(job)] = _finish(job, target, fetched[target.report_id], now, started,
+                                   started_at)
+    for job, maybe in zip(jobs, targets, strict=True):
+        if maybe is None:
+            log.info("Reconciliation job finished", extra={**_extra(job), "outcome": "no-op"})
+    return [results.get(id(job)) for job in jobs]
+
+
+def _extra(job: Job) -> dict[str, Any]:
+    return {"report_id": job.report_id, "attempt": job.attempt_number,
+            "request_id": job.request_id, "task_id": job.task_id}
+
+
+def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | None,
+            started: float, started_at: datetime) -> str | None:
+    """Classify one fetched report and commit everything the attempt changes."""
+    rules = active_rules()
     now = now or datetime.now(UTC)
-    extra["platform"] = target.platform
+    extra = {**_extra(job), "platform": target.platform}
     if fetched.deferred:
-        decision = decide_deferral(
+        deferral = decide_deferral(
             target.submitted_at, now, rules.retry, reason=fetched.missing_reason or "",
             reopen_at=fetched.reopen_at,
         )
-        record_deferral(job, target, fetched.missing_reason or "", decision, rules)
-        _schedule(job, target, decision, same_attempt=True)
+        record_deferral(job, target, fetched.missing_reason or "", deferral, rules)
+        _schedule(job, target, deferral, same_attempt=True)
         log.info("Reconciliation job finished",
                  extra={**extra, "outcome": "deferred", "missing_reason": fetched.missing_reason})
         return None

@@ -1,48 +1,12 @@
-"""The `reconcile` command line. Expected errors print one line and exit non-zero."""
+"""Run, migrate, and manage clients and users."""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import click
 
-from reconcile.errors import ReconcileError
-from reconcile.rules import RulesError
-
-
-def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn expected failures into one line on stderr and exit status 1."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sqlalchemy.exc import OperationalError
-
-        try:
-            return fn(*args, **kwargs)
-        except (ReconcileError, RulesError) as exc:
-            raise click.ClickException(getattr(exc, "detail", None) or str(exc)) from exc
-        except OperationalError as exc:
-            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise click.ClickException(f"database unavailable: {first}") from exc
-
-    return wrapper
-
-
-def _print(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, default=str))
-
-
-@click.group()
-@click.version_option(package_name="reconcile")
-def main() -> None:
-    """Reconcile affiliate claims against platform truth."""
-    from reconcile.logs import configure_logging
-
-    configure_logging()
+from reconcile.cli.common import friendly, main, print_json
 
 
 @main.command()
@@ -53,7 +17,7 @@ def main() -> None:
 @click.option("--flower-port", default=5555, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-flower", is_flag=True)
 @click.option("--no-sim", is_flag=True)
-@_friendly
+@friendly
 def up(workers: int, demo: bool, api_port: int, sim_port: int, flower_port: int,
        no_flower: bool, no_sim: bool) -> None:
     """Migrate, then run the API, workers, beat, Flower and the simulator."""
@@ -64,7 +28,7 @@ def up(workers: int, demo: bool, api_port: int, sim_port: int, flower_port: int,
 
 
 @main.command()
-@_friendly
+@friendly
 def migrate() -> None:
     """Bring the database schema to the newest revision."""
     from reconcile.persistence.migrate import upgrade
@@ -80,14 +44,14 @@ def clients() -> None:
 
 @clients.command("create")
 @click.option("--name", required=True)
-@_friendly
+@friendly
 def clients_create(name: str) -> None:
     """Create a client and print it as JSON."""
     from reconcile.services.accounts import create_client
 
     if not name.strip() or len(name) > 200:
         raise click.BadParameter("must be 1-200 characters", param_hint="--name")
-    _print(create_client(name.strip()))
+    print_json(create_client(name.strip()))
 
 
 @main.group()
@@ -101,12 +65,12 @@ def users() -> None:
 @click.option("--name", required=True)
 @click.option("--email", required=True)
 @click.option("--client-id", type=int, default=None)
-@_friendly
+@friendly
 def users_create(role: str, name: str, email: str, client_id: int | None) -> None:
     """Create a user and print it as JSON with its API key (shown only now)."""
     from reconcile.services.accounts import create_user
 
-    _print(create_user(role.upper(), name, email, client_id))
+    print_json(create_user(role.upper(), name, email, client_id))
 
 
 @main.command()
@@ -117,33 +81,3 @@ def sim(host: str, port: int) -> None:
     from reconcile.sim import serve
 
     serve(host=host, port=port)
-
-
-@main.group()
-def rules() -> None:
-    """Inspect and validate the reconciliation rules."""
-
-
-@rules.command("show")
-@_friendly
-def rules_show() -> None:
-    """Print the effective rules and their version."""
-    from reconcile.bootstrap import active_rules
-
-    r = active_rules()
-    _print({"version": r.version, "rules": r.as_dict()})
-
-
-@rules.command("check")
-@click.argument("path", type=click.Path(dir_okay=False))
-@_friendly
-def rules_check(path: str) -> None:
-    """Validate a rules file; print its version."""
-    from reconcile.rules import load_rules
-
-    r = load_rules(path)
-    click.echo(f"ok: {path} is valid (version {r.version})")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,46 @@
+"""Shared pieces of the command line: the group, error handling, JSON output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from reconcile.errors import ReconcileError
+from reconcile.rules import RulesError
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn expected failures into one line on stderr and exit status 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return fn(*args, **kwargs)
+        except (ReconcileError, RulesError) as exc:
+            raise click.ClickException(getattr(exc, "detail", None) or str(exc)) from exc
+        except OperationalError as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise click.ClickException(f"database unavailable: {first}") from exc
+
+    return wrapper
+
+
+def print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str))
+
+
+@click.group()
+@click.version_option(package_name="reconcile")
+def main() -> None:
+    """Reconcile affiliate claims against platform truth."""
+    from reconcile.logs import configure_logging
+
+    configure_logging()
+
+
