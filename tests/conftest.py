@@ -20,6 +20,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DB = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS = os.environ.get("TEST_REDIS_URL", "")
 USES_POSTGRES = TEST_DB.startswith("postgresql")
+FAST_RULES = ROOT / "tests" / "rules" / "fast.toml"
 
 
 def free_port() -> int:
@@ -71,6 +72,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     var = tmp_path_factory.mktemp("var")
     os.environ["RECONCILE_VAR_DIR"] = str(var)
     os.environ["LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "WARNING")
+    # Every process the tests start (workers included) uses the short delays of this file.
+    os.environ["RECONCILE_RULES"] = str(FAST_RULES)
     cleanups: list[Callable[[], None]] = []
     if TEST_DB:
         db_url, drop = _create_postgres_database(TEST_DB) if USES_POSTGRES else (TEST_DB, None)

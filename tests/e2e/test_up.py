@@ -47,7 +47,8 @@ def system(stack: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
     var = tmp_path_factory.mktemp("up-var")
     ports = {"api": free_port(), "sim": free_port(), "flower": free_port()}
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "RECONCILE_PLATFORM_BASE_URL")}
+           if k not in ("DATABASE_URL", "REDIS_URL", "RECONCILE_PLATFORM_BASE_URL",
+                        "RECONCILE_RULES")}
     env["RECONCILE_VAR_DIR"] = str(var)
     if os.environ.get("TEST_DATABASE_URL"):
         env["DATABASE_URL"] = stack["database_url"]
