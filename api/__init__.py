@@ -17,7 +17,7 @@ log = logging.getLogger("reconcile.api.request")
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the API application."""
-    from api.views import accounts, campaigns, health, submissions
+    from api.views import accounts, campaigns, health, queues, submissions
     from reconcile.logs import configure_logging
 
     configure_logging()
@@ -28,7 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     problems.register(app)
-    for bp in (accounts.bp, campaigns.bp, submissions.bp):
+    for bp in (accounts.bp, campaigns.bp, submissions.bp, queues.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     app.register_blueprint(health.bp)
     _request_lifecycle(app)

@@ -6,6 +6,7 @@ The core never imports `tasks/`; tests may swap the dispatcher with `set_dispatc
 from __future__ import annotations
 
 import logging
+import time
 from functools import lru_cache
 from typing import Protocol
 
@@ -53,6 +54,8 @@ class CeleryDispatcher:
                 kwargs={"trigger": trigger, "request_id": request_id},
                 queue=queue,
                 countdown=countdown if countdown and countdown > 0 else None,
+                # Lets /ops/queues tell how long the oldest ready job has waited.
+                headers={"sent_at": time.time()},
             )
         except Exception as exc:  # the broker is down: the beat sweep re-dispatches later
             log.warning(

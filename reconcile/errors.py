@@ -82,3 +82,15 @@ class ServiceUnavailable(ReconcileError):
     def __init__(self, detail: str = "", retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class IntakePaused(ServiceUnavailable):
+    """Submissions are paused by an operator."""
+
+    code = "INTAKE_PAUSED"
+
+
+class Overloaded(ServiceUnavailable):
+    """Too much work is queued; submit again later."""
+
+    code = "OVERLOADED"

@@ -4,7 +4,7 @@ Each module below registers its commands on `main`; a new command group is a new
 imported here.
 """
 
-from reconcile.cli import core, rules  # noqa: F401  (registers commands)
+from reconcile.cli import core, intake, rules  # noqa: F401  (registers commands)
 from reconcile.cli.common import main
 
 __all__ = ["main"]

@@ -18,12 +18,15 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from redis.exceptions import RedisError
         from sqlalchemy.exc import OperationalError
 
         try:
             return fn(*args, **kwargs)
         except (ReconcileError, RulesError) as exc:
             raise click.ClickException(getattr(exc, "detail", None) or str(exc)) from exc
+        except RedisError as exc:
+            raise click.ClickException(f"Redis unavailable: {exc}") from exc
         except OperationalError as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise click.ClickException(f"database unavailable: {first}") from exc

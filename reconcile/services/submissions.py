@@ -32,6 +32,7 @@ from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.rules import duplicate_claim_alert, priority_for, suspicion_flags
 from reconcile.services.alerting import raise_alert
 from reconcile.services.campaigns import visible_campaign
+from reconcile.services.intake import check_intake
 from reconcile.services.principal import Principal
 
 
@@ -103,6 +104,7 @@ def submit(
     title: str | None = None, request_id: str | None = None,
 ) -> dict[str, Any]:
     """Store a new post and its first report; reconciliation is dispatched after commit."""
+    check_intake()
     try:
         normalised = normalise(platform, url)
     except InvalidPostUrl as exc:
@@ -153,6 +155,7 @@ def update_metrics(
     principal: Principal, post_id: int, claim: Claim, request_id: str | None = None
 ) -> dict[str, Any]:
     """Record a new report for an existing post (reports are immutable)."""
+    check_intake()
     with unit_of_work() as uow:
         s = uow.session
         post = s.get(Post, post_id)

@@ -14,7 +14,16 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from tests.conftest import TEST_REDIS, Proc, free_port, unique_video_id, wait_for
+from tests.conftest import (
+    TEST_DB,
+    TEST_REDIS,
+    USES_POSTGRES,
+    Proc,
+    _create_postgres_database,
+    free_port,
+    unique_video_id,
+    wait_for,
+)
 
 
 def _descendants(pid: int) -> set[int]:
@@ -50,8 +59,9 @@ def system(stack: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
            if k not in ("DATABASE_URL", "REDIS_URL", "RECONCILE_PLATFORM_BASE_URL",
                         "RECONCILE_RULES")}
     env["RECONCILE_VAR_DIR"] = str(var)
-    if os.environ.get("TEST_DATABASE_URL"):
-        env["DATABASE_URL"] = stack["database_url"]
+    drop_database = None
+    if USES_POSTGRES:  # a database of its own, so its beat sweeps only its own reports
+        env["DATABASE_URL"], drop_database = _create_postgres_database(TEST_DB)
     if TEST_REDIS:  # a database of its own, so the integration tests' workers stay out
         env["REDIS_URL"] = urlunsplit(urlsplit(TEST_REDIS)._replace(path="/10"))
         import redis
@@ -77,6 +87,8 @@ def system(stack: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> I
                "flower": f"http://127.0.0.1:{ports['flower']}"}
     finally:
         proc.stop()
+        if drop_database:
+            drop_database()
 
 
 def _key(demo: dict, name: str) -> dict[str, str]:

@@ -1,0 +1,31 @@
+"""Operations: queue depths and the intake switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from pydantic import StrictBool
+
+from api.auth import require
+from api.body import parse
+from api.schemas import Strict
+from reconcile.services import intake
+from reconcile.services.queues import queues_snapshot
+
+bp = Blueprint("queues", __name__)
+
+
+class IntakeIn(Strict):
+    paused: StrictBool
+
+
+@bp.get("/ops/queues")
+@require("ADMIN", "ANALYST")
+def get_queues():
+    return jsonify(queues_snapshot())
+
+
+@bp.post("/ops/intake")
+@require("ADMIN")
+def set_intake():
+    body = parse(IntakeIn)
+    return jsonify(intake.set_paused(body.paused))
