@@ -32,6 +32,8 @@ def start_embedded_redis(socket_path: Path) -> subprocess.Popen[bytes]:
             "--maxmemory-policy", "noeviction", "--loglevel", "warning",
         ],
         stdout=subprocess.DEVNULL,
+        # Its own process group: Ctrl-C must not stop the broker before the workers.
+        start_new_session=True,
     )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -25,7 +25,7 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
-        pass  # not Linux: Ctrl-C still reaches the whole process group
+        pass  # not Linux: stop() still ends every child on Ctrl-C or SIGTERM
 
 
 @dataclass
@@ -35,7 +35,11 @@ class Supervisor:
     cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     def spawn(self, name: str, argv: list[str]) -> None:
-        self.children[name] = subprocess.Popen(argv, env=self.env, preexec_fn=_die_with_parent)
+        # Own process group: Ctrl-C reaches only the supervisor, which stops children in
+        # order instead of racing them.
+        self.children[name] = subprocess.Popen(
+            argv, env=self.env, preexec_fn=_die_with_parent, start_new_session=True
+        )
 
     def wait(self) -> int:
         """Block until a child exits or a signal arrives; return the exit code."""
@@ -103,7 +107,7 @@ def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_por
         if sim:
             sup.spawn("sim", [py, "-m", "reconcile.cli", "sim", "--port", str(sim_port)])
         sup.spawn("api", [py, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-                          "--bind", f"127.0.0.1:{api_port}", "--access-logfile", "-",
+                          "--bind", f"127.0.0.1:{api_port}",
                           "--log-level", "warning", "api:create_app()"])
         sup.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker", "-Q",
                              "high,normal,low", "--concurrency", str(workers), "-E",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,11 @@ from reconcile.services.principal import Principal
 
 
 def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
+        value = value.replace(tzinfo=UTC)
+    return str(value.isoformat())
 
 
 def can_see_report(session: Session, principal: Principal, report: Report, post: Post) -> bool:
