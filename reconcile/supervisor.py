@@ -98,7 +98,9 @@ def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_por
     def _stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # Installed explicitly: a shell starting us in the background may have ignored SIGINT.
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         from reconcile.persistence.migrate import upgrade
 
