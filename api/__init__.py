@@ -9,30 +9,44 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from api import problems
+from api import problems, ratelimit
 from api.body import MAX_BODY
+from api.params import BoundedIntegerConverter
 
 log = logging.getLogger("reconcile.api.request")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the API application."""
-    from api.views import accounts, campaigns, health, queues, submissions
+    from api.views import accounts, campaigns, health, ops, queues, submissions
     from reconcile.logs import configure_logging
 
     configure_logging()
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedIntegerConverter
     # Slightly above the 64 KiB limit so the view, not werkzeug, words the refusal.
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY + 1024, JSON_SORT_KEYS=False)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if test_config:
         app.config.update(test_config)
     problems.register(app)
-    for bp in (accounts.bp, campaigns.bp, submissions.bp, queues.bp):
+    for bp in (accounts.bp, campaigns.bp, submissions.bp, queues.bp, ops.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
+    _register_reads_and_docs(app)
     app.register_blueprint(health.bp)
     _request_lifecycle(app)
+    ratelimit.register(app)
     return app
+
+
+def _register_reads_and_docs(app: Flask) -> None:
+    from api.dashboard import page as dashboard_page
+    from api.views import alerts, dashboard, docs, reconciliation
+
+    for bp in (alerts.bp, reconciliation.bp, dashboard.bp):
+        app.register_blueprint(bp, url_prefix="/api/v1")
+    app.register_blueprint(dashboard_page)  # GET /dashboard, outside /api/v1
+    docs.register(app)  # the OpenAPI document lists every /api/v1 route registered
 
 
 def _request_lifecycle(app: Flask) -> None:

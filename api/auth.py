@@ -1,4 +1,4 @@
-"""API-key authentication and role checks for views."""
+"""API-key authentication, rate limits and role checks for views."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any, TypeVar, cast
 
 from flask import g, request
 
-from reconcile.errors import Forbidden
+from api import ratelimit
+from reconcile.errors import Forbidden, Unauthenticated
 from reconcile.services.accounts import authenticate
 from reconcile.services.principal import Principal
 
@@ -27,19 +28,27 @@ def current() -> Principal:
     return cast(Principal, g.principal)
 
 
-def require(*roles: str) -> Callable[[F], F]:
-    """Authenticate the caller; 401 without a valid key, 403 for a role not listed."""
+def require(*roles: str, rate: str = "default") -> Callable[[F], F]:
+    """Authenticate the caller and count the request against its quota of kind `rate`
+    ("submissions", "reruns" or "default"); 401 without a valid key, 429 over the quota,
+    403 for a role not listed. The roles are kept on the view for the OpenAPI document."""
     allowed = roles or ANY_ROLE
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            principal = authenticate(bearer_key())
+            try:
+                principal = authenticate(bearer_key())
+            except Unauthenticated:
+                ratelimit.charge_anonymous()  # guessing keys costs the address its quota
+                raise
             g.principal = principal
+            ratelimit.charge(principal, rate)
             if principal.role not in allowed:
                 raise Forbidden(f"role {principal.role} may not do this")
             return view(*args, **kwargs)
 
+        wrapper.required_roles = allowed  # type: ignore[attr-defined]
         return cast(F, wrapper)
 
     return decorate

@@ -32,9 +32,21 @@ def parse(model: type[M]) -> M:
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise Malformed("the body is not valid JSON") from exc
-        raise ValidationFailed(
-            [
-                {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-                for e in exc.errors()
-            ]
-        ) from exc
+        raise failed(exc) from exc
+
+
+def validate(model: type[M], data: dict) -> M:
+    """Return `data` as `model`; 422 listing every invalid field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise failed(exc) from exc
+
+
+def failed(exc: ValidationError) -> ValidationFailed:
+    return ValidationFailed(
+        [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+    )

@@ -9,7 +9,7 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from reconcile.errors import ReconcileError, ServiceUnavailable, ValidationFailed
+from reconcile.errors import ReconcileError, ValidationFailed
 
 log = logging.getLogger("reconcile.api.request")
 
@@ -22,9 +22,8 @@ _CODES = {400: "MALFORMED_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
           413: "MALFORMED_REQUEST", 415: "MALFORMED_REQUEST"}
 
 
-def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
-            **extra: Any) -> Response:
-    body = {
+def problem_body(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {
         "type": f"https://reconcile.dev/problems/{code.lower().replace('_', '-')}",
         "title": _TITLES.get(status, "Error"),
         "status": status,
@@ -32,25 +31,39 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
         "code": code,
         **extra,
     }
+
+
+def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> Response:
+    body = problem_body(status, code, detail, **extra)
     resp = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
 
 
+def named_problem(exc: ReconcileError) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return the problem body and headers a named failure answers with."""
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, ValidationFailed):
+        extra["errors"] = exc.errors
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:  # 429 and every 503 tell the client when to come back
+        headers["Retry-After"] = str(retry_after)
+    post_id = getattr(exc, "post_id", None)
+    if post_id is not None:
+        extra["post_id"] = post_id
+    return problem_body(exc.status, exc.code, exc.detail, **extra), headers
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ReconcileError)
     def _named(exc: ReconcileError) -> Response:
-        extra: dict[str, Any] = {}
-        headers: dict[str, str] = {}
-        if isinstance(exc, ValidationFailed):
-            extra["errors"] = exc.errors
-        if isinstance(exc, ServiceUnavailable):
-            headers["Retry-After"] = str(exc.retry_after)
-        post_id = getattr(exc, "post_id", None)
-        if post_id is not None:
-            extra["post_id"] = post_id
-        return problem(exc.status, exc.code, exc.detail, headers, **extra)
+        body, headers = named_problem(exc)
+        resp = Response(json.dumps(body), status=exc.status, mimetype="application/problem+json")
+        resp.headers.update(headers)
+        return resp
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> Response:
@@ -60,7 +73,8 @@ def register(app: Flask) -> None:
     def _http(exc: HTTPException) -> Response:
         status = exc.code or 500
         status = 400 if status in (413, 415) else status
-        return problem(status, _CODES.get(status, "ERROR"), exc.description or "")
+        keep = {k: v for k, v in exc.get_headers() if k == "Allow"}  # 405 names the methods
+        return problem(status, _CODES.get(status, "ERROR"), exc.description or "", keep)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

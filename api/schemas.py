@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 MetricValue = Annotated[StrictInt, Field(ge=0, le=10**12)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -58,3 +58,43 @@ class SubmissionIn(MetricsIn):
     platform: PlatformName
     url: Annotated[str, Field(min_length=1, max_length=2048)]
     title: Annotated[str, Field(max_length=500)] | None = None
+
+
+# --- Newer request bodies ----------------------------------------------------------------
+
+StatusName = Literal[
+    "PENDING", "MATCHED", "DISCREPANCY_LOW", "DISCREPANCY_MEDIUM", "DISCREPANCY_HIGH",
+    "AFFILIATE_OVERCLAIMED", "INCOMPLETE_PLATFORM_DATA", "MISSING_PLATFORM_DATA",
+]
+LevelName = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+AlertType = Literal[
+    "HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE", "SUSPICIOUS_CLAIM"
+]
+AlertStatus = Literal["OPEN", "RESOLVED"]
+
+
+class RerunIn(Strict):
+    """Exactly one scope (report_ids, post_id, campaign_id or platform), plus force."""
+
+    report_ids: Annotated[list[Id], Field(min_length=1, max_length=500)] | None = None
+    post_id: Id | None = None
+    campaign_id: Id | None = None
+    platform: PlatformName | None = None
+    force: StrictBool = False
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> RerunIn:
+        given = [n for n in ("report_ids", "post_id", "campaign_id", "platform")
+                 if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of report_ids, post_id, campaign_id, platform")
+        return self
+
+
+class ResolveIn(Strict):
+    note: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class MessageIn(Strict):
+    campaign_id: Id
+    text: Annotated[str, Field(min_length=1, max_length=4000)]

@@ -6,6 +6,7 @@ The core never imports `tasks/`; tests may swap the dispatcher with `set_dispatc
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from functools import lru_cache
 from typing import Protocol
@@ -13,6 +14,7 @@ from typing import Protocol
 log = logging.getLogger("reconcile.dispatch")
 
 ATTEMPT_TASK = "reconcile.attempt"
+ALERT_TASK = "reconcile.deliver_alert"
 QUEUES = ("high", "normal", "low")
 
 
@@ -27,6 +29,8 @@ class Dispatcher(Protocol):
         trigger: str = "submission",
         request_id: str | None = None,
     ) -> bool: ...
+
+    def deliver_alert(self, alert_id: int, *, countdown: float | None = None) -> bool: ...
 
 
 class CeleryDispatcher:
@@ -65,14 +69,35 @@ class CeleryDispatcher:
             return False
         return True
 
+    def deliver_alert(self, alert_id: int, *, countdown: float | None = None) -> bool:
+        """Send an alert's webhook delivery job (high queue: operators are waiting for it)."""
+        try:
+            self.app.send_task(
+                ALERT_TASK, args=[alert_id], queue="high",
+                countdown=countdown if countdown and countdown > 0 else None,
+                headers={"sent_at": time.time()},
+            )
+        except Exception as exc:  # the alert sweep resends alerts that have no delivery yet
+            log.warning("Alert delivery dispatch failed; the alert sweep will resend",
+                        extra={"error_code": type(exc).__name__})
+            return False
+        return True
+
+
+_client_lock = threading.Lock()
+
 
 @lru_cache(maxsize=1)
 def _celery_client():
-    from celery import Celery
+    # An API process's threads dispatch at once: unguarded, the first ones race on celery's
+    # lazy module import ("cannot import name 'Celery'") and their jobs wait for the sweep
+    # (found by `reconcile bench`: one lost report per cold API process).
+    with _client_lock:
+        from celery import Celery
 
-    app = Celery("reconcile")
-    app.config_from_object("celeryconfig")
-    return app
+        app = Celery("reconcile")
+        app.config_from_object("celeryconfig")
+        return app
 
 
 _dispatcher: Dispatcher | None = None

@@ -94,3 +94,25 @@ class Overloaded(ServiceUnavailable):
     """Too much work is queued; submit again later."""
 
     code = "OVERLOADED"
+
+
+class AlertAlreadyResolved(Conflict):
+    """The alert is already resolved."""
+
+    code = "ALERT_ALREADY_RESOLVED"
+
+
+class IdempotencyInProgress(Conflict):
+    """A request with this Idempotency-Key is still being processed; retry shortly."""
+
+    code = "IDEMPOTENCY_IN_PROGRESS"
+
+
+class RateLimited(ReconcileError):
+    """Too many requests for this API key; wait for the window to reset."""
+
+    code, status = "RATE_LIMITED", 429
+
+    def __init__(self, detail: str = "", retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)

@@ -24,4 +24,11 @@ def _json_logs(**_: object) -> None:
     configure_logging(force=True)
 
 
-from tasks import reconciliation, sweeps  # noqa: E402,F401  (registers the tasks)
+from tasks import (  # noqa: E402,F401  (registers the tasks)
+    alerts,
+    bench,
+    platforms,
+    reconciliation,
+    reverify,
+    sweeps,
+)

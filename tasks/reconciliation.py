@@ -1,15 +1,52 @@
-"""Reconciliation tasks."""
+"""Reconciliation tasks: an attempt job, run together with the ready jobs queued behind it.
+
+The task that receives a job also takes up to BATCH_MAX - 1 more ready attempt jobs straight
+from the broker (queues high, normal, low, in that order) and runs them all through
+`run_attempts`, which asks each platform once per chunk of its batch size. Every job still
+gets its own attempt row.
+
+Why not celery-batches: it collects jobs in the worker's main process, so the prefetch must
+be at least a batch. A worker would then hold ~50 reserved jobs ahead of any high-priority
+job that arrives later, and one worker would grab a backlog while the others idle. It also
+never acknowledges nor rejects a batch whose process died. Here the prefetch stays 1: a worker
+takes what is ready when a process is free, in priority order, and nothing more.
+
+Delivery: a drained message is acknowledged only after its attempt committed; when the batch
+fails, it is put back at once. If the process is killed mid-batch, Celery requeues the job it
+handed over (task_reject_on_worker_lost); the drained ones stay unacknowledged in the broker,
+the sweep re-dispatches their reports within a minute, and any later redelivery is a no-op
+(attempts are keyed by report and number).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import time
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy.exc import OperationalError
 
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.bootstrap import active_rules
+from reconcile.dispatch import ATTEMPT_TASK, QUEUES
+from reconcile.services.attempts import Job, run_attempts
 from tasks import app
+
+log = logging.getLogger("reconcile.tasks.reconciliation")
+
+# The largest chunk most platforms take in one call (youtube, instagram); a batch this size
+# also finishes well inside the task's soft time limit.
+BATCH_MAX = 50
+# Stop draining after this many jobs that are not ready (countdowns, other tasks): they go
+# back to the end of their queue, and a queue full of them must not be churned through.
+MAX_PUT_BACK = 10
+
+_connections: dict[int, Any] = {}
 
 
 @app.task(
-    name="reconcile.attempt",
+    name=ATTEMPT_TASK,
     bind=True,
     acks_late=True,
     # A lost database connection is worth another try; the attempt is idempotent.
@@ -22,7 +59,83 @@ def reconcile_attempt(
     self, report_id: int, attempt_number: int, trigger: str = "submission",
     request_id: str | None = None,
 ) -> str | None:
-    """Run one attempt for one report."""
+    """Run one attempt for one report, and the ready attempts queued behind it."""
     job = Job(report_id=report_id, attempt_number=attempt_number, trigger=trigger,
               request_id=request_id, task_id=self.request.id)
-    return run_attempt(job)
+    drained = [] if getattr(self.request, "is_eager", False) else drain(BATCH_MAX - 1)
+    try:
+        results = run_attempts([job, *(j for j, _ in drained)])
+    except BaseException:
+        _put_back([message for _, message in drained])
+        raise
+    for _, message in drained:
+        message.ack()
+    return results[0]
+
+
+def drain(limit: int) -> list[tuple[Job, Any]]:
+    """Take up to limit ready attempt jobs from the queues, waiting briefly while they come."""
+    taken = _take(limit)
+    wait = active_rules().fetch.batch_wait_seconds
+    # Only a burst is worth waiting for: a lone job runs at once.
+    if taken and len(taken) < limit and wait > 0:
+        time.sleep(wait)
+        taken += _take(limit - len(taken))
+    return taken
+
+
+def _take(limit: int) -> list[tuple[Job, Any]]:
+    taken: list[tuple[Job, Any]] = []
+    put_back: list[Any] = []
+    try:
+        channel = _channel()
+        for queue in QUEUES:
+            while len(taken) < limit and len(put_back) < MAX_PUT_BACK:
+                message = channel.basic_get(queue)
+                if message is None:
+                    break
+                job = _ready_job(message)
+                if job is None:
+                    put_back.append(message)
+                else:
+                    taken.append((job, message))
+    except Exception as exc:  # the broker hiccuped: run what we have, reconnect next time
+        log.warning("Draining ready jobs failed", extra={"error_code": type(exc).__name__})
+        _connections.pop(os.getpid(), None)
+    finally:
+        _put_back(put_back)
+    return taken
+
+
+def _put_back(messages: list[Any]) -> None:
+    for message in messages:
+        try:
+            message.reject(requeue=True)
+        except Exception as exc:  # left unacknowledged: the sweep re-dispatches its report
+            log.warning("Putting a job back failed", extra={"error_code": type(exc).__name__})
+
+
+def _channel() -> Any:
+    # One broker connection per process; a forked child must not use its parent's.
+    pid = os.getpid()
+    if pid not in _connections:
+        _connections[pid] = app.connection_for_read()
+    return _connections[pid].default_channel
+
+
+def _ready_job(message: Any) -> Job | None:
+    """Return the message's job if it is an attempt due now, else None."""
+    headers = message.headers or {}
+    if headers.get("task") != ATTEMPT_TASK:
+        return None
+    if headers.get("eta"):
+        eta = datetime.fromisoformat(headers["eta"])
+        if (eta if eta.tzinfo else eta.replace(tzinfo=UTC)) > datetime.now(UTC):
+            return None
+    try:
+        args, kwargs, _ = message.decode()
+        return Job(report_id=int(args[0]), attempt_number=int(args[1]),
+                   trigger=kwargs.get("trigger") or "submission",
+                   request_id=kwargs.get("request_id"), task_id=headers.get("id"))
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None  # not ours to judge: the worker runs it as usual and reports the error

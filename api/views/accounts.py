@@ -6,6 +6,10 @@ from flask import Blueprint, jsonify
 
 from api.auth import current, require
 from api.body import parse
+from api.lists import decode_cursor, page
+from api.openapi import document
+from api.params import ListQuery, parse_query
+from api.responses import ApiKeyOut, ClientOut, UserCreated, UserOut, page_of
 from api.schemas import ClientIn, UserIn, UserPatch
 from reconcile.services import accounts
 
@@ -13,6 +17,7 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.post("/clients")
+@document("Create a client (an advertiser)", body=ClientIn, response=ClientOut, status=201)
 @require("ADMIN")
 def create_client():
     body = parse(ClientIn)
@@ -20,12 +25,17 @@ def create_client():
 
 
 @bp.get("/clients")
+@document("List clients", query=ListQuery, response=page_of(ClientOut))
 @require("ADMIN", "ANALYST")
 def list_clients():
-    return jsonify({"items": accounts.list_clients(), "next_cursor": None})
+    q = parse_query(ListQuery)
+    rows = accounts.list_clients(after=decode_cursor(q.cursor), limit=q.limit + 1)
+    return jsonify(page(rows, q.limit, "id"))
 
 
 @bp.post("/users")
+@document("Create a user; the answer holds its API key, shown only here", body=UserIn,
+          response=UserCreated, status=201)
 @require("ADMIN")
 def create_user():
     body = parse(UserIn)
@@ -33,12 +43,16 @@ def create_user():
 
 
 @bp.post("/users/<int:user_id>/api-key")
+@document("Rotate a user's API key (the old one stops working at once)", response=ApiKeyOut,
+          status=201, description="An admin, or the user itself.")
 @require()
 def rotate_key(user_id: int):
     return jsonify(accounts.rotate_api_key(current(), user_id)), 201
 
 
 @bp.patch("/users/<int:user_id>")
+@document("Enable or disable a user (and so every key of it)", body=UserPatch,
+          response=UserOut)
 @require("ADMIN")
 def patch_user(user_id: int):
     body = parse(UserPatch)

@@ -1,4 +1,4 @@
-"""Campaigns and platforms."""
+"""Campaigns, their analytics, and platforms."""
 
 from __future__ import annotations
 
@@ -6,19 +6,27 @@ from flask import Blueprint, jsonify
 
 from api.auth import current, require
 from api.body import parse
+from api.lists import decode_cursor, page, page_of_all
+from api.openapi import document
+from api.params import ListQuery, parse_query
+from api.responses import Analytics, CampaignOut, PlatformOut, page_of
 from api.schemas import CampaignIn, PlatformPatch
-from reconcile.services import campaigns
+from reconcile.services import analytics, campaigns
 
 bp = Blueprint("campaigns", __name__)
 
 
 @bp.get("/platforms")
+@document("List platforms with their switch and breaker state", query=ListQuery,
+          response=page_of(PlatformOut))
 @require()
 def list_platforms():
-    return jsonify({"items": campaigns.list_platforms(), "next_cursor": None})
+    q = parse_query(ListQuery)
+    return jsonify(page_of_all(campaigns.list_platforms(), q.limit, q.cursor, "name"))
 
 
 @bp.patch("/platforms/<name>")
+@document("Switch a platform on or off", body=PlatformPatch, response=PlatformOut)
 @require("ADMIN")
 def patch_platform(name: str):
     body = parse(PlatformPatch)
@@ -26,6 +34,8 @@ def patch_platform(name: str):
 
 
 @bp.post("/campaigns")
+@document("Create a campaign", body=CampaignIn, response=CampaignOut, status=201,
+          description="A client may create campaigns only for itself.")
 @require("ADMIN", "CLIENT")
 def create_campaign():
     body = parse(CampaignIn)
@@ -37,12 +47,28 @@ def create_campaign():
 
 
 @bp.get("/campaigns")
+@document("List campaigns (a client sees its own)", query=ListQuery,
+          response=page_of(CampaignOut))
 @require("ADMIN", "ANALYST", "CLIENT")
 def list_campaigns():
-    return jsonify({"items": campaigns.list_campaigns(current()), "next_cursor": None})
+    q = parse_query(ListQuery)
+    rows = campaigns.list_campaigns(current(), after=decode_cursor(q.cursor), limit=q.limit + 1)
+    return jsonify(page(rows, q.limit, "id"))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
+@document("A campaign", response=CampaignOut)
 @require("ADMIN", "ANALYST", "CLIENT")
 def get_campaign(campaign_id: int):
     return jsonify(campaigns.get_campaign(current(), campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/analytics")
+@document("The unified view: claimed against verified, by platform and affiliate",
+          response=Analytics,
+          description="verified sums each post's latest platform snapshot (never claims); "
+                      "success_rate = (MATCHED + DISCREPANCY_LOW) / reconciled, null when "
+                      "nothing is reconciled yet.")
+@require("ADMIN", "ANALYST", "CLIENT")
+def campaign_analytics(campaign_id: int):
+    return jsonify(analytics.campaign_analytics(current(), campaign_id))

@@ -4,7 +4,16 @@ Each module below registers its commands on `main`; a new command group is a new
 imported here.
 """
 
-from reconcile.cli import core, intake, rules  # noqa: F401  (registers commands)
+from reconcile.cli import (  # noqa: F401  (registers commands)
+    bench,
+    core,
+    data,
+    intake,
+    ops,
+    platforms,
+    rules,
+    simulate,
+)
 from reconcile.cli.common import main
 
 __all__ = ["main"]

@@ -62,6 +62,15 @@ def dispose_engines() -> None:
     _factory.cache_clear()
 
 
+# Code that holds only a Session (not its UnitOfWork) queues after-commit work here.
+AFTER_COMMIT_KEY = "reconcile.after_commit"
+
+
+def after_commit(session: Session, fn: Callable[[], object]) -> None:
+    """Run fn once the session's unit of work has committed (never after a rollback)."""
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(fn)
+
+
 class UnitOfWork:
     """A session plus callbacks that run only once the transaction has committed."""
 
@@ -74,6 +83,7 @@ class UnitOfWork:
 
     def run_after_commit(self) -> None:
         callbacks, self._after_commit = self._after_commit, []
+        callbacks += self.session.info.pop(AFTER_COMMIT_KEY, [])
         for fn in callbacks:
             fn()
 

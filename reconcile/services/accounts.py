@@ -39,9 +39,13 @@ def create_client(name: str) -> dict[str, Any]:
         return client_view(client)
 
 
-def list_clients() -> list[dict[str, Any]]:
+def list_clients(after: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Clients by id, those after `after`, at most `limit`."""
+    q = select(Client).order_by(Client.id).limit(limit)
+    if after is not None:
+        q = q.where(Client.id > after)
     with unit_of_work() as uow:
-        return [client_view(c) for c in uow.session.scalars(select(Client).order_by(Client.id))]
+        return [client_view(c) for c in uow.session.scalars(q)]
 
 
 def create_user(role: str, name: str, email: str, client_id: int | None = None) -> dict[str, Any]:

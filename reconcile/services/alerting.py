@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reconcile.dispatch import get_dispatcher
+from reconcile.persistence.db import after_commit
 from reconcile.persistence.models import Alert
 from reconcile.rules import AlertSpec
 
@@ -44,4 +46,14 @@ def raise_alert(
         extra={"report_id": report_id, "platform": platform, "severity": spec.severity,
                "rule": spec.rule},
     )
+    alert_id = alert.id
+    after_commit(session, lambda: _schedule_delivery(alert_id))
     return alert
+
+
+def _schedule_delivery(alert_id: int) -> None:
+    """Queue the alert's webhook delivery; the alert sweep resends it if this fails."""
+    try:
+        get_dispatcher().deliver_alert(alert_id)
+    except Exception as exc:  # noqa: BLE001 - the cause has committed; never fail it now
+        log.warning("Alert delivery dispatch failed", extra={"error_code": type(exc).__name__})

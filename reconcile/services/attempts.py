@@ -10,25 +10,34 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Attempt, Platform, Post, ReconciliationLog, Report
+from reconcile.persistence.models import (
+    Attempt,
+    Platform,
+    Post,
+    ReconciliationLog,
+    Report,
+    TrustEffect,
+)
 from reconcile.platforms.fetching import FetchOutcome, fetch_truth_many
 from reconcile.rules import (
     METRICS,
     Classification,
     RetryDecision,
+    Status,
     classify,
     decide_after_attempt,
     decide_deferral,
+    event_for,
 )
 from reconcile.services.effects import apply_effects, record_deferral
 
@@ -57,6 +66,7 @@ class Target:
     claimed: dict[str, int]
     priority: str
     incomplete_attempts: int
+    verified: bool  # the report already moved trust (a rerun or a re-verification)
 
 
 def load_target(job: Job) -> Target | None:
@@ -83,10 +93,11 @@ def load_target(job: Job) -> Target | None:
         if rlog.is_terminal and job.trigger in ("submission", "retry"):
             return None
         incomplete = s.scalar(
-            select(Attempt.id).where(
+            select(func.count()).select_from(Attempt).where(
                 Attempt.report_id == job.report_id, Attempt.status == "INCOMPLETE_PLATFORM_DATA"
-            ).limit(1)
+            )
         )
+        verified = s.get(TrustEffect, job.report_id) is not None
         submitted = report.submitted_at
         if submitted.tzinfo is None:  # SQLite drops the zone; values are stored in UTC
             submitted = submitted.replace(tzinfo=UTC)
@@ -96,7 +107,8 @@ def load_target(job: Job) -> Target | None:
             submitted_at=submitted,
             claimed={"views": report.claimed_views, "clicks": report.claimed_clicks,
                      "conversions": report.claimed_conversions},
-            priority=report.priority, incomplete_attempts=1 if incomplete else 0,
+            priority=report.priority, incomplete_attempts=int(incomplete or 0),
+            verified=verified,
         )
 
 
@@ -146,6 +158,11 @@ def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | Non
     rules = active_rules()
     now = now or datetime.now(UTC)
     extra = {**_extra(job), "platform": target.platform}
+    if fetched.deferred and target.verified:
+        # The verified outcome stands; the next re-verification sweep tries again.
+        log.info("Reconciliation job finished",
+                 extra={**extra, "outcome": "deferred", "missing_reason": fetched.missing_reason})
+        return None
     if fetched.deferred:
         deferral = decide_deferral(
             target.submitted_at, now, rules.retry, reason=fetched.missing_reason or "",
@@ -159,22 +176,33 @@ def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | Non
     observed = {m: fetched.metrics.get(m) for m in METRICS}
     hours = (now - target.submitted_at).total_seconds() / 3600
     result: Classification = classify(target.claimed, observed, hours, rules.classification)
-    decision: RetryDecision = decide_after_attempt(
-        result.status, job.attempt_number, target.submitted_at, now, rules.retry,
-        missing_reason=fetched.missing_reason, retry_after_seconds=fetched.retry_after,
-        incomplete_attempts_so_far=target.incomplete_attempts,
+    if result.status == Status.MISSING_PLATFORM_DATA and fetched.missing_reason is None:
+        # The platform answered for the post but showed none of its metrics: to us the
+        # post's data was not found, which is what the reason must say.
+        fetched = replace(fetched, missing_reason="not_found")
+    # Data that goes missing after a report was verified neither undoes the verified
+    # outcome nor starts a new retry chain: the attempt is kept as history only.
+    keep_outcome = target.verified and event_for(result.status) is None
+    decision: RetryDecision = (
+        RetryDecision(True, None, True, fetched.missing_reason) if keep_outcome
+        else decide_after_attempt(
+            result.status, job.attempt_number, target.submitted_at, now, rules.retry,
+            missing_reason=fetched.missing_reason, retry_after_seconds=fetched.retry_after,
+            incomplete_attempts_so_far=target.incomplete_attempts,
+        )
     )
     try:
         with unit_of_work() as uow:
-            apply_effects(
-                uow, job, target, result, fetched, decision, rules,
+            applied = apply_effects(
+                uow, job, target, result, fetched, decision, rules, keep_outcome=keep_outcome,
                 started_at=started_at, duration_ms=(time.perf_counter() - started) * 1000,
             )
     except IntegrityError:
         # Another delivery of the same attempt committed first: nothing more to do.
         log.info("Reconciliation job finished", extra={**extra, "outcome": "duplicate"})
         return None
-    _schedule(job, target, decision, same_attempt=False)
+    if applied:
+        _schedule(job, target, decision, same_attempt=False)
     log.info(
         "Reconciliation job finished",
         extra={**extra, "status": str(result.status), "missing_reason": fetched.missing_reason,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from reconcile.errors import Forbidden, NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, CampaignPlatform, Client, Platform
+from reconcile.services.platform_ops import breaker_state, dispatch_waiting
 from reconcile.services.principal import Principal
 
 
@@ -79,9 +80,13 @@ def get_campaign(principal: Principal, campaign_id: int) -> dict[str, Any]:
         return campaign_view(uow.session, visible_campaign(uow.session, principal, campaign_id))
 
 
-def list_campaigns(principal: Principal) -> list[dict[str, Any]]:
+def list_campaigns(
+    principal: Principal, after: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     with unit_of_work() as uow:
-        q = select(Campaign).order_by(Campaign.id)
+        q = select(Campaign).order_by(Campaign.id).limit(limit)
+        if after is not None:
+            q = q.where(Campaign.id > after)
         if principal.role == "CLIENT":
             q = q.where(Campaign.client_id == principal.client_id)
         return [campaign_view(uow.session, c) for c in uow.session.scalars(q)]
@@ -91,7 +96,8 @@ def list_platforms() -> list[dict[str, Any]]:
     with unit_of_work() as uow:
         rows = uow.session.scalars(select(Platform).order_by(Platform.name)).all()
         return [
-            {"name": p.name, "display_name": p.display_name, "is_active": p.is_active}
+            {"name": p.name, "display_name": p.display_name, "is_active": p.is_active,
+             "breaker_state": breaker_state(p.name)}
             for p in rows
         ]
 
@@ -101,6 +107,8 @@ def set_platform_active(name: str, is_active: bool) -> dict[str, Any]:
         platform = uow.session.get(Platform, name)
         if platform is None:
             raise NotFound("no such platform")
+        if is_active and not platform.is_active:
+            dispatch_waiting(uow, name)  # deferred reports resume now, not at their recheck
         platform.is_active = is_active
         return {"name": platform.name, "display_name": platform.display_name,
                 "is_active": platform.is_active}

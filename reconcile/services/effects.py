@@ -44,9 +44,15 @@ def _metrics_json(result: Classification) -> dict[str, Any]:
 def apply_effects(
     uow: UnitOfWork, job: Job, target: Target, result: Classification, fetched: FetchOutcome,
     decision: RetryDecision, rules: Rules, *, started_at: datetime, duration_ms: float,
-) -> None:
+    keep_outcome: bool = False,
+) -> bool:
+    """Record the attempt and apply its outcome; return False when a later attempt won."""
     s = uow.session
     now = datetime.now(UTC)
+    # Lock the affiliate first: attempts for one affiliate queue up here, so no trust update
+    # is lost and each sees the alerts committed before it (R2's repeat check). SQLite
+    # serialises whole transactions instead (BEGIN IMMEDIATE).
+    user = s.scalars(select(User).where(User.id == target.affiliate_id).with_for_update()).one()
     attempt = Attempt(
         report_id=target.report_id, attempt_number=job.attempt_number, status=str(result.status),
         discrepancy_level=str(result.level) if result.level else None,
@@ -65,12 +71,16 @@ def apply_effects(
     rlog = s.scalars(
         select(ReconciliationLog).where(ReconciliationLog.report_id == target.report_id)
     ).one()
-    trust_delta = _apply_trust(s, target, result, rules)
-    rlog.status = str(result.status)
-    rlog.discrepancy_level = attempt.discrepancy_level
-    rlog.attempt_count = max(rlog.attempt_count, job.attempt_number)
+    if rlog.attempt_count > job.attempt_number:
+        return False  # a later attempt already decided the outcome; this one is history
+    rlog.attempt_count = job.attempt_number
     rlog.last_attempt_at = now
     rlog.scheduled_retry_at = None if decision.terminal else decision.retry_at
+    if keep_outcome:
+        return True
+    trust_delta = _apply_trust(s, user, target, result, rules)
+    rlog.status = str(result.status)
+    rlog.discrepancy_level = attempt.discrepancy_level
     rlog.is_terminal = decision.terminal
     rlog.missing_reason = fetched.missing_reason
     rlog.confidence_ratio = result.confidence
@@ -83,10 +93,11 @@ def apply_effects(
     repeat = _recent_high_discrepancy(s, target, rules, now)
     for spec in alerts_for_attempt(
         result, terminal=decision.terminal, missing_reason=fetched.missing_reason,
-        recent_high_discrepancy_same_platform=repeat,
+        recent_high_discrepancy_same_platform=repeat, rules=rules.classification,
     ):
         raise_alert(s, spec, report_id=target.report_id, affiliate_id=target.affiliate_id,
                     platform=target.platform)
+    return True
 
 
 def _post_id(s: Any, target: Target) -> int:
@@ -95,11 +106,9 @@ def _post_id(s: Any, target: Target) -> int:
     return s.scalar(select(Report.post_id).where(Report.id == target.report_id))
 
 
-def _apply_trust(s: Any, target: Target, result: Classification, rules: Rules) -> float | None:
+def _apply_trust(s: Any, user: User, target: Target, result: Classification,
+                 rules: Rules) -> float | None:
     """Apply the report's one trust effect (or replace it); return the effect's delta."""
-    # Lock the affiliate's row: concurrent attempts for one affiliate queue up here, so no
-    # update is lost (SQLite serialises whole transactions instead).
-    user = s.scalars(select(User).where(User.id == target.affiliate_id).with_for_update()).one()
     effect = s.get(TrustEffect, target.report_id)
     current = (effect.event, effect.delta) if effect else None
     entries = plan_effect(user.trust_score, current, result.status, rules.trust)

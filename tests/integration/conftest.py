@@ -122,9 +122,14 @@ def workers(
 class RecordingDispatcher:
     def __init__(self) -> None:
         self.sent: list[tuple[int, int, dict[str, Any]]] = []
+        self.alerts: list[int] = []
 
     def reconcile(self, report_id: int, attempt_number: int, **kwargs: Any) -> bool:
         self.sent.append((report_id, attempt_number, kwargs))
+        return True
+
+    def deliver_alert(self, alert_id: int, **kwargs: Any) -> bool:
+        self.alerts.append(alert_id)
         return True
 
 

@@ -1,0 +1,52 @@
+"""`reconcile bench`: measure the pipeline on a private cluster and print one JSON report."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from reconcile.cli.common import friendly, main, print_json
+
+
+@main.command()
+@click.option("--submissions", default=2000, show_default=True, type=click.IntRange(1, 10**6))
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Celery worker processes (one worker, prefork pool of this size).")
+@click.option("--api-workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes (4 threads each).")
+@click.option("--platform-latency-ms", default=0, show_default=True,
+              type=click.IntRange(0, 600_000), help="Simulator latency on every platform.")
+@click.option("--offered-rate", type=click.FloatRange(0.1, 100_000), default=None,
+              help="Open loop: submissions per second, sent on schedule whatever the answers.")
+@click.option("--affiliates", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--noop-tasks", default=None, type=click.IntRange(2, 10**6),
+              help="No-op tasks for the engine baseline  [default: max(submissions, 500)]")
+@click.option("--drain-timeout", default=300.0, show_default=True,
+              type=click.FloatRange(1, 86_400),
+              help="Seconds to wait for every report to finish; the rest count as lost.")
+@click.option("--keep", is_flag=True, help="Keep the bench database and the process logs.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the report to this file.")
+@friendly
+def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
+          platform_latency_ms: int, offered_rate: float | None, affiliates: int,
+          noop_tasks: int | None, drain_timeout: float, keep: bool,
+          json_file: Path | None) -> None:
+    """Run the API, workers and simulator on a fresh database and load them over HTTP."""
+    from reconcile.bench.run import Options, run_bench
+
+    opts = Options(
+        submissions=submissions, concurrency=concurrency, workers=workers,
+        api_workers=api_workers, platform_latency_ms=platform_latency_ms,
+        offered_rate=offered_rate, affiliates=affiliates,
+        noop_tasks=noop_tasks or max(submissions, 500), drain_timeout=drain_timeout,
+        keep=keep,
+    )
+    report = run_bench(opts, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
+    if json_file is not None:
+        json_file.write_text(json.dumps(report, indent=2) + "\n")
+    print_json(report)

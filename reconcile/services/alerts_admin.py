@@ -1,0 +1,113 @@
+"""Alerts as people see them: list, read, resolve, count."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+
+from reconcile.errors import AlertAlreadyResolved, Forbidden, NotFound
+from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.models import Alert, Campaign, Post, Report
+from reconcile.services.principal import Principal
+
+TYPES = ("HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE",
+         "SUSPICIOUS_CLAIM")
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+STATUSES = ("OPEN", "RESOLVED")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def alert_view(a: Alert) -> dict[str, Any]:
+    return {
+        "id": a.id, "type": a.type, "category": a.category, "severity": a.severity,
+        "status": a.status, "title": a.title, "message": a.message,
+        "affiliate_id": a.affiliate_id, "platform": a.platform, "report_id": a.report_id,
+        "threshold_breached": a.threshold_breached or {}, "created_at": _iso(a.created_at),
+        "resolved_at": _iso(a.resolved_at), "resolved_by": a.resolved_by,
+        "resolution_note": a.resolution_note, "deliveries": a.deliveries or [], "rule": a.rule,
+    }
+
+
+def visible_alerts(q: Select, principal: Principal) -> Select:
+    """A client sees alerts on its campaigns' reports; an affiliate, alerts about itself."""
+    if principal.role == "AFFILIATE":
+        return q.where(Alert.affiliate_id == principal.user_id)
+    if principal.role == "CLIENT":
+        own = (select(Report.id).join(Post, Post.id == Report.post_id)
+               .join(Campaign, Campaign.id == Post.campaign_id)
+               .where(Campaign.client_id == principal.client_id))
+        return q.where(Alert.report_id.in_(own))
+    return q
+
+
+def list_alerts(
+    principal: Principal, *, after: int | None = None, limit: int = 50, **filters: Any
+) -> list[dict[str, Any]]:
+    q = visible_alerts(select(Alert), principal)
+    for name in ("status", "type", "severity", "affiliate_id", "platform"):
+        if filters.get(name) is not None:
+            q = q.where(getattr(Alert, name) == filters[name])
+    if after is not None:
+        q = q.where(Alert.id < after)
+    with unit_of_work() as uow:
+        return [alert_view(a) for a in uow.session.scalars(q.order_by(Alert.id.desc())
+                                                           .limit(limit))]
+
+
+def get_alert(principal: Principal, alert_id: int) -> dict[str, Any]:
+    with unit_of_work() as uow:
+        alert = uow.session.scalars(
+            visible_alerts(select(Alert).where(Alert.id == alert_id), principal)
+        ).first()
+        if alert is None:
+            raise NotFound("no such alert")
+        return alert_view(alert)
+
+
+def resolve_alert(principal: Principal, alert_id: int, note: str) -> dict[str, Any]:
+    """Resolve an open alert once; a second resolve is a conflict."""
+    if principal.role not in ("ADMIN", "CLIENT"):
+        raise Forbidden(f"role {principal.role} may not resolve alerts")
+    with unit_of_work() as uow:
+        s = uow.session
+        visible = s.scalar(visible_alerts(select(Alert.id).where(Alert.id == alert_id),
+                                          principal))
+        if visible is None:
+            raise NotFound("no such alert")
+        # One conditional UPDATE, so two racing resolves cannot both succeed.
+        done = s.execute(
+            update(Alert).where(Alert.id == alert_id, Alert.status == "OPEN").values(
+                status="RESOLVED", resolved_at=datetime.now(UTC),
+                resolved_by=principal.user_id or None, resolution_note=note,
+            )
+        )
+        if done.rowcount == 0:  # type: ignore[attr-defined]
+            raise AlertAlreadyResolved(f"alert {alert_id} is already resolved")
+        return alert_view(s.get_one(Alert, alert_id, populate_existing=True))
+
+
+def alert_stats(now: datetime | None = None) -> dict[str, Any]:
+    """Counts by status, type and severity (zeros included) and over the last 24 hours."""
+    since = (now or datetime.now(UTC)) - timedelta(hours=24)
+    with unit_of_work() as uow:
+        s = uow.session
+
+        def counts(column: Any, names: tuple[str, ...]) -> dict[str, int]:
+            rows = s.execute(select(column, func.count()).group_by(column)).all()
+            found: dict[str, int] = {name: n for name, n in rows}
+            return {n: int(found.get(n, 0)) for n in names}
+
+        return {
+            "by_status": counts(Alert.status, STATUSES),
+            "by_type": counts(Alert.type, TYPES),
+            "by_severity": counts(Alert.severity, SEVERITIES),
+            "last_24h": s.scalar(select(func.count()).where(Alert.created_at >= since)) or 0,
+            "resolved_last_24h": s.scalar(
+                select(func.count()).where(Alert.resolved_at >= since)
+            ) or 0,
+        }

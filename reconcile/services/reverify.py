@@ -1,0 +1,84 @@
+"""Periodic re-verification: attempt verified reports again at their affiliate's interval.
+
+A report qualifies while it is younger than `reverify.max_age_days`, is the latest report
+of its post (an update supersedes the earlier claim), and its last outcome is terminal and
+verified, i.e. one that moved trust (MATCHED, a DISCREPANCY_* or AFFILIATE_OVERCLAIMED).
+Terminal MISSING and INCOMPLETE reports are left alone: the retry policy already decided how
+long to chase their data, and re-verifying them would reopen a finished retry chain.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, exists, or_, select
+from sqlalchemy.orm import aliased
+
+from reconcile.bootstrap import active_rules
+from reconcile.dispatch import get_dispatcher
+from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.models import ReconciliationLog, Report, User
+from reconcile.rules import Rules, Status, event_for
+
+log = logging.getLogger("reconcile.tasks.reverify")
+
+VERIFIED = tuple(str(s) for s in Status if event_for(s) is not None)
+BATCH = 1000
+PRIORITY = "low"
+TRIGGER = "reverify"
+
+
+def _due_before(rules: Rules, now: datetime) -> ColumnElement[Any]:
+    """Return the SQL cut-off for the last attempt, chosen by the affiliate's trust bucket."""
+    buckets, hours = rules.trust.buckets, rules.reverify.interval_hours
+
+    def cutoff(bucket: str) -> datetime:
+        return now - timedelta(hours=hours[bucket])
+
+    # The same inclusive thresholds as rules.bucket_for, highest first.
+    return case(
+        (User.trust_score >= buckets["high_trust"], cutoff("high_trust")),
+        (User.trust_score >= buckets["normal"], cutoff("normal")),
+        (User.trust_score >= buckets["low_trust"], cutoff("low_trust")),
+        else_=cutoff("critical"),
+    )
+
+
+def reverify(now: datetime | None = None) -> int:
+    """Dispatch the next attempt, at low priority, of every report due for re-verification."""
+    rules = active_rules()
+    now = now or datetime.now(UTC)
+    newer = aliased(Report)
+    due_before = _due_before(rules, now)
+    with unit_of_work() as uow:
+        logs = uow.session.scalars(
+            select(ReconciliationLog)
+            .join(Report, Report.id == ReconciliationLog.report_id)
+            .join(User, User.id == Report.affiliate_id)
+            .where(
+                ReconciliationLog.is_terminal.is_(True),
+                ReconciliationLog.status.in_(VERIFIED),
+                Report.submitted_at > now - timedelta(days=rules.reverify.max_age_days),
+                ReconciliationLog.last_attempt_at < due_before,
+                # A re-verification already sent counts as started, so a backlog on the low
+                # queue is not filled with copies; a lost one is sent again an interval later.
+                or_(ReconciliationLog.scheduled_retry_at.is_(None),
+                    ReconciliationLog.scheduled_retry_at < due_before),
+                ~exists().where(newer.post_id == Report.post_id, newer.id > Report.id),
+            )
+            .order_by(ReconciliationLog.last_attempt_at)
+            .limit(BATCH)
+        ).all()
+        jobs = [(rlog.report_id, rlog.attempt_count + 1) for rlog in logs]
+        for rlog in logs:
+            rlog.scheduled_retry_at = now
+    dispatcher = get_dispatcher()
+    sent = sum(
+        dispatcher.reconcile(report_id, number, priority=PRIORITY, trigger=TRIGGER)
+        for report_id, number in jobs
+    )
+    if jobs:
+        log.info("Re-verification dispatched", extra={"outcome": f"{sent}/{len(jobs)}"})
+    return sent

@@ -1,0 +1,117 @@
+"""Helpers for the API tests: a scene with two clients, posts, reports and alerts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from reconcile.config import PLATFORMS
+from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report
+from reconcile.services.accounts import create_client, create_user
+from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.campaigns import create_campaign
+from reconcile.services.principal import SYSTEM, Principal
+from reconcile.services.submissions import Claim, submit
+from tests.conftest import unique
+
+
+def post_url(platform: str = "youtube") -> str:
+    """A URL of a post no other test uses."""
+    digits = str(uuid.uuid4().int)[:19]
+    code = uuid.uuid4().hex[:11]
+    return {
+        "youtube": f"https://www.youtube.com/watch?v={code}",
+        "tiktok": f"https://www.tiktok.com/@someone/video/{digits}",
+        "instagram": f"https://www.instagram.com/p/{code}/",
+        "reddit": f"https://www.reddit.com/comments/{code[:10]}",
+        "x": f"https://x.com/someone/status/{digits}",
+    }[platform]
+
+
+def auth(user: dict[str, Any] | str) -> dict[str, str]:
+    key = user if isinstance(user, str) else user["api_key"]
+    return {"Authorization": f"Bearer {key}"}
+
+
+def new_user(role: str, client_id: int | None = None) -> dict[str, Any]:
+    return create_user(role, role.title(), f"{unique(role.lower())}@example.com", client_id)
+
+
+def new_campaign(client_id: int, platforms: tuple[str, ...] = PLATFORMS) -> int:
+    made = create_campaign(SYSTEM, name=unique("campaign"), client_id=client_id,
+                           platforms=list(platforms))
+    return int(made["id"])
+
+
+def submit_as(affiliate: dict[str, Any], campaign_id: int, platform: str = "youtube",
+              url: str | None = None, claim: tuple[int, int, int] = (1000, 50, 5)) -> dict:
+    """Submit through the service (what POST /submissions calls); return its answer."""
+    principal = Principal(user_id=affiliate["id"], role="AFFILIATE")
+    return submit(principal, campaign_id=campaign_id, platform=platform,
+                  url=url or post_url(platform), claim=Claim(*claim))
+
+
+def reconcile_now(sim: Any, accepted: dict, platform: str, url: str,
+                  truth: tuple[int, int, int]) -> str | None:
+    """Make the simulator show `truth` for the post and run attempt 1 in this process."""
+    sim.post(platform, url, *truth)
+    return run_attempt(Job(int(accepted["report_id"]), 1))
+
+
+def alert_about(affiliate: dict[str, Any], campaign_id: int) -> int:
+    """Raise a SUSPICIOUS_CLAIM alert about `affiliate` in the campaign; return its id."""
+    url = post_url("youtube")
+    submit_as(new_user("AFFILIATE"), campaign_id, url=url)
+    report_id = submit_as(affiliate, campaign_id, url=url)["report_id"]
+    with unit_of_work() as uow:
+        return int(uow.session.scalar(select(Alert.id).where(Alert.report_id == report_id)))
+
+
+def row_counts() -> dict[str, int]:
+    with unit_of_work() as uow:
+        return {m.__tablename__: int(uow.session.scalar(select(func.count()).select_from(m)))
+                for m in (Post, Report, ReconciliationLog, Alert)}
+
+
+@dataclass
+class Scene:
+    """World A (the caller's side) and world B (another client and affiliate)."""
+
+    client_a: int
+    campaign_a: int
+    client_b: int
+    campaign_b: int
+    users: dict[str, dict[str, Any]]
+    affiliate_b: dict[str, Any]
+    own_post: int
+    own_report: int
+    other_post: int
+    other_report: int
+    own_alert: int
+    other_alert: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def key(self, role: str | None) -> dict[str, str]:
+        return auth(self.users[role]) if role else {}
+
+
+def make_scene() -> Scene:
+    client_a, client_b = create_client(unique("a"))["id"], create_client(unique("b"))["id"]
+    campaign_a, campaign_b = new_campaign(client_a), new_campaign(client_b)
+    users = {"ADMIN": new_user("ADMIN"), "CLIENT": new_user("CLIENT", client_a),
+             "ANALYST": new_user("ANALYST"), "AFFILIATE": new_user("AFFILIATE")}
+    affiliate_b = new_user("AFFILIATE")
+    own = submit_as(users["AFFILIATE"], campaign_a)
+    other = submit_as(affiliate_b, campaign_b)
+    return Scene(
+        client_a=client_a, campaign_a=campaign_a, client_b=client_b, campaign_b=campaign_b,
+        users=users, affiliate_b=affiliate_b, own_post=own["post_id"],
+        own_report=own["report_id"], other_post=other["post_id"],
+        other_report=other["report_id"],
+        own_alert=alert_about(users["AFFILIATE"], campaign_a),
+        other_alert=alert_about(affiliate_b, campaign_b),
+    )

@@ -1,0 +1,74 @@
+"""`reconcile bench` run as a user would, on a small load: every key, sane figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconcile.bench.report import REQUIRED_KEYS
+from tests.conftest import IN_CI, ROOT, TEST_DB, TEST_REDIS, requires_postgres
+
+SUBMISSIONS = 30
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    requires_postgres()
+    if not TEST_REDIS:
+        message = "needs Redis: set TEST_REDIS_URL=redis://..."
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    env = {**os.environ, "DATABASE_URL": TEST_DB, "REDIS_URL": TEST_REDIS,
+           "LOG_LEVEL": "WARNING"}
+    out = tmp_path_factory.mktemp("bench") / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "reconcile.cli", "bench", "--submissions", str(SUBMISSIONS),
+         "--concurrency", "4", "--workers", "1", "--api-workers", "1",
+         "--drain-timeout", "120", "--json", str(out)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = json.loads(done.stdout)
+    assert json.loads(Path(out).read_text()) == printed
+    return printed
+
+
+def test_the_report_has_every_required_key(report):
+    assert set(REQUIRED_KEYS) <= set(report)
+
+
+def test_every_submission_was_accepted_and_reconciled_and_none_lost(report):
+    assert report["submissions"] == report["accepted"] == report["reconciled"] == SUBMISSIONS
+    assert report["lost"] == 0
+    assert report["http_statuses"] == {"202": SUBMISSIONS}
+    assert sum(report["outcomes"].values()) == SUBMISSIONS
+
+
+def test_the_run_reports_the_options_it_ran_with(report):
+    assert (report["concurrency"], report["workers"], report["platform_latency_ms"]) == (4, 1, 0)
+
+
+def test_latency_percentiles_are_positive_and_ordered(report):
+    submit = report["submit_latency_ms"]
+    assert 0 < submit["p50"] <= submit["p95"] <= submit["p99"] <= submit["max"]
+    first = report["first_reconciliation_ms"]
+    assert 0 < first["p50"] <= first["p95"]
+
+
+def test_rates_and_the_noop_baseline_are_positive(report):
+    for key in ("submissions_per_s", "reconciliations_per_s", "noop_tasks_per_s",
+                "ratio_to_noop"):
+        assert report[key] > 0, key
+    assert report["ratio_to_noop"] == pytest.approx(
+        report["reconciliations_per_s"] / report["noop_tasks_per_s"], abs=0.001)
+
+
+def test_process_memory_was_sampled_from_the_api_and_the_workers(report):
+    assert 20 < report["api_rss_mb_max"] < 1000
+    assert 20 < report["worker_rss_mb_max"] < 1000
