@@ -12,13 +12,14 @@ from flask import Flask, g, request
 from api import problems, ratelimit
 from api.body import MAX_BODY
 from api.params import BoundedIntegerConverter
+from reconcile.observability import trace
 
 log = logging.getLogger("reconcile.api.request")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the API application."""
-    from api.views import accounts, campaigns, health, ops, queues, submissions
+    from api.views import accounts, campaigns, health, metrics, ops, queues, submissions
     from reconcile.logs import configure_logging
 
     configure_logging()
@@ -34,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp, url_prefix="/api/v1")
     _register_reads_and_docs(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)  # GET /metrics, outside /api/v1
     _request_lifecycle(app)
     ratelimit.register(app)
     return app
@@ -55,13 +57,15 @@ def _request_lifecycle(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming[:64] if incoming and incoming.isprintable() else uuid.uuid4().hex
         g.started = time.perf_counter()
-        log.debug("Request started", extra={"request_id": g.request_id, "path": request.path,
-                                             "method": request.method})
+        g.traceparent = trace.adopt(request.headers.get("traceparent"))  # W3C trace context
+        log.info("Request started", extra={"request_id": g.request_id, "path": request.path,
+                                            "method": request.method})
 
     @app.after_request
     def _finish(response):
         request_id = getattr(g, "request_id", None) or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
+        response.headers["traceparent"] = getattr(g, "traceparent", None) or trace.adopt(None)
         elapsed = time.perf_counter() - getattr(g, "started", time.perf_counter())
         log.info(
             "Request finished",

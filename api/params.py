@@ -40,10 +40,16 @@ class ResultsQuery(ListQuery):
     @field_validator("since", "until")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        # A time without a zone is read as UTC, the zone every stored time is in.
-        if value is not None and value.tzinfo is None:
+        # A time without a zone is read as UTC, the zone every stored time is in; any other
+        # zone is converted, since the database refuses offsets past +-18:00.
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("the time is out of range") from exc
 
 
 class AlertsQuery(ListQuery):

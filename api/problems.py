@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from reconcile.errors import ReconcileError, ValidationFailed
@@ -75,6 +75,14 @@ def register(app: Flask) -> None:
         status = 400 if status in (413, 415) else status
         keep = {k: v for k, v in exc.get_headers() if k == "Allow"}  # 405 names the methods
         return problem(status, _CODES.get(status, "ERROR"), exc.description or "", keep)
+
+    @app.errorhandler(DataError)
+    def _out_of_range(exc: DataError) -> Response:
+        # Input the validators let through but the database refuses (a value out of its range)
+        # is the caller's to fix, not an outage.
+        log.warning("Database refused a value", extra={"error_code": type(exc).__name__})
+        return problem(422, "VALIDATION_ERROR", "a value is out of the range the database accepts",
+                       errors=[{"field": "query", "message": "value out of range"}])
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -11,6 +11,8 @@ import time
 from functools import lru_cache
 from typing import Protocol
 
+from reconcile.observability import trace
+
 log = logging.getLogger("reconcile.dispatch")
 
 ATTEMPT_TASK = "reconcile.attempt"
@@ -59,7 +61,7 @@ class CeleryDispatcher:
                 queue=queue,
                 countdown=countdown if countdown and countdown > 0 else None,
                 # Lets /ops/queues tell how long the oldest ready job has waited.
-                headers={"sent_at": time.time()},
+                headers={"sent_at": time.time(), "traceparent": trace.current()},
             )
         except Exception as exc:  # the broker is down: the beat sweep re-dispatches later
             log.warning(

@@ -9,11 +9,13 @@ import sys
 from datetime import UTC, datetime
 
 from reconcile.config import load_settings
+from reconcile.observability.trace import current as current_trace
+from reconcile.observability.trace import trace_id_of
 
 FIELDS = (
     "request_id", "task_id", "report_id", "platform", "attempt", "backoff_seconds",
     "error_code", "severity", "status", "missing_reason", "duration_ms", "path", "method",
-    "outcome", "rule", "queue", "priority",
+    "outcome", "rule", "queue", "priority", "trace_id", "trigger",
 )
 # Belt and braces: nothing shaped like one of our API keys is ever written out.
 _KEY = re.compile(r"rk_[A-Za-z0-9_\-]{20,}")
@@ -35,6 +37,11 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 out[name] = value
+        if "trace_id" not in out and "request_id" in out:
+            # A request's or a job's line: name the W3C trace it runs in.
+            trace_id = trace_id_of(current_trace())
+            if trace_id:
+                out["trace_id"] = trace_id
         if record.name == "performance" or getattr(record, "performance", False):
             out["tag"] = "performance"
         if record.exc_info:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import ATTEMPT_TASK, QUEUES
+from reconcile.observability import trace, workers
 from reconcile.services.attempts import Job, run_attempts
 from tasks import app
 
@@ -43,6 +44,7 @@ BATCH_MAX = 50
 MAX_PUT_BACK = 10
 
 _connections: dict[int, Any] = {}
+workers.connect_signals()  # worker_idle_ratio: the pool's busy clock and heartbeats
 
 
 @app.task(
@@ -61,7 +63,8 @@ def reconcile_attempt(
 ) -> str | None:
     """Run one attempt for one report, and the ready attempts queued behind it."""
     job = Job(report_id=report_id, attempt_number=attempt_number, trigger=trigger,
-              request_id=request_id, task_id=self.request.id)
+              request_id=request_id, task_id=self.request.id,
+              trace_id=trace.trace_id_of(trace.adopt(self.request.get("traceparent"))))
     drained = [] if getattr(self.request, "is_eager", False) else drain(BATCH_MAX - 1)
     try:
         results = run_attempts([job, *(j for j, _ in drained)])
@@ -136,6 +139,7 @@ def _ready_job(message: Any) -> Job | None:
         args, kwargs, _ = message.decode()
         return Job(report_id=int(args[0]), attempt_number=int(args[1]),
                    trigger=kwargs.get("trigger") or "submission",
-                   request_id=kwargs.get("request_id"), task_id=headers.get("id"))
+                   request_id=kwargs.get("request_id"), task_id=headers.get("id"),
+                   trace_id=trace.trace_id_of(headers.get("traceparent")))
     except (TypeError, ValueError, IndexError, KeyError):
         return None  # not ours to judge: the worker runs it as usual and reports the error

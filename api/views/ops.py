@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from api.auth import require
-from reconcile.services import platform_ops
+from api.openapi import document
+from reconcile.services import platform_ops, slo
 
 bp = Blueprint("ops", __name__)
 
@@ -14,3 +15,13 @@ bp = Blueprint("ops", __name__)
 @require("ADMIN", "ANALYST")
 def breakers():
     return jsonify(platform_ops.breaker_states())
+
+
+@bp.get("/ops/slo")
+@document("The runbook's SLO signals, each {value, target, ok}",
+          description="Median submission latency and p95 attempt time and time to first "
+                      "reconciliation over the last hour; ready queue depth now; "
+                      "missing-terminal ratio over 24 h. No samples: value null, ok true.")
+@require("ADMIN", "ANALYST")
+def slo_signals():
+    return jsonify(slo.slo_report())

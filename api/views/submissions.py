@@ -14,6 +14,7 @@ from api.responses import Accepted, MessageAccepted, ReportOut, SubmissionItem, 
 from api.schemas import MessageIn, MetricsIn, SubmissionIn
 from reconcile.chat import MessageNotUnderstood, parse_message
 from reconcile.errors import ValidationFailed
+from reconcile.observability import events as observe
 from reconcile.services import queries, reports, submissions
 from reconcile.services.submissions import Claim
 
@@ -26,10 +27,12 @@ def _claim(body: MetricsIn) -> Claim:
 
 
 def _submit(body: SubmissionIn) -> dict:
-    return submissions.submit(
+    accepted = submissions.submit(
         current(), campaign_id=body.campaign_id, platform=body.platform, url=body.url,
         claim=_claim(body), title=body.title, request_id=g.request_id,
     )
+    observe.submitted(g.started, request_id=g.request_id, platform=body.platform)
+    return accepted
 
 
 @bp.post("/submissions")

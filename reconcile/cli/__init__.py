@@ -9,6 +9,7 @@ from reconcile.cli import (  # noqa: F401  (registers commands)
     core,
     data,
     intake,
+    observe,
     ops,
     platforms,
     rules,

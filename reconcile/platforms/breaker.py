@@ -26,6 +26,7 @@ import redis
 
 from reconcile.bootstrap import active_rules
 from reconcile.locks import redis_client
+from reconcile.observability import events as observe
 
 log = logging.getLogger("reconcile.platforms.breaker")
 
@@ -90,6 +91,7 @@ class _Watch(pybreaker.CircuitBreakerListener):
             raise CircuitOpen(self.platform, _reopen_at(self.platform))
 
     def state_change(self, cb: pybreaker.CircuitBreaker, old: Any, new: Any) -> None:
+        observe.breaker_transition(self.platform, new.name)
         down = _key(self.platform, "down")
         try:
             if new.name == OPEN:

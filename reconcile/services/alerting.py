@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reconcile.dispatch import get_dispatcher
+from reconcile.observability import events as observe
 from reconcile.persistence.db import after_commit
 from reconcile.persistence.models import Alert
 from reconcile.rules import AlertSpec
@@ -48,6 +49,7 @@ def raise_alert(
     )
     alert_id = alert.id
     after_commit(session, lambda: _schedule_delivery(alert_id))
+    after_commit(session, observe.alert_created(spec.type, spec.severity))
     return alert
 
 

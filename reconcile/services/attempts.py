@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
+from reconcile.observability import events as observe
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import (
     Attempt,
@@ -51,6 +52,7 @@ class Job:
     trigger: str = "submission"
     request_id: str | None = None
     task_id: str | None = None
+    trace_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None) -> list[str |
 
 def _extra(job: Job) -> dict[str, Any]:
     return {"report_id": job.report_id, "attempt": job.attempt_number,
-            "request_id": job.request_id, "task_id": job.task_id}
+            "request_id": job.request_id, "task_id": job.task_id, "trace_id": job.trace_id}
 
 
 def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | None,
@@ -169,6 +171,7 @@ def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | Non
             reopen_at=fetched.reopen_at,
         )
         record_deferral(job, target, fetched.missing_reason or "", deferral, rules)
+        observe.deferred(fetched.missing_reason)
         _schedule(job, target, deferral, same_attempt=True)
         log.info("Reconciliation job finished",
                  extra={**extra, "outcome": "deferred", "missing_reason": fetched.missing_reason})
@@ -197,6 +200,8 @@ def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | Non
                 uow, job, target, result, fetched, decision, rules, keep_outcome=keep_outcome,
                 started_at=started_at, duration_ms=(time.perf_counter() - started) * 1000,
             )
+            uow.after_commit(observe.attempt_committed(
+                uow.session, target.affiliate_id, result.status, fetched.missing_reason, started))
     except IntegrityError:
         # Another delivery of the same attempt committed first: nothing more to do.
         log.info("Reconciliation job finished", extra={**extra, "outcome": "duplicate"})

@@ -100,6 +100,22 @@ def test_the_slo_panel_shows_each_signal_with_its_target(
     assert dashboard.read("#panel-slo .status") == ""
 
 
+def test_the_slo_panel_shows_the_servers_own_report(
+    dashboard: Dashboard, scene: Scene, live_server: str,
+) -> None:
+    import requests
+
+    key = scene.users["analyst"]["api_key"]
+    dashboard.sign_in(key, "analyst")
+    report = requests.get(f"{live_server}/api/v1/ops/slo", timeout=5,
+                          headers={"Authorization": f"Bearer {key}"}).json()
+
+    assert dashboard.rows("table-slo") == list(report)
+    for name, signal in report.items():
+        expected = "✓ met" if signal["ok"] else "✗ missed"
+        assert dashboard.cell("table-slo", name, "ok") == expected
+
+
 def test_the_slo_panel_says_so_while_the_server_has_no_slo_report(
     dashboard: Dashboard, scene: Scene,
 ) -> None:

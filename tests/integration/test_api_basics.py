@@ -173,3 +173,16 @@ def test_every_response_carries_a_request_id(client: Any) -> None:
 
 def test_readyz_answers_200_when_database_and_broker_are_up(client: Any) -> None:
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["since=5000-04-16T15:54:41Z&until=2985-03-12T04:19:12%2B20:03",
+     "until=0001-01-01T00:00:00-05:00"],
+)
+def test_odd_but_valid_times_in_a_filter_never_look_like_an_outage(
+    client: Any, world: Any, query: str
+) -> None:
+    resp = client.get(f"/api/v1/reconciliation/results?{query}", headers=world.auth(world.admin))
+
+    assert resp.status_code in (200, 422), resp.get_json()

@@ -1,0 +1,1 @@
+"""Cluster-wide metrics, trace context and the worker busy clock."""

@@ -1,0 +1,95 @@
+"""Counters and histograms kept in Redis hashes, so a scrape of any process sees the pool.
+
+Each event is one pipelined round trip (HINCRBY / HINCRBYFLOAT). Recording never fails the
+caller: when Redis does not answer, the event is dropped and counted in this process only.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import time
+from collections.abc import Iterable
+from functools import lru_cache
+
+import redis
+
+from reconcile.config import load_settings, redis_client_url
+
+log = logging.getLogger("reconcile.metrics")
+
+PREFIX = "reconcile:metrics:"
+RECENT_SUBMISSIONS = PREFIX + "recent:submission_latency"
+RECENT_KEEP = 2000
+# Label names of each counter, in the order their values are stored in a hash field.
+COUNTERS: dict[str, tuple[str, ...]] = {
+    "reconciliation_status_total": ("status",),
+    "alert_created_total": ("type", "severity"),
+    "trust_score_bucket_total": ("bucket",),
+    "breaker_state_total": ("platform", "state"),
+    "missing_reason_total": ("reason",),
+}
+HISTOGRAMS: dict[str, tuple[float, ...]] = {
+    "reconciliation_attempt_duration_seconds": (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    "submission_latency_seconds": (0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5),
+}
+SEP = "|"
+
+Op = tuple[str, str, str, float]  # (command, key, field, amount)
+dropped = 0  # events lost to an unreachable Redis, in this process
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    # Short timeouts: a hung Redis must not stall a submission or an attempt.
+    return redis.Redis.from_url(redis_client_url(url), socket_timeout=0.25,
+                                socket_connect_timeout=0.25)
+
+
+def client() -> redis.Redis:
+    return _client(load_settings().redis_url)
+
+
+def count(name: str, amount: int = 1, **labels: str) -> list[Op]:
+    """Return the op that adds amount to the counter's labelled series."""
+    field = SEP.join(str(labels[k]).replace(SEP, "_") for k in COUNTERS[name])
+    return [("hincrby", PREFIX + name, field, amount)]
+
+
+def observe(name: str, value: float) -> list[Op]:
+    """Return the ops that put value into the histogram (its bucket, sum and count)."""
+    bounds = HISTOGRAMS[name]
+    i = bisect.bisect_left(bounds, value)
+    le = repr(float(bounds[i])) if i < len(bounds) else "+Inf"
+    key = PREFIX + name
+    return [("hincrby", key, le, 1), ("hincrbyfloat", key, "sum", value),
+            ("hincrby", key, "count", 1)]
+
+
+def record(*groups: Iterable[Op], recent_submission: float | None = None) -> None:
+    """Send every op in one round trip; never raise."""
+    global dropped
+    ops = [op for group in groups for op in group]
+    try:
+        pipe = client().pipeline(transaction=False)
+        for command, key, field, amount in ops:
+            getattr(pipe, command)(key, field, amount)
+        if recent_submission is not None:
+            pipe.lpush(RECENT_SUBMISSIONS, f"{time.time():.3f}:{recent_submission:.6f}")
+            pipe.ltrim(RECENT_SUBMISSIONS, 0, RECENT_KEEP - 1)
+        pipe.execute()
+    except Exception as exc:  # noqa: BLE001 - metrics must never fail the work they count
+        dropped += len(ops)
+        log.debug("Metrics not recorded", extra={"error_code": type(exc).__name__})
+
+
+def read() -> dict[str, dict[str, float]]:
+    """Return every stored counter and histogram hash, field -> value."""
+    names = [*COUNTERS, *HISTOGRAMS]
+    pipe = client().pipeline(transaction=False)
+    for name in names:
+        pipe.hgetall(PREFIX + name)
+    out = {}
+    for name, raw in zip(names, pipe.execute(), strict=True):
+        out[name] = {k.decode(): float(v) for k, v in raw.items()}
+    return out
