@@ -185,3 +185,16 @@ def unique(prefix: str = "t") -> str:
 def unique_video_id() -> str:
     """An 11-character YouTube id no other test uses."""
     return uuid.uuid4().hex[:11]
+
+
+def unique_post_url(platform: str = "youtube") -> str:
+    """A URL of a post no other test uses, on the given platform."""
+    digits = str(uuid.uuid4().int)[:19]
+    code = uuid.uuid4().hex[:11]
+    return {
+        "youtube": f"https://www.youtube.com/watch?v={code}",
+        "tiktok": f"https://www.tiktok.com/@someone/video/{digits}",
+        "instagram": f"https://www.instagram.com/p/{code}/",
+        "reddit": f"https://www.reddit.com/comments/{code[:10]}",
+        "x": f"https://x.com/someone/status/{digits}",
+    }[platform]

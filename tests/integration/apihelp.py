@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,20 +15,9 @@ from reconcile.services.attempts import Job, run_attempt
 from reconcile.services.campaigns import create_campaign
 from reconcile.services.principal import SYSTEM, Principal
 from reconcile.services.submissions import Claim, submit
-from tests.conftest import unique
+from tests.conftest import unique, unique_post_url
 
-
-def post_url(platform: str = "youtube") -> str:
-    """A URL of a post no other test uses."""
-    digits = str(uuid.uuid4().int)[:19]
-    code = uuid.uuid4().hex[:11]
-    return {
-        "youtube": f"https://www.youtube.com/watch?v={code}",
-        "tiktok": f"https://www.tiktok.com/@someone/video/{digits}",
-        "instagram": f"https://www.instagram.com/p/{code}/",
-        "reddit": f"https://www.reddit.com/comments/{code[:10]}",
-        "x": f"https://x.com/someone/status/{digits}",
-    }[platform]
+post_url = unique_post_url
 
 
 def auth(user: dict[str, Any] | str) -> dict[str, str]:

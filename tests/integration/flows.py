@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -17,20 +16,9 @@ from reconcile.persistence.models import (
 )
 from reconcile.services.principal import Principal
 from reconcile.services.submissions import Claim, submit
-from tests.conftest import wait_for
+from tests.conftest import unique_post_url, wait_for
 
-
-def post_url(platform: str) -> str:
-    """A URL of a post no other test uses, on the given platform."""
-    digits = str(uuid.uuid4().int)[:19]
-    code = uuid.uuid4().hex[:11]
-    return {
-        "youtube": f"https://www.youtube.com/watch?v={code}",
-        "tiktok": f"https://www.tiktok.com/@someone/video/{digits}",
-        "instagram": f"https://www.instagram.com/p/{code}/",
-        "reddit": f"https://www.reddit.com/comments/{code[:10]}",
-        "x": f"https://x.com/someone/status/{digits}",
-    }[platform]
+post_url = unique_post_url
 
 
 def submit_claim(world: Any, affiliate: dict[str, Any], platform: str, url: str,
