@@ -12,7 +12,6 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
     content_type_conformance,
-    negative_data_rejection,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
@@ -107,8 +106,13 @@ def fuzz(app: Any) -> Iterator[dict[str, Any]]:
     set_dispatcher(None)
 
 
+# No negative_data_rejection: every call carries a valid key (the override above), so a
+# "negative" case whose only mutations are a dropped Authorization header plus an extra
+# query parameter that serialises to nothing is a valid request, and a 200 is right. That
+# false positive appeared depending on which rows earlier tests left behind. Rejection of
+# bad input is pinned by tests/integration/test_api_bad_input.py instead.
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, response_headers_conformance, negative_data_rejection]
+          response_schema_conformance, response_headers_conformance]
 # Bounded: a dozen cases per operation, mode and role keeps the whole fuzz near a minute.
 FUZZ = settings(max_examples=12, deadline=None, derandomize=True, database=None,
                 phases=[Phase.explicit, Phase.generate],
