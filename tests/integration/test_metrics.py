@@ -58,8 +58,15 @@ def test_one_scrape_counts_the_reconciliations_of_every_worker_process(
                                       .where(Attempt.report_id.in_(reports)))
         after = scrape(client)
         new_attempts = _new_rows(Attempt, attempts_before)
-        done = ours == N and total(after, "reconciliation_status_total") - total(
-            before, "reconciliation_status_total") == new_attempts
+        # Counters move just after each commit, so poll until the scrape and the database
+        # agree on attempts and alerts alike (a late retry of another test may add one).
+        done = (
+            ours == N
+            and total(after, "reconciliation_status_total")
+            - total(before, "reconciliation_status_total") == new_attempts
+            and total(after, "alert_created_total") - total(before, "alert_created_total")
+            == _new_rows(Alert, alerts_before)
+        )
         return after if done else None
 
     after = wait_for(all_counted, 30, 0.2, what="the pool's attempts to reach /metrics")
