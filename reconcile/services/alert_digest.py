@@ -70,7 +70,8 @@ def _send(window: str, members: list[tuple[dict[str, Any], list[dict[str, Any]]]
     for fields, _ in members:
         groups[(fields["type"], fields["affiliate_id"])].append(fields)
     message = digest_message(window, [
-        {"type": t, "affiliate_id": aff, "count": len(items), "alert_ids": sorted(i["id"] for i in items),
+        {"type": t, "affiliate_id": aff, "count": len(items),
+         "alert_ids": sorted(i["id"] for i in items),
          "max_severity": max((i["severity"] for i in items), key=_rank)}
         for (t, aff), items in sorted(groups.items(), key=lambda kv: str(kv[0]))
     ])
