@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from reconcile.dispatch import QUEUES, CeleryDispatcher
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, TrustLedger
 from reconcile.rules import AlertSpec
@@ -27,6 +26,7 @@ from reconcile.services.risk_summary import risk_summary, send_risk_summary
 from reconcile.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.conftest import unique, wait_for
 from tests.integration.conftest import start_worker
+from tests.integration.obs import consumers_paused
 from tests.integration.receiver import Receiver, webhook_receiver
 
 SECRET = "test-webhook-secret-" + "x" * 12
@@ -76,16 +76,10 @@ def only_a_configured_worker(stack: dict[str, str], tmp_path: Any) -> Iterator[R
                "ALERT_WEBHOOK_SECRET": SECRET}
         name = unique("hooks")
         worker = start_worker(tmp_path, name, concurrency=1, extra_env=env)
-        control = CeleryDispatcher().app.control
-        others = [key for reply in control.ping(timeout=1.0) or [] for key in reply
-                  if not key.startswith(name)]
-        for queue in QUEUES if others else ():
-            control.cancel_consumer(queue, destination=others, reply=True, timeout=5)
         try:
-            yield receiver
+            with consumers_paused(keep=name):
+                yield receiver
         finally:
-            for queue in QUEUES if others else ():
-                control.add_consumer(queue, destination=others, reply=True, timeout=5)
             worker.stop()
 
 
