@@ -60,6 +60,7 @@ class Target:
     """What the fetch needs, read in a short transaction before it."""
 
     report_id: int
+    post_id: int
     affiliate_id: int
     platform: str
     platform_post_id: str
@@ -104,7 +105,8 @@ def load_target(job: Job) -> Target | None:
         if submitted.tzinfo is None:  # SQLite drops the zone; values are stored in UTC
             submitted = submitted.replace(tzinfo=UTC)
         return Target(
-            report_id=report.id, affiliate_id=report.affiliate_id, platform=post.platform,
+            report_id=report.id, post_id=post.id, affiliate_id=report.affiliate_id,
+            platform=post.platform,
             platform_post_id=post.platform_post_id, platform_active=bool(active),
             submitted_at=submitted,
             claimed={"views": report.claimed_views, "clicks": report.claimed_clicks,

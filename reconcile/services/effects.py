@@ -65,7 +65,7 @@ def apply_effects(
     s.flush()  # the unique (report, attempt number) key decides here who does the work
     if any(v is not None for v in fetched.metrics.values()):
         s.add(Snapshot(
-            attempt_id=attempt.id, report_id=target.report_id, post_id=_post_id(s, target),
+            attempt_id=attempt.id, report_id=target.report_id, post_id=target.post_id,
             attempt_number=job.attempt_number, fetched_at=now, **fetched.metrics,
         ))
     rlog = s.scalars(
@@ -98,12 +98,6 @@ def apply_effects(
         raise_alert(s, spec, report_id=target.report_id, affiliate_id=target.affiliate_id,
                     platform=target.platform)
     return True
-
-
-def _post_id(s: Any, target: Target) -> int:
-    from reconcile.persistence.models import Report
-
-    return s.scalar(select(Report.post_id).where(Report.id == target.report_id))
 
 
 def _apply_trust(s: Any, user: User, target: Target, result: Classification,
