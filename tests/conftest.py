@@ -198,3 +198,33 @@ def unique_post_url(platform: str = "youtube") -> str:
         "reddit": f"https://www.reddit.com/comments/{code[:10]}",
         "x": f"https://x.com/someone/status/{digits}",
     }[platform]
+
+
+def _parent_of(stat: str) -> int:
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below pid, read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = _parent_of((entry / "stat").read_text())
+            except OSError:
+                continue
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def process_alive(pid: int) -> bool:
+    """Tell whether pid exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -8,7 +8,6 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -20,35 +19,12 @@ from tests.conftest import (
     USES_POSTGRES,
     Proc,
     _create_postgres_database,
+    descendants,
     free_port,
+    process_alive,
     unique_video_id,
     wait_for,
 )
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every process below pid, read from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.fixture(scope="module")
@@ -146,11 +122,11 @@ def test_flower_answers(system: dict) -> None:
 
 def test_interrupting_up_leaves_no_process_behind(system: dict) -> None:
     proc: Proc = system["proc"]
-    children = _descendants(proc.popen.pid)
+    children = descendants(proc.popen.pid)
     assert len(children) >= 5  # sim, api (+ its workers), worker (+ pool), beat, flower, redis
 
     proc.popen.send_signal(signal.SIGINT)
     proc.popen.wait(timeout=60)
 
-    wait_for(lambda: not [p for p in children if _alive(p)], 30,
+    wait_for(lambda: not [p for p in children if process_alive(p)], 30,
              what="every child of reconcile up to exit")

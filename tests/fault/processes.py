@@ -9,7 +9,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, process_alive
 
 
 def _die_with_parent() -> None:
@@ -78,10 +78,4 @@ def children(pid: int) -> set[int]:
     return found
 
 
-def running(pid: int) -> bool:
-    """Tell whether pid exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+running = process_alive
