@@ -39,5 +39,5 @@ task_publish_retry_policy = {"max_retries": 2, "interval_start": 0, "interval_st
 task_soft_time_limit = 60
 task_time_limit = 90
 worker_send_task_events = True
-task_send_sent_event = True
+task_send_sent_event = False
 worker_hijack_root_logger = False

@@ -68,6 +68,17 @@ def redis_client_url(url: str) -> str:
     return url
 
 
+def current_database_url() -> str:
+    """DATABASE_URL, or the embedded default: what load_settings() says, without reading a
+    dozen other variables (this runs on every use case and request)."""
+    return os.environ.get("DATABASE_URL") or embedded_database_url()
+
+
+def current_redis_url() -> str:
+    """REDIS_URL, or the embedded default, as load_settings() would give it (cheaply)."""
+    return os.environ.get("REDIS_URL") or f"redis+socket://{embedded_redis_socket()}"
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     base = env.get("RECONCILE_PLATFORM_BASE_URL") or DEFAULT_PLATFORM_BASE_URL

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import redis
 
-from reconcile.config import load_settings, redis_client_url
+from reconcile.config import current_redis_url, redis_client_url
 
 
 @lru_cache(maxsize=4)
@@ -18,7 +18,7 @@ def _client(url: str) -> redis.Redis:
 
 
 def redis_client() -> redis.Redis:
-    return _client(load_settings().redis_url)
+    return _client(current_redis_url())
 
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import redis
 
-from reconcile.config import load_settings, redis_client_url
+from reconcile.config import current_redis_url, redis_client_url
 
 log = logging.getLogger("reconcile.metrics")
 
@@ -47,7 +47,7 @@ def _client(url: str) -> redis.Redis:
 
 
 def client() -> redis.Redis:
-    return _client(load_settings().redis_url)
+    return _client(current_redis_url())
 
 
 def count(name: str, amount: int = 1, **labels: str) -> list[Op]:

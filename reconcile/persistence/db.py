@@ -10,7 +10,7 @@ from functools import lru_cache
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from reconcile.config import load_settings
+from reconcile.config import current_database_url
 
 
 def _make_engine(url: str) -> Engine:
@@ -42,7 +42,7 @@ _engines: dict[tuple[int, str], Engine] = {}
 
 def get_engine(url: str | None = None) -> Engine:
     """Return this process's engine (one per URL, recreated after a fork)."""
-    url = url or load_settings().database_url
+    url = url or current_database_url()
     key = (os.getpid(), url)
     if key not in _engines:
         _engines[key] = _make_engine(url)

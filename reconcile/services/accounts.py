@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from reconcile.bootstrap import active_rules
 from reconcile.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
-from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.db import get_engine, unit_of_work
 from reconcile.persistence.models import Client, User
 from reconcile.security import hash_api_key, key_prefix, new_api_key
 from reconcile.services.principal import ROLES, Principal
@@ -78,19 +78,23 @@ def create_user(role: str, name: str, email: str, client_id: int | None = None) 
         return {**user_view(user), "api_key": key}
 
 
+_users = User.__table__.c
+_BY_KEY_HASH = select(
+    _users.id, _users.role, _users.client_id, _users.is_active, _users.trust_score
+).where(_users.api_key_hash == bindparam("key_hash"))
+
+
 def authenticate(api_key: str | None) -> Principal:
     """Return the principal for a key, or raise Unauthenticated."""
     if not api_key:
         raise Unauthenticated("missing API key")
-    with unit_of_work() as uow:
-        row = uow.session.execute(
-            select(User.id, User.role, User.client_id, User.is_active).where(
-                User.api_key_hash == hash_api_key(api_key)
-            )
-        ).first()
+    # Every request runs this: a prebuilt statement on a bare connection, no ORM session.
+    with get_engine().connect() as conn:
+        row = conn.execute(_BY_KEY_HASH, {"key_hash": hash_api_key(api_key)}).first()
     if row is None or not row.is_active:
         raise Unauthenticated("unknown or revoked API key")
-    return Principal(user_id=row.id, role=row.role, client_id=row.client_id)
+    return Principal(user_id=row.id, role=row.role, client_id=row.client_id,
+                     trust_score=row.trust_score if row.role == "AFFILIATE" else None)
 
 
 def rotate_api_key(principal: Principal, user_id: int) -> dict[str, str]:

@@ -12,6 +12,9 @@ class Principal:
     user_id: int
     role: str
     client_id: int | None = None
+    # An affiliate's trust score as authentication read it: the submission quota depends on
+    # its bucket, and reading it here saves the request a second query.
+    trust_score: float | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import User
 from reconcile.rules import RateLimitRules, TrustRules, bucket_for
 from reconcile.services.principal import Principal
 
@@ -26,9 +22,8 @@ def limit_for(kind: str, rules: RateLimitRules, trust_bucket: str | None = None)
 
 
 def trust_bucket(principal: Principal, trust: TrustRules) -> str | None:
-    """Return an affiliate's trust bucket (None for other roles)."""
-    if principal.role != "AFFILIATE":
+    """Return an affiliate's trust bucket (None for other roles), from the score read when
+    the caller was authenticated."""
+    if principal.role != "AFFILIATE" or principal.trust_score is None:
         return None
-    with unit_of_work() as uow:
-        score = uow.session.scalar(select(User.trust_score).where(User.id == principal.user_id))
-    return bucket_for(score, trust) if score is not None else None
+    return bucket_for(principal.trust_score, trust)

@@ -25,13 +25,12 @@ from reconcile.persistence.models import (
     CampaignPlatform,
     Platform,
     Post,
-    ReconciliationLog,
     Report,
 )
 from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.rules import duplicate_claim_alert, priority_for, suspicion_flags
+from reconcile.services import submission_sql as sql
 from reconcile.services.alerting import raise_alert
-from reconcile.services.campaigns import visible_campaign
 from reconcile.services.intake import check_intake
 from reconcile.services.principal import Principal
 
@@ -47,56 +46,85 @@ class Claim:
         return {"views": self.views, "clicks": self.clicks, "conversions": self.conversions}
 
 
-def _accepted(post: Post, report: Report, priority: str, flags: list[dict]) -> dict[str, Any]:
+def _accepted(post_id: int, report_id: int, priority: str, flags: list[dict]) -> dict[str, Any]:
     return {
-        "post_id": post.id,
-        "report_id": report.id,
+        "post_id": post_id,
+        "report_id": report_id,
         "status": "PENDING",
         "priority": priority,
         "suspicion_flags": flags,
-        "links": {"report": f"/api/v1/reports/{report.id}"},
+        "links": {"report": f"/api/v1/reports/{report_id}"},
     }
 
 
 def _new_report(
-    uow: UnitOfWork, post: Post, claim: Claim, previous: dict[str, int] | None,
-    duplicate: bool, request_id: str | None,
-) -> tuple[Report, str, list[dict]]:
+    uow: UnitOfWork, post_id: int, affiliate_id: int, claim: Claim,
+    previous: dict[str, int] | None, duplicate: bool, request_id: str | None,
+) -> tuple[int, str, list[dict]]:
+    """Insert the report and its PENDING log; dispatch its first attempt after commit."""
     flags = suspicion_flags(
         claim.as_metrics(), evidence=claim.evidence, previous=previous,
         duplicate_claim=duplicate, rules=active_rules().quality,
     )
     priority = priority_for(flags)
     flag_dicts = [f.to_dict() for f in flags]
-    report = Report(
-        post_id=post.id, affiliate_id=post.affiliate_id, claimed_views=claim.views,
-        claimed_clicks=claim.clicks, claimed_conversions=claim.conversions,
-        evidence=claim.evidence, suspicion_flags=flag_dicts, priority=priority,
-        request_id=request_id, submitted_at=datetime.now(UTC),
-    )
-    uow.session.add(report)
-    uow.session.flush()
-    uow.session.add(ReconciliationLog(report_id=report.id, status="PENDING"))
-    report_id = report.id
+    conn = uow.session.connection()
+    report_id = int(conn.execute(sql.INSERT_REPORT, {
+        "post_id": post_id, "affiliate_id": affiliate_id, "claimed_views": claim.views,
+        "claimed_clicks": claim.clicks, "claimed_conversions": claim.conversions,
+        "evidence": claim.evidence, "suspicion_flags": flag_dicts, "priority": priority,
+        "request_id": request_id, "submitted_at": datetime.now(UTC),
+    }).scalar_one())
+    conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": "PENDING"})
     uow.after_commit(
         lambda: get_dispatcher().reconcile(
             report_id, 1, priority=priority, trigger="submission", request_id=request_id
         )
     )
-    return report, priority, flag_dicts
+    return report_id, priority, flag_dicts
+
+
+def _check_campaign(session: Session, principal: Principal, campaign_id: int,
+                    platform: str) -> None:
+    """The campaign must be visible to the caller, active and open to the platform, and the
+    platform enabled: one query answers all four."""
+    row = session.connection().execute(
+        sql.CAMPAIGN_FOR_SUBMISSION, {"campaign_id": campaign_id, "platform": platform}
+    ).first()
+    if row is None or (principal.role == "CLIENT" and row.client_id != principal.client_id):
+        raise NotFound("no such campaign")
+    if row.status != "ACTIVE" or (row.end_date and row.end_date < date.today()):
+        raise CampaignInactive(f"campaign {campaign_id} is not active")
+    _refuse_platform(campaign_id, platform, row.allowed is not None, row.is_active)
+
+
+def _refuse_platform(campaign_id: int, platform: str, allowed: bool,
+                     active: bool | None) -> None:
+    if not allowed:
+        raise CampaignPlatformMismatch(f"campaign {campaign_id} does not allow {platform}")
+    if active is not None and not active:
+        raise PlatformDisabled(f"{platform} is disabled by an operator; submit again later")
 
 
 def _check_platform(session: Session, campaign_id: int, platform: str) -> None:
-    allowed = session.scalar(
-        select(CampaignPlatform.platform).where(
-            CampaignPlatform.campaign_id == campaign_id, CampaignPlatform.platform == platform
-        )
-    )
-    if allowed is None:
-        raise CampaignPlatformMismatch(f"campaign {campaign_id} does not allow {platform}")
-    row = session.get(Platform, platform)
-    if row is not None and not row.is_active:
-        raise PlatformDisabled(f"{platform} is disabled by an operator; submit again later")
+    row = session.execute(
+        select(CampaignPlatform.platform, Platform.is_active)
+        .outerjoin(Platform, Platform.name == CampaignPlatform.platform)
+        .where(CampaignPlatform.campaign_id == campaign_id,
+               CampaignPlatform.platform == platform)
+    ).first()
+    _refuse_platform(campaign_id, platform, row is not None, row.is_active if row else None)
+
+
+def _holders(session: Session, affiliate_id: int, campaign_id: int, platform: str,
+             normalised_url: str) -> tuple[int | None, bool]:
+    """Return (the caller's own post for this URL in this campaign and platform, whether
+    another affiliate holds the URL), in one query."""
+    mine, others = session.connection().execute(sql.URL_HOLDERS, {
+        "affiliate_id": affiliate_id, "campaign_id": campaign_id, "platform": platform,
+        "normalized_url": normalised_url,
+    }).one()
+    return mine, bool(others)
 
 
 def submit(
@@ -111,44 +139,30 @@ def submit(
         raise ValidationFailed([{"field": "url", "message": str(exc)}]) from exc
     with unit_of_work() as uow:
         s = uow.session
-        campaign = visible_campaign(s, principal, campaign_id)
-        if campaign.status != "ACTIVE" or (campaign.end_date and campaign.end_date < date.today()):
-            raise CampaignInactive(f"campaign {campaign_id} is not active")
-        _check_platform(s, campaign_id, platform)
-        mine = s.scalar(
-            select(Post.id).where(
-                Post.affiliate_id == principal.user_id, Post.campaign_id == campaign_id,
-                Post.platform == platform, Post.normalized_url == normalised.canonical_url,
-            )
-        )
+        _check_campaign(s, principal, campaign_id, platform)
+        mine, duplicate = _holders(s, principal.user_id, campaign_id, platform,
+                                   normalised.canonical_url)
         if mine is not None:
             raise DuplicateSubmission(
                 f"post {mine} already holds this URL; update it with PUT "
                 f"/api/v1/submissions/{mine}/metrics", post_id=mine,
             )
-        duplicate = s.scalar(
-            select(Post.id).where(
-                Post.normalized_url == normalised.canonical_url,
-                Post.affiliate_id != principal.user_id,
-            ).limit(1)
-        ) is not None
-        post = Post(
-            affiliate_id=principal.user_id, campaign_id=campaign_id, platform=platform,
-            url=url, normalized_url=normalised.canonical_url,
-            platform_post_id=normalised.post_id, title=title,
-        )
-        s.add(post)
         try:
-            s.flush()
+            post_id = int(s.connection().execute(sql.INSERT_POST, {
+                "affiliate_id": principal.user_id, "campaign_id": campaign_id,
+                "platform": platform, "url": url, "normalized_url": normalised.canonical_url,
+                "platform_post_id": normalised.post_id, "title": title,
+            }).scalar_one())
         except IntegrityError as exc:  # a concurrent twin won the race
             raise DuplicateSubmission("this post was just submitted") from exc
-        report, priority, flags = _new_report(uow, post, claim, None, duplicate, request_id)
+        report_id, priority, flags = _new_report(uow, post_id, principal.user_id, claim, None,
+                                                 duplicate, request_id)
         if duplicate:
             raise_alert(
                 s, duplicate_claim_alert(normalised.canonical_url),
-                report_id=report.id, affiliate_id=principal.user_id, platform=platform,
+                report_id=report_id, affiliate_id=principal.user_id, platform=platform,
             )
-        return _accepted(post, report, priority, flags)
+        return _accepted(post_id, report_id, priority, flags)
 
 
 def update_metrics(
@@ -169,5 +183,6 @@ def update_metrics(
             {"views": last.claimed_views, "clicks": last.claimed_clicks,
              "conversions": last.claimed_conversions} if last else None
         )
-        report, priority, flags = _new_report(uow, post, claim, previous, False, request_id)
-        return _accepted(post, report, priority, flags)
+        report_id, priority, flags = _new_report(uow, post.id, post.affiliate_id, claim,
+                                                 previous, False, request_id)
+        return _accepted(post.id, report_id, priority, flags)
