@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -35,26 +36,47 @@ def wait_for_terminal(expected: int, timeout: float, alive: Callable[[], None]) 
 class Reconciled:
     first_ms: list[float]  # per report: submission to its first attempt's finish
     seconds: float  # first submission to the last terminal attempt's finish
+    busy_seconds: float  # first attempt's start to the last terminal attempt's finish
     outcomes: dict[str, int]
 
 
-def reconciled() -> Reconciled:
+def last_report_id() -> int:
+    with unit_of_work() as uow:
+        return int(uow.session.scalar(select(func.max(Report.id))) or 0)
+
+
+def reconciled(after_report_id: int = 0, through_report_id: int | None = None) -> Reconciled:
+    """Figures for the reports with ids in (after_report_id, through_report_id]: one phase."""
     with unit_of_work() as uow:
         s = uow.session
+        phase = Report.id > after_report_id
+        if through_report_id is not None:
+            phase = phase & (Report.id <= through_report_id)
         rows = s.execute(
             select(Report.submitted_at, Attempt.finished_at)
             .join(Attempt, Attempt.report_id == Report.id)
-            .where(Attempt.attempt_number == 1)
+            .where(Attempt.attempt_number == 1, phase)
         ).all()
-        first_submit = s.scalar(select(func.min(Report.submitted_at)))
+        first_submit = s.scalar(select(func.min(Report.submitted_at)).where(phase))
+        first_start = s.scalar(
+            select(func.min(Attempt.started_at)).join(Report, Report.id == Attempt.report_id)
+            .where(phase))
         last_finish = s.scalar(
             select(func.max(Attempt.finished_at))
             .join(ReconciliationLog, ReconciliationLog.report_id == Attempt.report_id)
-            .where(ReconciliationLog.is_terminal.is_(True))
+            .join(Report, Report.id == Attempt.report_id)
+            .where(ReconciliationLog.is_terminal.is_(True), phase)
         )
         outcomes = dict(s.execute(
-            select(ReconciliationLog.status, func.count()).group_by(ReconciliationLog.status)
+            select(ReconciliationLog.status, func.count())
+            .join(Report, Report.id == ReconciliationLog.report_id)
+            .where(phase).group_by(ReconciliationLog.status)
         ).all())
     first_ms = [(done - sent).total_seconds() * 1000 for sent, done in rows]
-    seconds = (last_finish - first_submit).total_seconds() if first_submit and last_finish else 0
-    return Reconciled(first_ms, seconds, {str(k): int(v) for k, v in outcomes.items()})
+    return Reconciled(first_ms, _seconds(first_submit, last_finish),
+                      _seconds(first_start, last_finish),
+                      {str(k): int(v) for k, v in outcomes.items()})
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float:
+    return (end - start).total_seconds() if start and end else 0.0

@@ -8,12 +8,14 @@ import socket
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reconcile.bench import consumers
 from reconcile.bench.cluster import Cluster, RssSampler, cpu_seconds
 from reconcile.bench.load import LoadResult, drive
-from reconcile.bench.measure import reconciled, wait_for_terminal
+from reconcile.bench.measure import Reconciled, last_report_id, reconciled, wait_for_terminal
 from reconcile.bench.noop import publish, wait_for_noops
 from reconcile.bench.report import RunResult, latency_summary, per_second, summarise
 from reconcile.bench.stage import BenchError, Stage, staged
@@ -33,6 +35,7 @@ class Options:
     offered_rate: float | None = None
     affiliates: int = 50
     noop_tasks: int = 2000
+    backlog: int = 2000
     drain_timeout: float = 300.0
     keep: bool = False
 
@@ -77,12 +80,44 @@ def _point_at(stage: Stage) -> dict[str, str]:
     return {**os.environ, **own}
 
 
+@dataclass
+class Phase:
+    """One load phase: what the load generator saw, and what the processes spent."""
+
+    load: LoadResult
+    reconciled: int
+    figures: Reconciled
+    api_cpu_seconds: float
+    worker_cpu_seconds: float
+
+
+def _cpu(cluster: Cluster, name: str) -> float:
+    return cpu_seconds(cluster.group_pids(name)[name])
+
+
+def _load_phase(cluster: Cluster, port: int, work: list, opts: Options, expected_done: int,
+                rate: float | None, before: Callable[[], None] | None = None) -> Phase:
+    """Send `work`, (optionally) run `before` the drain, wait for every report, measure."""
+    first_id = last_report_id()
+    api0, worker0 = _cpu(cluster, "api"), _cpu(cluster, "worker")
+    load = drive(HOST, port, "POST", "/api/v1/submissions", work, opts.concurrency, rate)
+    api_cpu = _cpu(cluster, "api") - api0
+    if before is not None:
+        worker0 = _cpu(cluster, "worker")
+        before()
+    done = wait_for_terminal(expected_done + load.statuses.get(202, 0), opts.drain_timeout,
+                             cluster.check) - expected_done
+    worker_cpu = _cpu(cluster, "worker") - worker0
+    return Phase(load, done, reconciled(first_id), api_cpu, worker_cpu)
+
+
 def run_bench(opts: Options, database_url: str | None, redis_url: str | None) -> dict[str, Any]:
     """Run the bench and return its report."""
     with staged(database_url or "", redis_url or "", opts.keep) as stage:
         env = _point_at(stage)
         fixtures = create_fixtures(opts.affiliates)
-        work = submissions(opts.submissions, fixtures)
+        live_work = submissions(opts.submissions, fixtures)
+        backlog_work = submissions(opts.backlog, fixtures)
         api_port, sim_port = free_port(), free_port()
         sim_url = f"http://{HOST}:{sim_port}"
         env["RECONCILE_PLATFORM_BASE_URL"] = sim_url
@@ -110,37 +145,79 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None) ->
                 raise BenchError(f"only {noops + 1} of {opts.noop_tasks} noop tasks ran")
             healthz = drive(HOST, api_port, "GET", "/healthz", [(None, {})] * min(
                 opts.submissions, 2000), opts.concurrency)
-            cpu = {name: cpu_seconds(pids)
-                   for name, pids in cluster.group_pids("api", "worker").items()}
-            load = drive(HOST, api_port, "POST", "/api/v1/submissions", work, opts.concurrency,
-                         opts.offered_rate)
-            cpu["api"] = cpu_seconds(cluster.group_pids("api")["api"]) - cpu["api"]
-            done = wait_for_terminal(load.statuses.get(202, 0), opts.drain_timeout,
-                                     cluster.check)
-            cpu["worker"] = cpu_seconds(cluster.group_pids("worker")["worker"]) - cpu["worker"]
-            figures = reconciled()
+            # Live: submissions and reconciliations share the machine, as in production.
+            live = _load_phase(cluster, api_port, live_work, opts, 0, opts.offered_rate)
+            # Capacity: the API alone builds a backlog, then the workers alone drain it.
+            capacity = None
+            if backlog_work:
+                consumers.pause(stage.redis_url)
+                capacity = _load_phase(cluster, api_port, backlog_work, opts, live.reconciled,
+                                       None, lambda: consumers.resume(stage.redis_url))
         finally:
             if sampler.is_alive():
                 sampler.stop()
             cluster.stop()
-        result = RunResult(
-            submissions=opts.submissions, concurrency=opts.concurrency, workers=opts.workers,
-            api_workers=opts.api_workers, platform_latency_ms=opts.platform_latency_ms,
-            offered_rate=opts.offered_rate, submit_latencies_ms=load.latencies_ms,
-            statuses=load.statuses, submit_seconds=load.seconds, reconciled=done,
-            reconcile_seconds=figures.seconds, first_reconciliation_ms=figures.first_ms,
-            noop_tasks=noops, noop_seconds=noop_seconds,
-            worker_rss_mb_max=sampler.peak.get("worker", 0.0),
-            api_rss_mb_max=sampler.peak.get("api", 0.0), outcomes=figures.outcomes,
-            loadgen=_loadgen(healthz, load),
-        )
+    return _report(opts, live, capacity, noops, noop_seconds, sampler, healthz)
+
+
+def _report(opts: Options, live: Phase, capacity: Phase | None, noops: int,
+            noop_seconds: float, sampler: RssSampler, healthz: LoadResult) -> dict[str, Any]:
+    drained = capacity or live
+    statuses = dict(live.load.statuses)
+    for status, count in (capacity.load.statuses.items() if capacity else ()):
+        statuses[status] = statuses.get(status, 0) + count
+    result = RunResult(
+        submissions=opts.submissions, concurrency=opts.concurrency, workers=opts.workers,
+        api_workers=opts.api_workers, platform_latency_ms=opts.platform_latency_ms,
+        offered_rate=opts.offered_rate, submit_latencies_ms=live.load.latencies_ms,
+        statuses=statuses, submit_seconds=live.load.seconds,
+        accepted_live=live.load.statuses.get(202, 0),
+        reconciled=live.reconciled + (capacity.reconciled if capacity else 0),
+        reconcile_seconds=drained.figures.busy_seconds if capacity else live.figures.seconds,
+        reconciled_measured=drained.reconciled,
+        first_reconciliation_ms=live.figures.first_ms,
+        noop_tasks=noops, noop_seconds=noop_seconds,
+        worker_rss_mb_max=sampler.peak.get("worker", 0.0),
+        api_rss_mb_max=sampler.peak.get("api", 0.0),
+        outcomes=_merged(live.figures.outcomes, capacity.figures.outcomes if capacity else {}),
+        loadgen=_loadgen(healthz, live.load),
+    )
     report = summarise(result)
-    report["refusals"] = load.errors
+    report["refusals"] = live.load.errors + (capacity.load.errors if capacity else [])
     # CPU the processes spent per item: what the machine's cores allow at best.
-    report["api_cpu_ms_per_submission"] = round(cpu["api"] * 1000 / max(len(work), 1), 2)
-    report["worker_cpu_ms_per_reconciliation"] = round(cpu["worker"] * 1000 / max(done, 1), 2)
+    report["api_cpu_ms_per_submission"] = _per_item_ms(live.api_cpu_seconds, len(
+        live.load.latencies_ms))
+    report["worker_cpu_ms_per_reconciliation"] = _per_item_ms(drained.worker_cpu_seconds,
+                                                              drained.reconciled)
+    report["live"] = {
+        "reconciliations_per_s": per_second(live.reconciled, live.figures.seconds),
+        "worker_cpu_ms_per_reconciliation": _per_item_ms(live.worker_cpu_seconds,
+                                                         live.reconciled),
+    }
+    if capacity is not None:
+        report["capacity"] = {
+            "backlog": opts.backlog,
+            "submit_latency_ms": latency_summary(capacity.load.latencies_ms),
+            "submissions_per_s": per_second(capacity.load.statuses.get(202, 0),
+                                            capacity.load.seconds),
+            "api_cpu_ms_per_submission": _per_item_ms(capacity.api_cpu_seconds,
+                                                      len(capacity.load.latencies_ms)),
+            "drain_seconds": round(capacity.figures.busy_seconds, 3),
+        }
     report["machine"] = {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
     return report
+
+
+def _per_item_ms(seconds: float, items: int) -> float:
+    return round(seconds * 1000 / max(items, 1), 2)
+
+
+def _merged(*counts: dict[str, int]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for count in counts:
+        for key, value in count.items():
+            total[key] = total.get(key, 0) + value
+    return total
 
 
 def _loadgen(healthz: LoadResult, load: LoadResult) -> dict[str, Any]:

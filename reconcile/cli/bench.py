@@ -22,6 +22,10 @@ from reconcile.cli.common import friendly, main, print_json
               type=click.IntRange(0, 600_000), help="Simulator latency on every platform.")
 @click.option("--offered-rate", type=click.FloatRange(0.1, 100_000), default=None,
               help="Open loop: submissions per second, sent on schedule whatever the answers.")
+@click.option("--backlog", default=None, type=click.IntRange(0, 10**6),
+              help="Submissions queued while the workers are paused, then drained: the "
+                   "capacity phase that reconciliations_per_s measures (0: skip it)  "
+                   "[default: min(submissions, 2000)]")
 @click.option("--affiliates", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--noop-tasks", default=None, type=click.IntRange(2, 10**6),
               help="No-op tasks for the engine baseline  [default: max(submissions, 500)]")
@@ -33,7 +37,8 @@ from reconcile.cli.common import friendly, main, print_json
               default=None, help="Also write the report to this file.")
 @friendly
 def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
-          platform_latency_ms: int, offered_rate: float | None, affiliates: int,
+          platform_latency_ms: int, offered_rate: float | None, backlog: int | None,
+          affiliates: int,
           noop_tasks: int | None, drain_timeout: float, keep: bool,
           json_file: Path | None) -> None:
     """Run the API, workers and simulator on a fresh database and load them over HTTP."""
@@ -43,6 +48,7 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
         submissions=submissions, concurrency=concurrency, workers=workers,
         api_workers=api_workers, platform_latency_ms=platform_latency_ms,
         offered_rate=offered_rate, affiliates=affiliates,
+        backlog=min(submissions, 2000) if backlog is None else backlog,
         noop_tasks=noop_tasks or max(submissions, 500), drain_timeout=drain_timeout,
         keep=keep,
     )

@@ -14,6 +14,7 @@ from reconcile.bench.report import REQUIRED_KEYS
 from tests.conftest import IN_CI, ROOT, TEST_DB, TEST_REDIS, requires_postgres
 
 SUBMISSIONS = 30
+BACKLOG = 20
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "reconcile.cli", "bench", "--submissions", str(SUBMISSIONS),
          "--concurrency", "4", "--workers", "1", "--api-workers", "1",
+         "--backlog", str(BACKLOG),
          "--drain-timeout", "120", "--json", str(out)],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
@@ -44,10 +46,23 @@ def test_the_report_has_every_required_key(report):
 
 
 def test_every_submission_was_accepted_and_reconciled_and_none_lost(report):
-    assert report["submissions"] == report["accepted"] == report["reconciled"] == SUBMISSIONS
+    # Both phases count: the live one (`submissions`) and the capacity phase's backlog.
+    assert report["submissions"] == SUBMISSIONS
+    assert report["accepted"] == report["reconciled"] == SUBMISSIONS + BACKLOG
     assert report["lost"] == 0
-    assert report["http_statuses"] == {"202": SUBMISSIONS}
-    assert sum(report["outcomes"].values()) == SUBMISSIONS
+    assert report["http_statuses"] == {"202": SUBMISSIONS + BACKLOG}
+    assert sum(report["outcomes"].values()) == SUBMISSIONS + BACKLOG
+
+
+def test_the_capacity_phase_drained_its_backlog_after_the_live_phase(report):
+    capacity = report["capacity"]
+    assert capacity["backlog"] == BACKLOG
+    assert capacity["drain_seconds"] > 0
+    assert capacity["submissions_per_s"] > 0
+    # reconciliations_per_s is the drain rate: every backlog report within drain_seconds.
+    assert report["reconciliations_per_s"] == pytest.approx(
+        BACKLOG / capacity["drain_seconds"], rel=0.05)
+    assert report["live"]["reconciliations_per_s"] > 0
 
 
 def test_the_run_reports_the_options_it_ran_with(report):

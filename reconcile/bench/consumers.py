@@ -1,0 +1,50 @@
+"""Pause and resume the workers' queue consumers (Celery remote control).
+
+The capacity phase queues its submissions while the workers consume nothing, then lets
+them drain the backlog: the same way the no-op baseline is measured (tasks queued before
+any is consumed), so `ratio_to_noop` compares like with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from reconcile.bench.stage import BenchError
+from reconcile.dispatch import QUEUES
+
+
+@contextmanager
+def control(redis_url: str) -> Iterator[Any]:
+    from celery import Celery
+
+    app = Celery("reconcile-bench-control")
+    app.config_from_object("celeryconfig")
+    app.conf.broker_url = redis_url
+    try:
+        yield app.control
+    finally:
+        app.close()
+
+
+def _everyone_answered(replies: list[dict[str, Any]] | None, expected: int, what: str) -> None:
+    answered = len(replies or [])
+    if answered < expected:
+        raise BenchError(f"{what}: {answered} of {expected} workers answered")
+
+
+def pause(redis_url: str, workers: int = 1) -> None:
+    """Stop every worker consuming the attempt queues (jobs stay queued, none is lost)."""
+    with control(redis_url) as ctl:
+        for queue in QUEUES:
+            _everyone_answered(ctl.cancel_consumer(queue, reply=True, timeout=10),
+                               workers, f"pausing queue {queue}")
+
+
+def resume(redis_url: str, workers: int = 1) -> None:
+    """Let the workers consume the attempt queues again, high first as configured."""
+    with control(redis_url) as ctl:
+        for queue in QUEUES:
+            _everyone_answered(ctl.add_consumer(queue, reply=True, timeout=10),
+                               workers, f"resuming queue {queue}")
