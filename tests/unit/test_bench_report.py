@@ -59,7 +59,8 @@ def _run(**overrides) -> RunResult:
     base = dict(
         submissions=10, concurrency=4, workers=2, api_workers=2, platform_latency_ms=200,
         offered_rate=None, submit_latencies_ms=[float(v) for v in range(1, 11)],
-        statuses={202: 9, 503: 1}, submit_seconds=2.0, reconciled=8, reconcile_seconds=4.0,
+        statuses={202: 9, 503: 1}, submit_seconds=2.0, accepted_live=9, reconciled=8,
+        reconcile_seconds=4.0, reconciled_measured=8,
         first_reconciliation_ms=[100.0, 300.0], noop_tasks=400, noop_seconds=2.0,
         worker_rss_mb_max=80.04, api_rss_mb_max=90.06,
     )
@@ -83,6 +84,15 @@ def test_summary_rates_come_from_accepted_and_reconciled_counts():
     assert report["reconciliations_per_s"] == 2.0
     assert report["noop_tasks_per_s"] == 200.0
     assert report["ratio_to_noop"] == 0.01
+
+
+def test_rates_come_from_their_own_phase_while_lost_counts_every_phase():
+    # Live phase: 6 of 9 accepted in 2 s; the capacity phase drained 12 in 3 s; one lost.
+    report = summarise(_run(statuses={202: 19}, accepted_live=6, reconciled=18,
+                            reconciled_measured=12, reconcile_seconds=3.0))
+    assert report["submissions_per_s"] == 3.0
+    assert report["reconciliations_per_s"] == 4.0
+    assert (report["accepted"], report["reconciled"], report["lost"]) == (19, 18, 1)
 
 
 def test_summary_gives_first_reconciliation_p50_and_p95_only():
