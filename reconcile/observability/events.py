@@ -4,33 +4,41 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from reconcile.observability.store import count, observe, record
+from reconcile.observability.store import Op, count, observe, record
 
 perf = logging.getLogger("performance")
 
 
-def attempt_committed(session: Any, affiliate_id: int, status: str,
-                      missing_reason: str | None, started: float) -> Callable[[], None]:
-    """Return what to record once the attempt commits (status, time, reason, bucket)."""
-    from reconcile.bootstrap import active_rules
-    from reconcile.persistence.models import User
-    from reconcile.rules.trust import bucket_for
+def attempts_committed(attempts: Sequence[tuple[str, str | None, str | None]],
+                       started: float) -> Callable[[], None]:
+    """Return what to record once a batch of attempts commits, in one round trip.
 
-    # The affiliate row is in the session already (locked by the effects): no query.
-    user = session.get(User, affiliate_id)
-    bucket = bucket_for(user.trust_score, active_rules().trust) if user else None
-
+    Each attempt is (status, missing reason or None, trust bucket or None); every attempt of
+    the batch took the batch's time so far.
+    """
     def send() -> None:
-        record(
-            count("reconciliation_status_total", status=str(status)),
-            observe("reconciliation_attempt_duration_seconds", time.perf_counter() - started),
-            count("missing_reason_total", reason=missing_reason) if missing_reason else (),
-            count("trust_score_bucket_total", bucket=bucket) if bucket else (),
-        )
+        elapsed = time.perf_counter() - started
+        ops: list[Op] = []
+        for status, missing_reason, bucket in attempts:
+            ops += count("reconciliation_status_total", status=str(status))
+            ops += observe("reconciliation_attempt_duration_seconds", elapsed)
+            if missing_reason:
+                ops += count("missing_reason_total", reason=missing_reason)
+            if bucket:
+                ops += count("trust_score_bucket_total", bucket=bucket)
+        record(_summed(ops))
     return send
+
+
+def _summed(ops: list[Op]) -> list[Op]:
+    """Fold increments of the same field into one (the stored totals come out the same)."""
+    totals: dict[tuple[str, str, str], float] = {}
+    for command, key, field, amount in ops:
+        totals[(command, key, field)] = totals.get((command, key, field), 0) + amount
+    return [(command, key, field, amount) for (command, key, field), amount in totals.items()]
 
 
 def deferred(reason: str | None) -> None:

@@ -1,8 +1,10 @@
-"""Run one reconciliation attempt: fetch platform truth, classify, apply effects, once.
+"""Run reconciliation attempts: fetch platform truth, classify, apply effects, once.
 
-An attempt is keyed by (report, attempt number). The fetch happens outside any
-transaction; everything the attempt changes commits together, and the unique key makes a
-redelivered, duplicated or racing job a no-op.
+An attempt is keyed by (report, attempt number). Jobs run in batches: their targets are
+read in one transaction, each platform is asked once for all of its posts, outside any
+transaction, and everything the batch's attempts change commits together. The unique key
+makes a redelivered, duplicated or racing job a no-op; when one such job spoils a batch's
+commit, the batch is committed again one attempt at a time so that only that job is.
 """
 
 from __future__ import annotations
@@ -10,110 +12,38 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
 from reconcile.observability import events as observe
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import (
-    Attempt,
-    Platform,
-    Post,
-    ReconciliationLog,
-    Report,
-    TrustEffect,
-)
 from reconcile.platforms.fetching import FetchOutcome, fetch_truth_many
 from reconcile.rules import (
     METRICS,
     Classification,
     RetryDecision,
+    Rules,
     Status,
+    bucket_for,
     classify,
     decide_after_attempt,
     decide_deferral,
     event_for,
 )
-from reconcile.services.effects import apply_effects, record_deferral
+from reconcile.services.effects import Outcome, Written, apply_outcomes, record_deferral
+from reconcile.services.targets import Job, Target, load_targets
 
 log = logging.getLogger("reconcile.tasks.reconciliation")
 
 
-@dataclass(frozen=True)
-class Job:
-    report_id: int
-    attempt_number: int
-    trigger: str = "submission"
-    request_id: str | None = None
-    task_id: str | None = None
-    trace_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Target:
-    """What the fetch needs, read in a short transaction before it."""
-
-    report_id: int
-    post_id: int
-    affiliate_id: int
-    platform: str
-    platform_post_id: str
-    platform_active: bool
-    submitted_at: datetime
-    claimed: dict[str, int]
-    priority: str
-    incomplete_attempts: int
-    verified: bool  # the report already moved trust (a rerun or a re-verification)
-
-
 def load_target(job: Job) -> Target | None:
     """Return what to fetch, or None when this job has nothing left to do."""
-    with unit_of_work() as uow:
-        s = uow.session
-        row = s.execute(
-            select(Report, Post, ReconciliationLog, Platform.is_active)
-            .join(Post, Post.id == Report.post_id)
-            .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
-            .join(Platform, Platform.name == Post.platform)
-            .where(Report.id == job.report_id)
-        ).first()
-        if row is None:
-            return None
-        report, post, rlog, active = row
-        done = s.scalar(
-            select(Attempt.id).where(
-                Attempt.report_id == job.report_id, Attempt.attempt_number == job.attempt_number
-            )
-        )
-        if done is not None or rlog.attempt_count >= job.attempt_number:
-            return None
-        if rlog.is_terminal and job.trigger in ("submission", "retry"):
-            return None
-        incomplete = s.scalar(
-            select(func.count()).select_from(Attempt).where(
-                Attempt.report_id == job.report_id, Attempt.status == "INCOMPLETE_PLATFORM_DATA"
-            )
-        )
-        verified = s.get(TrustEffect, job.report_id) is not None
-        submitted = report.submitted_at
-        if submitted.tzinfo is None:  # SQLite drops the zone; values are stored in UTC
-            submitted = submitted.replace(tzinfo=UTC)
-        return Target(
-            report_id=report.id, post_id=post.id, affiliate_id=report.affiliate_id,
-            platform=post.platform,
-            platform_post_id=post.platform_post_id, platform_active=bool(active),
-            submitted_at=submitted,
-            claimed={"views": report.claimed_views, "clicks": report.claimed_clicks,
-                     "conversions": report.claimed_conversions},
-            priority=report.priority, incomplete_attempts=int(incomplete or 0),
-            verified=verified,
-        )
+    return load_targets([job])[0]
 
 
 def run_attempt(job: Job, now: datetime | None = None) -> str | None:
@@ -122,16 +52,48 @@ def run_attempt(job: Job, now: datetime | None = None) -> str | None:
 
 
 def run_attempts(jobs: Sequence[Job], now: datetime | None = None) -> list[str | None]:
-    """Run several jobs, fetching each platform's posts together; one result per job."""
+    """Run several jobs, fetching each platform's posts together; one result per job.
+
+    The batch is read in one transaction and written in another; jobs the fetch deferred
+    are noted one by one.
+    """
     started = time.perf_counter()
     for job in jobs:
         log.info("Processing reconciliation job", extra=_extra(job))
-    targets = [load_target(job) for job in jobs]
-    live = [(job, t) for job, t in zip(jobs, targets, strict=True) if t is not None]
+    targets = load_targets(jobs)
+    live = [(i, job, t) for i, (job, t) in enumerate(zip(jobs, targets, strict=True))
+            if t is not None]
     started_at = datetime.now(UTC)
+    fetched = _fetch([t for _, _, t in live])
+    rules = active_rules()
+    now = now or datetime.now(UTC)
+    results: dict[int, str | None] = {}
+    outcomes: list[tuple[int, Outcome]] = []
+    keys: set[tuple[int, int]] = set()
+    for i, job, target in live:
+        outcome = fetched[target.report_id]
+        if outcome.deferred:
+            _defer(job, target, outcome, now, rules)
+        elif (job.report_id, job.attempt_number) in keys:
+            # The same attempt twice in one batch: the first does the work.
+            _log_finished(job, target, outcome="duplicate")
+        else:
+            keys.add((job.report_id, job.attempt_number))
+            outcomes.append((i, _classified(job, target, outcome, now, rules)))
+    written = _commit([o for _, o in outcomes], rules, started, started_at)
+    for (i, o), done in zip(outcomes, written, strict=True):
+        results[i] = _finished(o, done, started)
+    for job, maybe in zip(jobs, targets, strict=True):
+        if maybe is None:
+            log.info("Reconciliation job finished", extra={**_extra(job), "outcome": "no-op"})
+    return [results.get(i) for i in range(len(jobs))]
+
+
+def _fetch(targets: Sequence[Target]) -> dict[int, FetchOutcome]:
+    """Ask each platform once for all of its posts in the batch (per its batch size)."""
     fetched: dict[int, FetchOutcome] = {}
     by_platform: dict[str, list[Target]] = {}
-    for _, target in live:
+    for target in targets:
         by_platform.setdefault(target.platform, []).append(target)
     for platform, group in by_platform.items():
         if not group[0].platform_active:
@@ -141,14 +103,7 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None) -> list[str |
             outcomes = fetch_truth_many(platform, [t.platform_post_id for t in group])
         for t in group:
             fetched[t.report_id] = outcomes[t.platform_post_id]
-    results: dict[int, str | None] = {}
-    for job, target in live:
-        results[id(job)] = _finish(job, target, fetched[target.report_id], now, started,
-                                   started_at)
-    for job, maybe in zip(jobs, targets, strict=True):
-        if maybe is None:
-            log.info("Reconciliation job finished", extra={**_extra(job), "outcome": "no-op"})
-    return [results.get(id(job)) for job in jobs]
+    return fetched
 
 
 def _extra(job: Job) -> dict[str, Any]:
@@ -156,18 +111,14 @@ def _extra(job: Job) -> dict[str, Any]:
             "request_id": job.request_id, "task_id": job.task_id, "trace_id": job.trace_id}
 
 
-def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | None,
-            started: float, started_at: datetime) -> str | None:
-    """Classify one fetched report and commit everything the attempt changes."""
-    rules = active_rules()
-    now = now or datetime.now(UTC)
-    extra = {**_extra(job), "platform": target.platform}
-    if fetched.deferred and target.verified:
-        # The verified outcome stands; the next re-verification sweep tries again.
-        log.info("Reconciliation job finished",
-                 extra={**extra, "outcome": "deferred", "missing_reason": fetched.missing_reason})
-        return None
-    if fetched.deferred:
+def _log_finished(job: Job, target: Target, **extra: Any) -> None:
+    log.info("Reconciliation job finished",
+             extra={**_extra(job), "platform": target.platform, **extra})
+
+
+def _defer(job: Job, target: Target, fetched: FetchOutcome, now: datetime, rules: Rules) -> None:
+    """Note a job the platform could not be asked about; it keeps its attempt number."""
+    if not target.verified:
         deferral = decide_deferral(
             target.submitted_at, now, rules.retry, reason=fetched.missing_reason or "",
             reopen_at=fetched.reopen_at,
@@ -175,9 +126,13 @@ def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | Non
         record_deferral(job, target, fetched.missing_reason or "", deferral, rules)
         observe.deferred(fetched.missing_reason)
         _schedule(job, target, deferral, same_attempt=True)
-        log.info("Reconciliation job finished",
-                 extra={**extra, "outcome": "deferred", "missing_reason": fetched.missing_reason})
-        return None
+    # else the verified outcome stands; the next re-verification sweep tries again.
+    _log_finished(job, target, outcome="deferred", missing_reason=fetched.missing_reason)
+
+
+def _classified(job: Job, target: Target, fetched: FetchOutcome, now: datetime,
+                rules: Rules) -> Outcome:
+    """Classify one fetched report and decide what comes next."""
     observed = {m: fetched.metrics.get(m) for m in METRICS}
     hours = (now - target.submitted_at).total_seconds() / 3600
     result: Classification = classify(target.claimed, observed, hours, rules.classification)
@@ -196,26 +151,43 @@ def _finish(job: Job, target: Target, fetched: FetchOutcome, now: datetime | Non
             incomplete_attempts_so_far=target.incomplete_attempts,
         )
     )
+    return Outcome(job, target, fetched, result, decision, keep_outcome)
+
+
+def _commit(outcomes: list[Outcome], rules: Rules, started: float,
+            started_at: datetime) -> list[Written | None]:
+    """Commit the outcomes together; None for an attempt another delivery committed first."""
+    if not outcomes:
+        return []
     try:
         with unit_of_work() as uow:
-            applied = apply_effects(
-                uow, job, target, result, fetched, decision, rules, keep_outcome=keep_outcome,
-                started_at=started_at, duration_ms=(time.perf_counter() - started) * 1000,
-            )
-            uow.after_commit(observe.attempt_committed(
-                uow.session, target.affiliate_id, result.status, fetched.missing_reason, started))
+            written = apply_outcomes(uow, outcomes, rules, started_at=started_at,
+                                     duration_ms=(time.perf_counter() - started) * 1000)
+            uow.after_commit(observe.attempts_committed([
+                (str(o.result.status), o.fetched.missing_reason,
+                 bucket_for(w.trust_score, rules.trust))
+                for o, w in zip(outcomes, written, strict=True)
+            ], started))
+        return list(written)
     except IntegrityError:
-        # Another delivery of the same attempt committed first: nothing more to do.
-        log.info("Reconciliation job finished", extra={**extra, "outcome": "duplicate"})
+        if len(outcomes) == 1:
+            return [None]
+    # Another delivery of one of these attempts committed first: commit each on its own, so
+    # that only the duplicate is a no-op.
+    return [done for o in outcomes for done in _commit([o], rules, started, started_at)]
+
+
+def _finished(o: Outcome, done: Written | None, started: float) -> str | None:
+    """Schedule what comes next and log the job's end; return its status."""
+    if done is None:
+        _log_finished(o.job, o.target, outcome="duplicate")
         return None
-    if applied:
-        _schedule(job, target, decision, same_attempt=False)
-    log.info(
-        "Reconciliation job finished",
-        extra={**extra, "status": str(result.status), "missing_reason": fetched.missing_reason,
-               "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
-    )
-    return str(result.status)
+    if done.applied:
+        _schedule(o.job, o.target, o.decision, same_attempt=False)
+    _log_finished(o.job, o.target, status=str(o.result.status),
+                  missing_reason=o.fetched.missing_reason,
+                  duration_ms=round((time.perf_counter() - started) * 1000, 1))
+    return str(o.result.status)
 
 
 def _schedule(job: Job, target: Target, decision: RetryDecision, *, same_attempt: bool) -> None:
@@ -227,5 +199,3 @@ def _schedule(job: Job, target: Target, decision: RetryDecision, *, same_attempt
         target.report_id, number, priority=target.priority, countdown=delay,
         trigger="retry", request_id=job.request_id,
     )
-
-

@@ -1,16 +1,23 @@
-"""Everything an attempt changes, written in one transaction: attempt, snapshot, log,
-trust, alerts."""
+"""Everything a batch of attempts changes, written in one transaction: attempts, snapshots,
+logs, trust, alerts.
+
+The statements are per batch, not per attempt: the affiliates are locked together, every
+table gets one multi-row write, and the R2 repeat check is one query. The per-attempt rules
+still run one attempt after the other, in the batch's order, against the state the earlier
+attempts of the batch left.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 
 from reconcile.persistence.db import UnitOfWork, unit_of_work
 from reconcile.persistence.models import (
-    Alert,
     Attempt,
     ReconciliationLog,
     Snapshot,
@@ -29,9 +36,40 @@ from reconcile.rules import (
     trust_threshold_alert,
 )
 from reconcile.services.alerting import raise_alert
+from reconcile.services.batch_writes import RepeatCheck, TableWrites, insert_rows
 
 if TYPE_CHECKING:
-    from reconcile.services.attempts import Job, Target
+    from reconcile.services.targets import Job, Target
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One job's classified result, ready to be written."""
+
+    job: Job
+    target: Target
+    fetched: FetchOutcome
+    result: Classification
+    decision: RetryDecision
+    keep_outcome: bool = False
+
+
+@dataclass(frozen=True)
+class Written:
+    applied: bool  # False when a later attempt had already decided the outcome
+    trust_score: float  # the affiliate's score once this attempt's effects are in
+
+
+# Lowest id first, so two batches that share affiliates never wait on each other in a circle.
+_LOCK = (select(User.id, User.trust_score)
+         .where(User.id.in_(bindparam("ids", expanding=True)))
+         .order_by(User.id).with_for_update())
+_STATE = (select(ReconciliationLog.report_id, ReconciliationLog.attempt_count,
+                 TrustEffect.event, TrustEffect.delta)
+          .outerjoin(TrustEffect, TrustEffect.report_id == ReconciliationLog.report_id)
+          .where(ReconciliationLog.report_id.in_(bindparam("ids", expanding=True))))
+_ATTEMPTS = cast(Table, Attempt.__table__)
+_NEW_ATTEMPTS = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id, sort_by_parameter_order=True)
 
 
 def _metrics_json(result: Classification) -> dict[str, Any]:
@@ -41,106 +79,149 @@ def _metrics_json(result: Classification) -> dict[str, Any]:
     }
 
 
-def apply_effects(
-    uow: UnitOfWork, job: Job, target: Target, result: Classification, fetched: FetchOutcome,
-    decision: RetryDecision, rules: Rules, *, started_at: datetime, duration_ms: float,
-    keep_outcome: bool = False,
-) -> bool:
-    """Record the attempt and apply its outcome; return False when a later attempt won."""
-    s = uow.session
+def apply_outcomes(
+    uow: UnitOfWork, outcomes: Sequence[Outcome], rules: Rules, *, started_at: datetime,
+    duration_ms: float,
+) -> list[Written]:
+    """Record the attempts and apply their outcomes, in order; one Written per outcome.
+
+    A duplicate (report, attempt number) raises IntegrityError and writes nothing.
+    """
+    conn = uow.session.connection()
     now = datetime.now(UTC)
-    # Lock the affiliate first: attempts for one affiliate queue up here, so no trust update
-    # is lost and each sees the alerts committed before it (R2's repeat check). SQLite
-    # serialises whole transactions instead (BEGIN IMMEDIATE).
-    user = s.scalars(select(User).where(User.id == target.affiliate_id).with_for_update()).one()
-    attempt = Attempt(
-        report_id=target.report_id, attempt_number=job.attempt_number, status=str(result.status),
-        discrepancy_level=str(result.level) if result.level else None,
-        missing_reason=fetched.missing_reason, confidence_ratio=result.confidence,
-        max_discrepancy_pct=result.max_discrepancy_pct, metrics=_metrics_json(result),
-        rules_version=rules.version, trigger=job.trigger, task_id=job.task_id,
-        started_at=started_at, finished_at=now, duration_ms=duration_ms,
-    )
-    s.add(attempt)
-    s.flush()  # the unique (report, attempt number) key decides here who does the work
-    if any(v is not None for v in fetched.metrics.values()):
-        s.add(Snapshot(
-            attempt_id=attempt.id, report_id=target.report_id, post_id=target.post_id,
-            attempt_number=job.attempt_number, fetched_at=now, **fetched.metrics,
-        ))
-    rlog = s.scalars(
-        select(ReconciliationLog).where(ReconciliationLog.report_id == target.report_id)
-    ).one()
-    if rlog.attempt_count > job.attempt_number:
-        return False  # a later attempt already decided the outcome; this one is history
-    rlog.attempt_count = job.attempt_number
-    rlog.last_attempt_at = now
-    rlog.scheduled_retry_at = None if decision.terminal else decision.retry_at
-    if keep_outcome:
-        return True
-    trust_delta = _apply_trust(s, user, target, result, rules)
-    rlog.status = str(result.status)
-    rlog.discrepancy_level = attempt.discrepancy_level
-    rlog.is_terminal = decision.terminal
-    rlog.missing_reason = fetched.missing_reason
-    rlog.confidence_ratio = result.confidence
-    rlog.missing_fields = list(result.missing_fields)
-    rlog.max_discrepancy_pct = result.max_discrepancy_pct
-    rlog.metrics = attempt.metrics
-    if trust_delta is not None:
-        rlog.trust_delta = trust_delta
-    rlog.rules_version = rules.version
-    repeat = _recent_high_discrepancy(s, target, rules, now)
-    for spec in alerts_for_attempt(
-        result, terminal=decision.terminal, missing_reason=fetched.missing_reason,
-        recent_high_discrepancy_same_platform=repeat, rules=rules.classification,
-    ):
-        raise_alert(s, spec, report_id=target.report_id, affiliate_id=target.affiliate_id,
-                    platform=target.platform)
-    return True
+    # Attempts for one affiliate queue up on its row, so no trust update is lost and each
+    # batch sees the alerts committed before it (R2). SQLite has no row locks: it serialises
+    # whole transactions instead (BEGIN IMMEDIATE).
+    affiliates = sorted({o.target.affiliate_id for o in outcomes})
+    scores = {uid: float(score) for uid, score in conn.execute(_LOCK, {"ids": affiliates})}
+    # The unique (report, attempt number) key decides here who does the work.
+    attempt_rows = [_attempt_row(o, rules, started_at, now, duration_ms) for o in outcomes]
+    attempt_ids = conn.execute(_NEW_ATTEMPTS, attempt_rows).scalars().all()
+    insert_rows(conn, Snapshot, [
+        {"attempt_id": attempt_id, "report_id": o.target.report_id, "post_id": o.target.post_id,
+         "attempt_number": o.job.attempt_number, "fetched_at": now, **o.fetched.metrics}
+        for o, attempt_id in zip(outcomes, attempt_ids, strict=True)
+        if any(v is not None for v in o.fetched.metrics.values())
+    ])
+    reports = sorted({o.target.report_id for o in outcomes})
+    state = {row[0]: row[1:] for row in conn.execute(_STATE, {"ids": reports})}
+    batch = _Batch(conn, scores, state, RepeatCheck(conn, outcomes, rules, now))
+    written = [batch.apply(uow, o, row["metrics"], rules, now)
+               for o, row in zip(outcomes, attempt_rows, strict=True)]
+    batch.flush()
+    return written
 
 
-def _apply_trust(s: Any, user: User, target: Target, result: Classification,
-                 rules: Rules) -> float | None:
-    """Apply the report's one trust effect (or replace it); return the effect's delta."""
-    effect = s.get(TrustEffect, target.report_id)
-    current = (effect.event, effect.delta) if effect else None
-    entries = plan_effect(user.trust_score, current, result.status, rules.trust)
-    if not entries:
-        return effect.delta if effect else None
-    before = user.trust_score
-    for entry in entries:
-        s.add(TrustLedger(
-            affiliate_id=user.id, report_id=target.report_id, event=entry.event,
-            delta=entry.delta, score_after=entry.score_after, rules_version=rules.version,
-        ))
-        user.trust_score = entry.score_after
-    applied = [e for e in entries if not e.reverses]
-    if applied:
-        if effect is None:
-            effect = TrustEffect(report_id=target.report_id, affiliate_id=user.id,
-                                 event=applied[-1].event, delta=applied[-1].delta)
-            s.add(effect)
-        else:
-            effect.event, effect.delta = applied[-1].event, applied[-1].delta
-    elif effect is not None:
-        s.delete(effect)
-    spec = trust_threshold_alert(before, user.trust_score, rules.trust)
-    if spec is not None:
-        raise_alert(s, spec, report_id=target.report_id, affiliate_id=user.id,
-                    platform=target.platform)
-    return applied[-1].delta if applied else 0.0
+def _attempt_row(o: Outcome, rules: Rules, started_at: datetime, now: datetime,
+                 duration_ms: float) -> dict[str, Any]:
+    result = o.result
+    return {
+        "report_id": o.target.report_id, "attempt_number": o.job.attempt_number,
+        "status": str(result.status),
+        "discrepancy_level": str(result.level) if result.level else None,
+        "missing_reason": o.fetched.missing_reason, "confidence_ratio": result.confidence,
+        "max_discrepancy_pct": result.max_discrepancy_pct, "metrics": _metrics_json(result),
+        "rules_version": rules.version, "trigger": o.job.trigger, "task_id": o.job.task_id,
+        "started_at": started_at, "finished_at": now, "duration_ms": duration_ms,
+    }
 
 
-def _recent_high_discrepancy(s: Any, target: Target, rules: Rules, now: datetime) -> bool:
-    since = now - timedelta(hours=rules.alerts.repeat_window_hours)
-    return s.scalar(
-        select(Alert.id).where(
-            Alert.affiliate_id == target.affiliate_id, Alert.platform == target.platform,
-            Alert.type == "HIGH_DISCREPANCY", Alert.created_at >= since,
-            Alert.report_id != target.report_id,
-        ).limit(1)
-    ) is not None
+class _Batch:
+    """The batch's state as its attempts change it, and the rows they leave to write."""
+
+    def __init__(self, conn: Any, scores: dict[int, float],
+                 state: dict[int, Any], repeats: RepeatCheck) -> None:
+        self.conn, self.scores, self.repeats = conn, scores, repeats
+        self.counts = {report: int(row[0]) for report, row in state.items()}
+        self.effects: dict[int, tuple[str, float] | None] = {
+            report: (row[1], float(row[2])) if row[1] is not None else None
+            for report, row in state.items()
+        }
+        self.had_effect = {report for report, effect in self.effects.items() if effect}
+        self.effect_owner: dict[int, int] = {}
+        self.logs = TableWrites(ReconciliationLog, "report_id")
+        self.ledger: list[dict[str, Any]] = []
+
+    def apply(self, uow: UnitOfWork, o: Outcome, metrics: dict[str, Any], rules: Rules,
+              now: datetime) -> Written:
+        target, result, decision = o.target, o.result, o.decision
+        report, affiliate = target.report_id, target.affiliate_id
+        if self.counts[report] > o.job.attempt_number:
+            # A later attempt already decided the outcome; this one is history.
+            return Written(False, self.scores[affiliate])
+        self.counts[report] = o.job.attempt_number
+        self.logs.set(report, attempt_count=o.job.attempt_number, last_attempt_at=now,
+                      scheduled_retry_at=None if decision.terminal else decision.retry_at)
+        if o.keep_outcome:
+            return Written(True, self.scores[affiliate])
+        trust_delta = self._apply_trust(uow, o, rules)
+        self.logs.set(
+            report, status=str(result.status),
+            discrepancy_level=str(result.level) if result.level else None,
+            is_terminal=decision.terminal, missing_reason=o.fetched.missing_reason,
+            confidence_ratio=result.confidence, missing_fields=list(result.missing_fields),
+            max_discrepancy_pct=result.max_discrepancy_pct, metrics=metrics,
+            rules_version=rules.version,
+        )
+        if trust_delta is not None:
+            self.logs.set(report, trust_delta=trust_delta)
+        for spec in alerts_for_attempt(
+            result, terminal=decision.terminal, missing_reason=o.fetched.missing_reason,
+            recent_high_discrepancy_same_platform=self.repeats.seen_before(target),
+            rules=rules.classification,
+        ):
+            if raise_alert(uow.session, spec, report_id=report, affiliate_id=affiliate,
+                           platform=target.platform) is not None:
+                self.repeats.raised(target, spec)
+        return Written(True, self.scores[affiliate])
+
+    def _apply_trust(self, uow: UnitOfWork, o: Outcome, rules: Rules) -> float | None:
+        """Apply the report's one trust effect (or replace it); return the effect's delta."""
+        report, affiliate = o.target.report_id, o.target.affiliate_id
+        effect = self.effects.get(report)
+        before = self.scores[affiliate]
+        entries = plan_effect(before, effect, o.result.status, rules.trust)
+        if not entries:
+            return effect[1] if effect else None
+        for entry in entries:
+            self.ledger.append({
+                "affiliate_id": affiliate, "report_id": report, "event": entry.event,
+                "delta": entry.delta, "score_after": entry.score_after,
+                "rules_version": rules.version,
+            })
+        self.scores[affiliate] = entries[-1].score_after
+        applied = [e for e in entries if not e.reverses]
+        self.effects[report] = (applied[-1].event, applied[-1].delta) if applied else None
+        self.effect_owner[report] = affiliate
+        spec = trust_threshold_alert(before, self.scores[affiliate], rules.trust)
+        if spec is not None:
+            raise_alert(uow.session, spec, report_id=report, affiliate_id=affiliate,
+                        platform=o.target.platform)
+        return applied[-1].delta if applied else 0.0
+
+    def flush(self) -> None:
+        """Write what the batch's attempts left: ledger, trust effects, scores, logs."""
+        insert_rows(self.conn, TrustLedger, self.ledger)
+        effects = TableWrites(TrustEffect, "report_id")
+        new, gone = [], []
+        for report, affiliate in self.effect_owner.items():
+            effect = self.effects[report]
+            if effect is None:
+                if report in self.had_effect:
+                    gone.append(report)
+            elif report in self.had_effect:
+                effects.set(report, event=effect[0], delta=effect[1])
+            else:
+                new.append({"report_id": report, "affiliate_id": affiliate,
+                            "event": effect[0], "delta": effect[1]})
+        insert_rows(self.conn, TrustEffect, new)
+        effects.update(self.conn)
+        effects.delete(self.conn, gone)
+        users = TableWrites(User, "id")
+        for affiliate in set(self.effect_owner.values()):
+            users.set(affiliate, trust_score=self.scores[affiliate])
+        users.update(self.conn)
+        self.logs.update(self.conn)
 
 
 def record_deferral(
