@@ -101,13 +101,17 @@ def normalise(platform: str, url: str) -> NormalisedUrl:
     return NormalisedUrl(platform=platform, canonical_url=canonical, post_id=post_id)
 
 
+# One compiled scan instead of a Python loop over every character (a submission's hot path).
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def _split(url: object) -> _Parts:
     if not isinstance(url, str) or not url.strip():
         raise InvalidPostUrl("URL is empty")
     if len(url) > MAX_URL_LENGTH:
         raise InvalidPostUrl(f"URL is longer than {MAX_URL_LENGTH} characters")
     url = url.strip()
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if _SPACE_OR_CONTROL.search(url):
         raise InvalidPostUrl("URL contains whitespace or control characters")
     try:
         split = urlsplit(url)
