@@ -69,7 +69,9 @@ _STATE = (select(ReconciliationLog.report_id, ReconciliationLog.attempt_count,
           .outerjoin(TrustEffect, TrustEffect.report_id == ReconciliationLog.report_id)
           .where(ReconciliationLog.report_id.in_(bindparam("ids", expanding=True))))
 _ATTEMPTS = cast(Table, Attempt.__table__)
-_NEW_ATTEMPTS = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id, sort_by_parameter_order=True)
+# Rows come back keyed, not in order: asking for their order makes SQLite insert one by one.
+_NEW_ATTEMPTS = insert(_ATTEMPTS).returning(
+    _ATTEMPTS.c.id, _ATTEMPTS.c.report_id, _ATTEMPTS.c.attempt_number)
 
 
 def _metrics_json(result: Classification) -> dict[str, Any]:
@@ -96,12 +98,13 @@ def apply_outcomes(
     scores = {uid: float(score) for uid, score in conn.execute(_LOCK, {"ids": affiliates})}
     # The unique (report, attempt number) key decides here who does the work.
     attempt_rows = [_attempt_row(o, rules, started_at, now, duration_ms) for o in outcomes]
-    attempt_ids = conn.execute(_NEW_ATTEMPTS, attempt_rows).scalars().all()
+    attempt_ids = {(report, number): attempt_id for attempt_id, report, number
+                   in conn.execute(_NEW_ATTEMPTS, attempt_rows)}
     insert_rows(conn, Snapshot, [
-        {"attempt_id": attempt_id, "report_id": o.target.report_id, "post_id": o.target.post_id,
+        {"attempt_id": attempt_ids[(o.target.report_id, o.job.attempt_number)],
+         "report_id": o.target.report_id, "post_id": o.target.post_id,
          "attempt_number": o.job.attempt_number, "fetched_at": now, **o.fetched.metrics}
-        for o, attempt_id in zip(outcomes, attempt_ids, strict=True)
-        if any(v is not None for v in o.fetched.metrics.values())
+        for o in outcomes if any(v is not None for v in o.fetched.metrics.values())
     ])
     reports = sorted({o.target.report_id for o in outcomes})
     state = {row[0]: row[1:] for row in conn.execute(_STATE, {"ids": reports})}
