@@ -1,0 +1,167 @@
+"""A batch of attempts commits together, yet each attempt keeps its own outcome.
+
+The platform's answers are fixed in memory (every post shows TRUTH), so the claims alone
+decide the outcomes and the tests measure the batch's reads and writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from reconcile.persistence.db import get_engine, unit_of_work
+from reconcile.persistence.models import User
+from reconcile.platforms.fetching import FetchOutcome
+from reconcile.services.attempts import Job, run_attempt, run_attempts
+from tests.integration.flows import alerts, attempts, ledger, post_url, submit_claim, trust
+
+TRUTH = {"views": 1000, "clicks": 50, "conversions": 5}
+MATCHED, HIGH, OVERCLAIM = (1000, 50, 5), (700, 50, 5), (1600, 50, 5)
+
+
+@pytest.fixture
+def platform_shows_truth(monkeypatch: pytest.MonkeyPatch) -> list[Sequence[str]]:
+    """Every post shows TRUTH; returns the list of calls, one list of post ids per call."""
+    calls: list[Sequence[str]] = []
+
+    def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
+        calls.append(post_ids)
+        return {pid: FetchOutcome(metrics=dict(TRUTH)) for pid in post_ids}
+
+    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
+    return calls
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement the engine sends while the test runs."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        sent.append(sql)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def _reports(world: Any, affiliate: dict[str, Any], platform: str,
+             claims: Sequence[tuple[int, int, int]]) -> list[int]:
+    return [submit_claim(world, affiliate, platform, post_url(platform), claim)
+            for claim in claims]
+
+
+def _rules_and_severities(report_id: int) -> list[tuple[str, str]]:
+    return [(a.rule, a.severity) for a in alerts(report_id)]
+
+
+def test_a_duplicate_delivery_in_a_batch_is_a_no_op_and_the_rest_of_the_batch_commits(
+    world: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    affiliate = world.new_affiliate()
+    first, twin, last = _reports(world, affiliate, "youtube", [MATCHED, OVERCLAIM, MATCHED])
+    twin_ran: list[str | None] = []
+    fetches = 0
+
+    def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
+        nonlocal fetches
+        fetches += 1
+        if fetches == 1:
+            # Another worker delivers the same attempt and commits it while this batch
+            # fetches: the batch's commit meets its attempt row.
+            twin_ran.append(run_attempt(Job(twin, 1)))
+        return {pid: FetchOutcome(metrics=dict(TRUTH)) for pid in post_ids}
+
+    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
+
+    results = run_attempts([Job(first, 1), Job(twin, 1), Job(last, 1)])
+
+    assert twin_ran == ["AFFILIATE_OVERCLAIMED"]
+    assert results == ["MATCHED", None, "MATCHED"]
+    assert [len(attempts(r)) for r in (first, twin, last)] == [1, 1, 1]
+    assert [[row.event for row in ledger(r)] for r in (first, twin, last)] == [
+        ["perfect_match"], ["overclaim"], ["perfect_match"]]
+    assert [rule for rule, _ in _rules_and_severities(twin)] == ["R1"]
+    assert trust(affiliate["id"]) == pytest.approx(0.5 - 0.1 + 0.01 + 0.01)
+
+
+def test_the_same_attempt_twice_in_one_batch_has_one_effect(
+    world: Any, dispatched: Any, platform_shows_truth: Any,
+) -> None:
+    affiliate = world.new_affiliate()
+    [report] = _reports(world, affiliate, "tiktok", [OVERCLAIM])
+
+    assert run_attempts([Job(report, 1), Job(report, 1)]) == ["AFFILIATE_OVERCLAIMED", None]
+    assert len(attempts(report)) == len(ledger(report)) == len(alerts(report)) == 1
+    assert trust(affiliate["id"]) == pytest.approx(0.40)
+
+
+def test_a_second_high_discrepancy_in_the_same_batch_and_platform_is_a_repeat(
+    world: Any, dispatched: Any, platform_shows_truth: Any,
+) -> None:
+    affiliate, other = world.new_affiliate(), world.new_affiliate()
+    x_first, x_second = _reports(world, affiliate, "x", [HIGH, HIGH])
+    [on_reddit] = _reports(world, affiliate, "reddit", [HIGH])
+    [others] = _reports(world, other, "x", [HIGH])
+
+    results = run_attempts([Job(r, 1) for r in (x_first, on_reddit, others, x_second)])
+
+    assert results == ["DISCREPANCY_HIGH"] * 4
+    assert [_rules_and_severities(r) for r in (x_first, x_second, on_reddit, others)] == [
+        [("R2", "HIGH")],
+        [("R2", "CRITICAL")],  # the first one's alert, raised in this batch, counts
+        [("R2", "HIGH")],  # another platform
+        [("R2", "HIGH")],  # another affiliate
+    ]
+    (repeat,) = alerts(x_second)
+    assert repeat.threshold_breached["repeat_on_platform"] is True
+
+
+def test_a_batch_mixing_platforms_and_affiliates_moves_each_affiliates_trust_in_order(
+    world: Any, dispatched: Any, platform_shows_truth: Any,
+) -> None:
+    steady, falling = world.new_affiliate(), world.new_affiliate()
+    with unit_of_work() as uow:
+        uow.session.get(User, falling["id"]).trust_score = 0.30
+    jobs = []
+    for platform in ("youtube", "instagram", "x"):
+        jobs += _reports(world, steady, platform, [MATCHED])
+        jobs += _reports(world, falling, platform, [OVERCLAIM])
+
+    results = run_attempts([Job(r, 1) for r in jobs])
+
+    assert results == ["MATCHED", "AFFILIATE_OVERCLAIMED"] * 3
+    assert len(platform_shows_truth) == 3  # one call per platform for the whole batch
+    assert trust(steady["id"]) == pytest.approx(0.53)
+    assert trust(falling["id"]) == pytest.approx(0.0)
+    # Each ledger row starts where the previous one of its affiliate left off.
+    scores = [row.score_after for r in jobs[1::2] for row in ledger(r)]
+    assert scores == pytest.approx([0.20, 0.10, 0.0])
+    # Only the crossing into the critical bucket (0.30 -> 0.20) raises R4.
+    assert [sorted(rule for rule, _ in _rules_and_severities(r)) for r in jobs[1::2]] == [
+        ["R1", "R4"], ["R1"], ["R1"]]
+    retries = [sent for sent in dispatched.sent if sent[2].get("trigger") == "retry"]
+    assert retries == []  # every outcome is terminal
+
+
+def test_a_batch_costs_the_same_statements_whether_it_holds_three_jobs_or_twelve(
+    world: Any, dispatched: Any, platform_shows_truth: Any, statements: list[str],
+) -> None:
+    affiliates = [world.new_affiliate() for _ in range(3)]
+    small = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED])]
+    large = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED] * 4)]
+
+    statements.clear()
+    assert run_attempts([Job(r, 1) for r in small]) == ["MATCHED"] * 3
+    for_small = len(statements)
+    statements.clear()
+    assert run_attempts([Job(r, 1) for r in large]) == ["MATCHED"] * 12
+    for_large = len(statements)
+
+    assert for_small == for_large, statements
+    # One read; then the lock, the state, six multi-row writes (SQLite adds two BEGINs).
+    assert for_large <= 11, statements
