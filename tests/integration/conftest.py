@@ -105,7 +105,11 @@ def start_worker(
         replies = app.control.ping(timeout=0.5) or []
         return any(name in key for reply in replies for key in reply)
 
-    wait_for(answered, 60, 0.2, what=f"worker {name}")
+    try:
+        wait_for(answered, 60, 0.2, what=f"worker {name}")
+    except BaseException:
+        proc.stop()  # a worker that never answered must not outlive the test run
+        raise
     return proc
 
 
