@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -190,7 +191,11 @@ class TrustLedger(Base):
 
 class Alert(Base):
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("report_id", "rule"),)
+    __table_args__ = (
+        UniqueConstraint("report_id", "rule"),
+        # R2's repeat check and per-affiliate reads (migration 0002).
+        Index("ix_alerts_affiliate_platform_created", "affiliate_id", "platform", "created_at"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     rule: Mapped[str] = mapped_column(String(4))
     # Unique per cause: "<report>:<rule>", or "R5:<platform>:<opened_at>" for outages.
