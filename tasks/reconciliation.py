@@ -1,9 +1,9 @@
 """Reconciliation tasks: an attempt job, run together with the ready jobs queued behind it.
 
 The task that receives a job also takes up to BATCH_MAX - 1 more ready attempt jobs straight
-from the broker (queues high, normal, low, in that order) and runs them all through
-`run_attempts`, which asks each platform once per chunk of its batch size. Every job still
-gets its own attempt row.
+from the broker (queues high, normal, low, in that order; a high job takes only other high
+jobs) and runs them all through `run_attempts`, which asks each platform once per chunk of
+its batch size, the platforms side by side. Every job still gets its own attempt row.
 
 Why not celery-batches: it collects jobs in the worker's main process, so the prefetch must
 be at least a batch. A worker would then hold ~50 reserved jobs ahead of any high-priority
@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,7 +66,11 @@ def reconcile_attempt(
     job = Job(report_id=report_id, attempt_number=attempt_number, trigger=trigger,
               request_id=request_id, task_id=self.request.id,
               trace_id=trace.trace_id_of(trace.adopt(self.request.get("traceparent"))))
-    drained = [] if getattr(self.request, "is_eager", False) else drain(BATCH_MAX - 1)
+    # A high job takes only other high jobs along: a batch of normal ones would make it
+    # wait for their fetches and writes, which is what its priority is meant to spare it.
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    queues = QUEUES[:1] if queue == QUEUES[0] else QUEUES
+    drained = [] if getattr(self.request, "is_eager", False) else drain(BATCH_MAX - 1, queues)
     try:
         results = run_attempts([job, *(j for j, _ in drained)])
     except BaseException:
@@ -76,23 +81,24 @@ def reconcile_attempt(
     return results[0]
 
 
-def drain(limit: int) -> list[tuple[Job, Any]]:
-    """Take up to limit ready attempt jobs from the queues, waiting briefly while they come."""
-    taken = _take(limit)
+def drain(limit: int, queues: Sequence[str] = QUEUES) -> list[tuple[Job, Any]]:
+    """Take up to limit ready attempt jobs from the queues (in the order given), waiting
+    briefly while they come."""
+    taken = _take(limit, queues)
     wait = active_rules().fetch.batch_wait_seconds
     # Only a burst is worth waiting for: a lone job runs at once.
     if taken and len(taken) < limit and wait > 0:
         time.sleep(wait)
-        taken += _take(limit - len(taken))
+        taken += _take(limit - len(taken), queues)
     return taken
 
 
-def _take(limit: int) -> list[tuple[Job, Any]]:
+def _take(limit: int, queues: Sequence[str]) -> list[tuple[Job, Any]]:
     taken: list[tuple[Job, Any]] = []
     put_back: list[Any] = []
     try:
         channel = _channel()
-        for queue in QUEUES:
+        for queue in queues:
             while len(taken) < limit and len(put_back) < MAX_PUT_BACK:
                 message = channel.basic_get(queue)
                 if message is None:

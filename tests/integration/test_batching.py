@@ -58,3 +58,37 @@ def test_a_job_due_later_is_not_run_early_by_a_batch(pool: Pool, world: Any) -> 
     wait_for(lambda: _all_matched(ids), 60, 0.2, what="the ready reports to reconcile")
     assert logs_of([later])[later].status == "PENDING"
     assert attempts_of([later]) == {later: 0}
+
+
+def _batch_starts(ids: list[int]) -> dict[int, Any]:
+    """Each report's first attempt's start: a batch's attempts share one."""
+    from sqlalchemy import select
+
+    from reconcile.persistence.db import unit_of_work
+    from reconcile.persistence.models import Attempt
+
+    with unit_of_work() as uow:
+        return dict(uow.session.execute(
+            select(Attempt.report_id, Attempt.started_at)
+            .where(Attempt.report_id.in_(ids), Attempt.attempt_number == 1)
+        ).all())
+
+
+def test_a_high_job_takes_no_normal_jobs_into_its_batch(pool: Pool, world: Any) -> None:
+    recorder = RecordingDispatcher()
+    set_dispatcher(recorder)
+    try:
+        [urgent] = submit_reports(world, 1)  # stored, not yet dispatched
+    finally:
+        set_dispatcher(None)
+    pool.pause()
+    try:
+        get_dispatcher().reconcile(urgent, 1, priority="high")
+        normal = submit_reports(world, 20)
+    finally:
+        pool.resume()
+    wait_for(lambda: _all_matched([urgent, *normal]), 60, 0.2, what="every report to reconcile")
+    starts = _batch_starts([urgent, *normal])
+    # The normal reports were batched together; none rode along with the high job.
+    assert len({starts[r] for r in normal}) < len(normal)
+    assert starts[urgent] not in {starts[r] for r in normal}
