@@ -7,6 +7,7 @@ test checks the compose file against that list.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,15 +69,17 @@ def redis_client_url(url: str) -> str:
     return url
 
 
-def current_database_url() -> str:
-    """DATABASE_URL, or the embedded default: what load_settings() says, without reading a
-    dozen other variables (this runs on every use case and request)."""
-    return os.environ.get("DATABASE_URL") or embedded_database_url()
+def current_database_url(environ: Mapping[str, str] | None = None) -> str:
+    """DATABASE_URL, or the embedded default. Use cases and requests call this rather than
+    load_settings(), which reads a dozen other variables."""
+    return (os.environ if environ is None else environ).get("DATABASE_URL") or \
+        embedded_database_url()
 
 
-def current_redis_url() -> str:
-    """REDIS_URL, or the embedded default, as load_settings() would give it (cheaply)."""
-    return os.environ.get("REDIS_URL") or f"redis+socket://{embedded_redis_socket()}"
+def current_redis_url(environ: Mapping[str, str] | None = None) -> str:
+    """REDIS_URL, or the embedded default (cheaply, like current_database_url)."""
+    return (os.environ if environ is None else environ).get("REDIS_URL") or \
+        f"redis+socket://{embedded_redis_socket()}"
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -85,8 +88,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     bases = {p: env.get(f"RECONCILE_{p.upper()}_BASE_URL") or base for p in PLATFORMS}
     hooks = tuple(u.strip() for u in (env.get("ALERT_WEBHOOK_URLS") or "").split(",") if u.strip())
     return Settings(
-        database_url=env.get("DATABASE_URL") or embedded_database_url(),
-        redis_url=env.get("REDIS_URL") or f"redis+socket://{embedded_redis_socket()}",
+        database_url=current_database_url(env),
+        redis_url=current_redis_url(env),
         rules_path=env.get("RECONCILE_RULES") or None,
         platform_base_urls={p: u.rstrip("/") for p, u in bases.items()},
         alert_webhook_urls=hooks,
