@@ -28,23 +28,27 @@ def control(redis_url: str) -> Iterator[Any]:
         app.close()
 
 
-def _everyone_answered(replies: list[dict[str, Any]] | None, expected: int, what: str) -> None:
+# The bench runs one Celery worker (with a pool of --workers processes): one reply each.
+WORKER_NODES = 1
+
+
+def _everyone_answered(replies: list[dict[str, Any]] | None, what: str) -> None:
     answered = len(replies or [])
-    if answered < expected:
-        raise BenchError(f"{what}: {answered} of {expected} workers answered")
+    if answered < WORKER_NODES:
+        raise BenchError(f"{what}: {answered} of {WORKER_NODES} workers answered")
 
 
-def pause(redis_url: str, workers: int = 1) -> None:
+def pause(redis_url: str) -> None:
     """Stop every worker consuming the attempt queues (jobs stay queued, none is lost)."""
     with control(redis_url) as ctl:
         for queue in QUEUES:
             _everyone_answered(ctl.cancel_consumer(queue, reply=True, timeout=10),
-                               workers, f"pausing queue {queue}")
+                               f"pausing queue {queue}")
 
 
-def resume(redis_url: str, workers: int = 1) -> None:
+def resume(redis_url: str) -> None:
     """Let the workers consume the attempt queues again, high first as configured."""
     with control(redis_url) as ctl:
         for queue in QUEUES:
             _everyone_answered(ctl.add_consumer(queue, reply=True, timeout=10),
-                               workers, f"resuming queue {queue}")
+                               f"resuming queue {queue}")

@@ -45,13 +45,12 @@ def last_report_id() -> int:
         return int(uow.session.scalar(select(func.max(Report.id))) or 0)
 
 
-def reconciled(after_report_id: int = 0, through_report_id: int | None = None) -> Reconciled:
-    """Figures for the reports with ids in (after_report_id, through_report_id]: one phase."""
+def reconciled(after_report_id: int = 0) -> Reconciled:
+    """Figures for the reports with ids above after_report_id: one phase (phases run in
+    turn, so the later one's reports all have higher ids)."""
     with unit_of_work() as uow:
         s = uow.session
         phase = Report.id > after_report_id
-        if through_report_id is not None:
-            phase = phase & (Report.id <= through_report_id)
         rows = s.execute(
             select(Report.submitted_at, Attempt.finished_at)
             .join(Attempt, Attempt.report_id == Report.id)

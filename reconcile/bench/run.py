@@ -99,7 +99,9 @@ def _load_phase(cluster: Cluster, port: int, work: list, opts: Options, expected
                 rate: float | None, before: Callable[[], None] | None = None) -> Phase:
     """Send `work`, (optionally) run `before` the drain, wait for every report, measure."""
     first_id = last_report_id()
-    api0, worker0 = _cpu(cluster, "api"), _cpu(cluster, "worker")
+    api0 = _cpu(cluster, "api")
+    # Live, the workers' CPU counts from the first submission; paused, from the drain.
+    worker0 = _cpu(cluster, "worker") if before is None else 0.0
     load = drive(HOST, port, "POST", "/api/v1/submissions", work, opts.concurrency, rate)
     api_cpu = _cpu(cluster, "api") - api0
     if before is not None:
