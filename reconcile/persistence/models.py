@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -35,6 +36,13 @@ When = DateTime(timezone=True)
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's Core table: statements built once at import use it (the ORM types a mapped
+    class's __table__ as a plain FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class Client(Base):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from reconcile.persistence.models import Alert
+from reconcile.persistence.models import Alert, Base, table_of
 from reconcile.rules import AlertSpec, Rules, Status
 from reconcile.rules.alerts import HIGH_DISCREPANCY
 
@@ -17,17 +17,17 @@ if TYPE_CHECKING:
     from reconcile.services.targets import Target
 
 
-def insert_rows(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> None:
+def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
     """Insert rows in one statement (SQLAlchemy sends them as one multi-row INSERT)."""
     if rows:
-        conn.execute(insert(model.__table__), rows)
+        conn.execute(insert(table_of(model)), rows)
 
 
 class TableWrites:
     """Column values to set on rows picked by one key, merged per row, written per shape."""
 
-    def __init__(self, model: Any, key: str) -> None:
-        self.table, self.key = model.__table__, key
+    def __init__(self, model: type[Base], key: str) -> None:
+        self.table, self.key = table_of(model), key
         self.rows: dict[Any, dict[str, Any]] = {}
 
     def set(self, key: Any, **values: Any) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 
 from reconcile.persistence.db import UnitOfWork, unit_of_work
 from reconcile.persistence.models import (
@@ -24,6 +24,7 @@ from reconcile.persistence.models import (
     TrustEffect,
     TrustLedger,
     User,
+    table_of,
 )
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import (
@@ -68,7 +69,7 @@ _STATE = (select(ReconciliationLog.report_id, ReconciliationLog.attempt_count,
                  TrustEffect.event, TrustEffect.delta)
           .outerjoin(TrustEffect, TrustEffect.report_id == ReconciliationLog.report_id)
           .where(ReconciliationLog.report_id.in_(bindparam("ids", expanding=True))))
-_ATTEMPTS = cast(Table, Attempt.__table__)
+_ATTEMPTS = table_of(Attempt)
 # Rows come back keyed, not in order: asking for their order makes SQLite insert one by one.
 _NEW_ATTEMPTS = insert(_ATTEMPTS).returning(
     _ATTEMPTS.c.id, _ATTEMPTS.c.report_id, _ATTEMPTS.c.attempt_number)

@@ -7,9 +7,7 @@ import from plain table columns with bound parameters, and run on the session's 
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import Table, and_, bindparam, case, func, insert, select
+from sqlalchemy import and_, bindparam, case, func, insert, select
 
 from reconcile.persistence.models import (
     Campaign,
@@ -18,6 +16,7 @@ from reconcile.persistence.models import (
     Post,
     ReconciliationLog,
     Report,
+    table_of,
 )
 
 _campaigns = Campaign.__table__.c
@@ -48,10 +47,6 @@ URL_HOLDERS = select(
 ).where(_posts.normalized_url == bindparam("normalized_url"))
 
 
-def _table(model: type) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-INSERT_POST = insert(_table(Post)).returning(_posts.id)
-INSERT_REPORT = insert(_table(Report)).returning(_table(Report).c.id)
-INSERT_LOG = insert(_table(ReconciliationLog))
+INSERT_POST = insert(table_of(Post)).returning(_posts.id)
+INSERT_REPORT = insert(table_of(Report)).returning(table_of(Report).c.id)
+INSERT_LOG = insert(table_of(ReconciliationLog))
