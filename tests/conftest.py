@@ -66,6 +66,21 @@ def _create_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
     return made, drop
 
 
+def _repoint_celery() -> None:
+    """celeryconfig reads REDIS_URL once, when first imported, and the dispatcher caches a
+    client built from it. A test that ran before this session pointed the variable here (or
+    one that overrides it later, as an isolated pool does) must not leave them behind."""
+    import importlib
+
+    from reconcile import dispatch
+
+    if "celeryconfig" in sys.modules:
+        importlib.reload(sys.modules["celeryconfig"])
+    else:
+        importlib.import_module("celeryconfig")
+    dispatch._celery_client.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Point the process (and every child it starts) at a fresh database and Redis."""
@@ -97,6 +112,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         redis_url = f"redis+socket://{var / 'redis.sock'}"
     os.environ["DATABASE_URL"] = db_url
     os.environ["REDIS_URL"] = redis_url
+    _repoint_celery()
     from reconcile.persistence.migrate import upgrade
 
     upgrade(db_url)

@@ -8,7 +8,6 @@ Redis; the session's workers never see these jobs.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,10 +80,6 @@ def isolated(tmp: Path, workers: int = 0) -> Iterator[Pool]:
     # This process must count and wait by the same (test) rules as the workers it starts,
     # even if something read the rules before the session pointed RECONCILE_RULES at them.
     active_rules.cache_clear()
-    # celeryconfig reads REDIS_URL once, when first imported: that must happen before the
-    # override below, or every later Celery client in this session (the shared pool's ping
-    # included) would keep pointing at this pool's Redis after it is gone.
-    importlib.import_module("celeryconfig")
     with _own_redis(tmp) as url, running_sim(timeout_hold_seconds=5) as sim_url, \
             pytest.MonkeyPatch.context() as mp:
         mp.setenv("REDIS_URL", url)
