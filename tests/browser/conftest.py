@@ -1,7 +1,9 @@
 """Browser tests: the app under a real HTTP server, driven by headless Chromium.
 
 Chromium and its driver come from the system (Debian: `apt-get install chromium
-chromium-driver`); CHROMIUM_BINARY and CHROMEDRIVER point elsewhere if needed.
+chromium-driver`); CHROMIUM_BINARY and CHROMEDRIVER point elsewhere if needed. Without them
+these tests skip with one line, except in CI (CI=true), where they fail, as the tests that
+need PostgreSQL do.
 """
 
 from __future__ import annotations
@@ -17,13 +19,35 @@ import requests
 
 from tests.browser.pages import Dashboard
 from tests.browser.scene import Scene, make_scene
-from tests.conftest import ROOT, free_port, wait_for
+from tests.conftest import IN_CI, ROOT, free_port, wait_for
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--window-size=1400,1000")
+
+
+def missing_browser() -> str | None:
+    """Say which of Chromium and its driver is missing, or None when both are there."""
+    missing = [tool for tool in (CHROMIUM, CHROMEDRIVER) if not Path(tool).exists()]
+    if not missing:
+        return None
+    return (f"needs Chromium and chromedriver ({', '.join(missing)} missing): "
+            "apt-get install chromium chromium-driver")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_installed() -> None:
+    """Skip (or, in CI, fail) every browser test before any server starts for it."""
+    # Session scope and autouse: pytest sets this up before the other fixtures, and one
+    # cached outcome gives the summary a single line for the whole package.
+    message = missing_browser()
+    if message is None:
+        return
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="package")
@@ -68,9 +92,6 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
-    for tool in (CHROMIUM, CHROMEDRIVER):
-        if not Path(tool).exists():
-            pytest.fail(f"{tool} is missing: install chromium and chromium-driver")
     options = Options()
     options.binary_location = CHROMIUM
     for flag in (*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
