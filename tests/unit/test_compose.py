@@ -44,7 +44,10 @@ CONDITIONS = ("service_started", "service_healthy", "service_completed_successfu
 # What the image needs to install and run; the Dockerfile copies these.
 IMAGE_CONTENTS = (
     "reconcile", "api", "tasks", "migrations", "celeryconfig.py", "pyproject.toml", "README.md",
+    "LICENSE", "requirements.lock",
 )
+LOCK = "requirements.lock"
+CODE = ("reconcile", "api", "tasks", "migrations", "celeryconfig.py")
 NEVER_IN_BUILD_CONTEXT = (".venv", "var", ".git")
 
 Compose = dict[str, Any]
@@ -512,6 +515,35 @@ def check_dockerfile(text: str, api_command: list[str]) -> list[str]:
     return problems
 
 
+def _reads_lock(args: list[str]) -> bool:
+    """`pip install -r requirements.lock` (or --requirement)."""
+    return any(a == f"--requirement={LOCK}"
+               or (a == LOCK and i > 0 and args[i - 1] in ("-r", "--requirement"))
+               for i, a in enumerate(args))
+
+
+def check_dockerfile_installs_from_the_lock(text: str) -> list[str]:
+    """Dependencies come from the lock, in a layer built before any code is copied (a code
+    change then reuses it), and the project adds none of its own (--no-deps)."""
+    instructions = dockerfile_instructions(text)
+    problems = []
+    lock_at = next((i for i, (k, a) in enumerate(instructions) if k == "RUN"
+                    and any(_reads_lock(args) for args in pip_installs([a]))), None)
+    code_at = next((i for i, (k, a) in enumerate(instructions) if k in ("COPY", "ADD")
+                    and any(src in CODE or src == "." for src in copied_sources([(k, a)]))),
+                   None)
+    if lock_at is None:
+        problems.append(f"no RUN does `pip install -r {LOCK}`")
+    elif code_at is not None and code_at < lock_at:
+        problems.append(f"the code is copied before `pip install -r {LOCK}`, so a code change "
+                        "reinstalls every dependency")
+    for args in pip_installs([a for k, a in instructions if k == "RUN"]):
+        if "." in args and "--no-deps" not in args:
+            problems.append("`pip install .` without --no-deps may install versions the lock "
+                            "does not pin")
+    return problems
+
+
 def ignore_patterns(text: str) -> list[str]:
     return [line.strip().rstrip("/") for line in text.splitlines()
             if line.strip() and not line.strip().startswith(("#", "!"))]
@@ -591,6 +623,10 @@ def test_every_app_service_builds_the_one_image_from_the_dockerfile(compose):
 
 def test_the_dockerfile_does_a_production_install_as_a_non_root_user(compose, dockerfile):
     assert check_dockerfile(dockerfile, argv(services(compose)["api"])) == []
+
+
+def test_the_dockerfile_installs_the_locked_dependencies_before_the_code(dockerfile):
+    assert check_dockerfile_installs_from_the_lock(dockerfile) == []
 
 
 @pytest.mark.parametrize("path", IMAGE_CONTENTS)
@@ -712,9 +748,11 @@ def test_a_broken_compose_file_is_caught(mutate, check, expected):
 
 
 BROKEN_DOCKERFILE = [
-    ("dev extras", "RUN pip install .", "RUN pip install '.[dev]'", "installs extras"),
-    ("editable install", "RUN pip install .", "RUN pip install -e .", "editable install"),
-    ("no install", "RUN pip install .", "RUN pip download .", "no RUN does `pip install .`"),
+    ("dev extras", "RUN pip install --no-deps .", "RUN pip install '.[dev]'", "installs extras"),
+    ("editable install", "RUN pip install --no-deps .", "RUN pip install -e .",
+     "editable install"),
+    ("no install", "RUN pip install --no-deps .", "RUN pip download .",
+     "no RUN does `pip install .`"),
     ("runs as root", "USER reconcile", "USER root", "USER is root"),
     ("no user", "USER reconcile", "", "runs as root"),
     ("other python", "FROM python:3.11-slim", "FROM python:3.12-slim", "FROM python:3.11-slim"),
@@ -723,6 +761,22 @@ BROKEN_DOCKERFILE = [
     ("other command", "\"--workers\", \"2\"", "\"--workers\", \"3\"", "differs from api's"),
     ("tasks not copied", "COPY tasks/ tasks/", "", "does not COPY tasks"),
 ]
+
+
+BROKEN_LOCK_INSTALL = [
+    ("no lock", f"RUN pip install -r {LOCK}", "RUN true", "no RUN does"),
+    ("code before the lock", f"COPY {LOCK} ./", "COPY . ./", "reinstalls every dependency"),
+    ("deps beside the lock", "RUN pip install --no-deps .", "RUN pip install .", "--no-deps"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [case[1:] for case in BROKEN_LOCK_INSTALL],
+                         ids=[case[0] for case in BROKEN_LOCK_INSTALL])
+def test_a_dockerfile_that_skips_the_lock_is_caught(dockerfile, old, new, expected):
+    assert check_dockerfile_installs_from_the_lock(dockerfile) == []
+    assert old in dockerfile, f"{old!r} is no longer in the Dockerfile; update this case"
+    problems = check_dockerfile_installs_from_the_lock(dockerfile.replace(old, new, 1))
+    assert any(expected in p for p in problems), problems
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [case[1:] for case in BROKEN_DOCKERFILE],
