@@ -26,6 +26,8 @@ ENV_VARS = frozenset(
         "LOG_FORMAT",
         "LOG_LEVEL",
         "PLATFORM_API_TOKEN",
+        "METRICS_TOKEN",
+        "FLOWER_BASIC_AUTH",
     }
 )
 
@@ -80,6 +82,11 @@ def current_redis_url(environ: Mapping[str, str] | None = None) -> str:
     """REDIS_URL, or the embedded default (cheaply, like current_database_url)."""
     return (os.environ if environ is None else environ).get("REDIS_URL") or \
         f"redis+socket://{embedded_redis_socket()}"
+
+
+def metrics_token(environ: Mapping[str, str] | None = None) -> str | None:
+    """METRICS_TOKEN: the bearer token a scraper must send to GET /metrics (unset: none)."""
+    return (os.environ if environ is None else environ).get("METRICS_TOKEN") or None
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

@@ -1,10 +1,15 @@
-"""Prometheus metrics of the whole pool (`GET /metrics`, no key: scrapers sit inside)."""
+"""Prometheus metrics of the whole pool (`GET /metrics`): no API key, since scrapers sit
+inside; a bearer token when METRICS_TOKEN is set."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
-from prometheus_client import CONTENT_TYPE_LATEST
+import hmac
 
+from flask import Blueprint, Response, request
+
+from api.auth import bearer_key
+from api.problems import problem
+from reconcile.config import metrics_token
 from reconcile.errors import ServiceUnavailable
 from reconcile.observability.exposition import render
 
@@ -13,8 +18,13 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    token = metrics_token()
+    # compare_digest: the time taken must not tell how much of a guess was right.
+    if token and not hmac.compare_digest((bearer_key() or "").encode(), token.encode()):
+        return problem(401, "AUTHENTICATION_REQUIRED", "a valid METRICS_TOKEN is required",
+                       {"WWW-Authenticate": 'Bearer realm="metrics"'})
     try:
-        body = render()
+        body, content_type = render(request.headers.get("Accept", ""))
     except Exception as exc:  # Redis holds the counters: without it there is nothing to show
         raise ServiceUnavailable("metrics store unavailable", retry_after=5) from exc
-    return Response(body, mimetype=None, content_type=CONTENT_TYPE_LATEST)
+    return Response(body, mimetype=None, content_type=content_type)

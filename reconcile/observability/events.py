@@ -53,7 +53,7 @@ def alert_created(alert_type: str, severity: str) -> Callable[[], None]:
 
 def breaker_transition(platform: str, state: str) -> None:
     """Count a breaker's move into state."""
-    record(count("breaker_state_total", platform=platform, state=state))
+    record(count("breaker_transitions_total", platform=platform, state=state))
 
 
 def submitted(started: float, **extra: Any) -> None:

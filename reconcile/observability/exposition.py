@@ -1,4 +1,9 @@
-"""The Prometheus text for `GET /metrics`: stored counters plus gauges read at scrape time."""
+"""The exposition of `GET /metrics`: stored counters plus gauges read at scrape time.
+
+Every family is exposed as `reconcile_` + its name, so the system's metrics sit apart from
+everything else a Prometheus scrapes; in the Prometheus text format or in OpenMetrics,
+whichever the scraper's Accept header asks for.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -18,12 +24,13 @@ from reconcile.observability import store
 
 log = logging.getLogger("reconcile.metrics")
 T = TypeVar("T")
+NAMESPACE = "reconcile_"
 BREAKER_VALUES = {"closed": 0, "half-open": 1, "open": 2}
 HELP = {
     "reconciliation_status_total": "Committed reconciliation attempts by status",
     "alert_created_total": "Alerts created by type and severity",
     "trust_score_bucket_total": "Reconciliations that left an affiliate in the bucket",
-    "breaker_state_total": "Circuit breaker transitions into a state",
+    "breaker_transitions_total": "Circuit breaker transitions into a state",
     "missing_reason_total": "Missing platform data by reason (attempts and deferrals)",
     "reconciliation_attempt_duration_seconds": "Time one reconciliation attempt took",
     "submission_latency_seconds": "Time the API took to accept a submission",
@@ -36,7 +43,7 @@ class ClusterCollector:
     def collect(self) -> Iterator[Metric]:
         stored = store.read()
         for name, labels in store.COUNTERS.items():
-            family = CounterMetricFamily(name, HELP[name], labels=list(labels))
+            family = CounterMetricFamily(NAMESPACE + name, HELP[name], labels=list(labels))
             for field, value in sorted(stored[name].items()):
                 family.add_metric(field.split(store.SEP), value)
             yield family
@@ -50,7 +57,7 @@ def _histogram(name: str, bounds: tuple[float, ...], raw: dict[str, float]) -> M
     for le in [repr(float(b)) for b in bounds] + ["+Inf"]:
         cumulative += raw.get(le, 0.0)
         buckets.append((le, cumulative))
-    family = HistogramMetricFamily(name, HELP[name])
+    family = HistogramMetricFamily(NAMESPACE + name, HELP[name])
     family.add_metric([], buckets, raw.get("sum", 0.0))
     return family
 
@@ -61,22 +68,24 @@ def _gauges() -> Iterator[Metric]:
     from reconcile.services.intake import queue_depths
     from reconcile.services.platform_ops import breaker_state
 
-    depth = GaugeMetricFamily("queue_depth", "Ready jobs per queue", labels=["queue"])
+    depth = GaugeMetricFamily(NAMESPACE + "queue_depth", "Ready jobs per queue",
+                              labels=["queue"])
     for queue, n in _safely(queue_depths, cast(dict[str, int], {})).items():
         depth.add_metric([queue], n)
     yield depth
-    idle = GaugeMetricFamily("worker_idle_ratio", "Idle share of the worker pool (1-2 min)")
+    idle = GaugeMetricFamily(NAMESPACE + "worker_idle_ratio",
+                             "Idle share of the worker pool (1-2 min)")
     ratio = _safely(idle_ratio, None)
     if ratio is not None:
         idle.add_metric([], ratio)
     yield idle
-    buckets = GaugeMetricFamily("affiliates_by_trust_bucket", "Affiliates per trust bucket",
-                                labels=["bucket"])
+    buckets = GaugeMetricFamily(NAMESPACE + "affiliates_by_trust_bucket",
+                                "Affiliates per trust bucket", labels=["bucket"])
     # A database outage leaves this gauge out rather than failing the whole scrape.
     for bucket, n in _safely(affiliates_by_bucket, cast(dict[str, int], {})).items():
         buckets.add_metric([bucket], n)
     yield buckets
-    states = GaugeMetricFamily("breaker_state", "0 closed, 1 half-open, 2 open",
+    states = GaugeMetricFamily(NAMESPACE + "breaker_state", "0 closed, 1 half-open, 2 open",
                                labels=["platform"])
     for platform in PLATFORMS:
         state = breaker_state(platform)
@@ -115,8 +124,10 @@ def affiliates_by_bucket() -> dict[str, int]:
     return counts
 
 
-def render() -> bytes:
-    """Return the whole pool's metrics in the Prometheus text format."""
+def render(accept: str = "") -> tuple[bytes, str]:
+    """Return the whole pool's metrics and their content type, in the format `accept` (an
+    HTTP Accept header) prefers: OpenMetrics when it names it, else the Prometheus text."""
+    encoder, content_type = choose_encoder(accept)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ClusterCollector())
-    return generate_latest(registry)
+    return encoder(registry), content_type

@@ -21,12 +21,14 @@ log = logging.getLogger("reconcile.metrics")
 PREFIX = "reconcile:metrics:"
 RECENT_SUBMISSIONS = PREFIX + "recent:submission_latency"
 RECENT_KEEP = 2000
-# Label names of each counter, in the order their values are stored in a hash field.
+# Label names of each counter, in the order their values are stored in a hash field. The
+# names are the spec's, save the breaker's transitions counter: spelt `breaker_state_total`
+# it would share the family `breaker_state` with the gauge (docs/operations.md).
 COUNTERS: dict[str, tuple[str, ...]] = {
     "reconciliation_status_total": ("status",),
     "alert_created_total": ("type", "severity"),
     "trust_score_bucket_total": ("bucket",),
-    "breaker_state_total": ("platform", "state"),
+    "breaker_transitions_total": ("platform", "state"),
     "missing_reason_total": ("reason",),
 }
 HISTOGRAMS: dict[str, tuple[float, ...]] = {

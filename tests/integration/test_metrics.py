@@ -62,10 +62,10 @@ def test_one_scrape_counts_the_reconciliations_of_every_worker_process(
         # agree on attempts and alerts alike (a late retry of another test may add one).
         done = (
             ours == N
-            and total(after, "reconciliation_status_total")
-            - total(before, "reconciliation_status_total") == new_attempts
-            and total(after, "alert_created_total") - total(before, "alert_created_total")
-            == _new_rows(Alert, alerts_before)
+            and total(after, "reconcile_reconciliation_status_total")
+            - total(before, "reconcile_reconciliation_status_total") == new_attempts
+            and total(after, "reconcile_alert_created_total")
+            - total(before, "reconcile_alert_created_total") == _new_rows(Alert, alerts_before)
         )
         return after if done else None
 
@@ -76,11 +76,11 @@ def test_one_scrape_counts_the_reconciliations_of_every_worker_process(
     def delta(name: str) -> float:
         return total(after, name) - total(before, name)
 
-    assert delta("reconciliation_attempt_duration_seconds_count") == new_attempts
-    assert delta("trust_score_bucket_total") == new_attempts
-    assert delta("submission_latency_seconds_count") == N
-    assert delta("alert_created_total") == _new_rows(Alert, alerts_before) >= N // 2
-    matched = ("reconciliation_status_total", (("status", "MATCHED"),))
+    assert delta("reconcile_reconciliation_attempt_duration_seconds_count") == new_attempts
+    assert delta("reconcile_trust_score_bucket_total") == new_attempts
+    assert delta("reconcile_submission_latency_seconds_count") == N
+    assert delta("reconcile_alert_created_total") == _new_rows(Alert, alerts_before) >= N // 2
+    matched = ("reconcile_reconciliation_status_total", (("status", "MATCHED"),))
     assert after[matched] - before.get(matched, 0) >= N // 2
 
 
@@ -98,7 +98,7 @@ def test_queue_depth_is_what_the_broker_holds_while_no_worker_consumes(
         def agree() -> dict | None:
             depths = {q: int(redis_client().llen(q)) for q in QUEUES}
             seen = scrape(client)
-            reported = {q: seen[("queue_depth", (("queue", q),))] for q in QUEUES}
+            reported = {q: seen[("reconcile_queue_depth", (("queue", q),))] for q in QUEUES}
             return depths if reported == depths and depths == expected else None
 
         wait_for(agree, 10, 0.1, what="queue_depth to match LLEN of the queues")
@@ -109,17 +109,17 @@ def test_breaker_transitions_are_counted_and_the_gauge_shows_the_state(client: A
     platform = "reddit"
     breaker.reset(platform)
     before = scrape(client)
-    key = ("breaker_state_total", (("platform", platform), ("state", "open")))
+    key = ("reconcile_breaker_transitions_total", (("platform", platform), ("state", "open")))
     try:
         with pytest.raises(breaker.CircuitOpen):
             for _ in range(100):
                 breaker.call(platform, lambda: "down", lambda answer: True, 5.0)
         after = scrape(client)
         assert after[key] - before.get(key, 0) == 1
-        assert after[("breaker_state", (("platform", platform),))] == 2
+        assert after[("reconcile_breaker_state", (("platform", platform),))] == 2
     finally:
         breaker.reset(platform)
-    assert scrape(client)[("breaker_state", (("platform", platform),))] == 0
+    assert scrape(client)[("reconcile_breaker_state", (("platform", platform),))] == 0
 
 
 def test_recording_never_fails_the_caller_when_redis_is_down(
