@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
     Metric,
 )
+from prometheus_client.exposition import choose_encoder
 
 from reconcile.observability import store
 
