@@ -18,7 +18,7 @@ from reconcile.bench.load import LoadResult, drive
 from reconcile.bench.measure import Reconciled, last_report_id, reconciled, wait_for_terminal
 from reconcile.bench.noop import publish, wait_for_noops
 from reconcile.bench.report import RunResult, latency_summary, per_second, summarise
-from reconcile.bench.stage import BenchError, Stage, staged
+from reconcile.bench.stage import BenchError, Stage, check_urls, staged
 from reconcile.bench.workload import create_fixtures, submissions
 from reconcile.config import PLATFORMS
 
@@ -113,8 +113,21 @@ def _load_phase(cluster: Cluster, port: int, work: list, opts: Options, expected
     return Phase(load, done, reconciled(first_id), api_cpu, worker_cpu)
 
 
-def run_bench(opts: Options, database_url: str | None, redis_url: str | None) -> dict[str, Any]:
-    """Run the bench and return its report."""
+def to_stderr(line: str) -> None:
+    """Print a progress line where it does not mix with the JSON report on stdout."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
+              progress: Callable[[str], None] = to_stderr) -> dict[str, Any]:
+    """Run the bench and return its report; say each phase as it starts to `progress`."""
+    started = time.monotonic()
+
+    def say(phase: str) -> None:
+        progress(f"bench [{time.monotonic() - started:6.1f}s] {phase}")
+
+    check_urls(database_url, redis_url)  # a refusal stays the only line printed
+    say("staging a fresh database and Redis index")
     with staged(database_url or "", redis_url or "", opts.keep) as stage:
         env = _point_at(stage)
         fixtures = create_fixtures(opts.affiliates)
@@ -127,6 +140,7 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None) ->
         sampler = RssSampler(lambda: cluster.group_pids("api", "worker"))
         py = sys.executable
         try:
+            say(f"starting the simulator and the API ({opts.api_workers} gunicorn workers)")
             cluster.spawn("sim", [py, "-m", "reconcile.cli", "sim", "--port", str(sim_port)])
             cluster.spawn("api", [py, "-m", "gunicorn", "--workers", str(opts.api_workers),
                                   "--threads", "4", "--bind", f"{HOST}:{api_port}",
@@ -136,6 +150,7 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None) ->
             _set_latency(sim_url, opts.platform_latency_ms)
             # Queued before the workers exist, so they measure consuming, not publishing.
             publish(stage.redis_url, opts.noop_tasks)
+            say(f"no-op baseline: {opts.noop_tasks} tasks on {opts.workers} worker processes")
             cluster.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker",
                                      "-Q", "high,normal,low", "--concurrency", str(opts.workers),
                                      "--loglevel", "WARNING", "--without-mingle",
@@ -145,20 +160,25 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None) ->
                                                  cluster.check)
             if noops < opts.noop_tasks - 1:
                 raise BenchError(f"only {noops + 1} of {opts.noop_tasks} noop tasks ran")
+            say("load generator baseline: GET /healthz")
             healthz = drive(HOST, api_port, "GET", "/healthz", [(None, {})] * min(
                 opts.submissions, 2000), opts.concurrency)
             # Live: submissions and reconciliations share the machine, as in production.
+            say(f"live phase: {len(live_work)} submissions while the workers reconcile")
             live = _load_phase(cluster, api_port, live_work, opts, 0, opts.offered_rate)
             # Capacity: the API alone builds a backlog, then the workers alone drain it.
             capacity = None
             if backlog_work:
+                say(f"capacity phase: a backlog of {len(backlog_work)}, then the drain")
                 consumers.pause(stage.redis_url)
                 capacity = _load_phase(cluster, api_port, backlog_work, opts, live.reconciled,
                                        None, lambda: consumers.resume(stage.redis_url))
         finally:
             if sampler.is_alive():
                 sampler.stop()
+            say("stopping the processes")
             cluster.stop()
+    say("done")
     return _report(opts, live, capacity, noops, noop_seconds, sampler, healthz)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from reconcile.cli.usage import OneLineGroup
 from reconcile.errors import ReconcileError
 from reconcile.rules import RulesError
 
@@ -38,7 +39,7 @@ def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, default=str))
 
 
-@click.group()
+@click.group(cls=OneLineGroup)
 @click.version_option(package_name="reconcile")
 def main() -> None:
     """Reconcile affiliate claims against platform truth."""

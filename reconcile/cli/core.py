@@ -76,8 +76,23 @@ def users_create(role: str, name: str, email: str, client_id: int | None) -> Non
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=click.IntRange(1, 65535))
+@friendly
 def sim(host: str, port: int) -> None:
     """Run the platform simulator alone."""
     from reconcile.sim import serve
 
+    _check_can_listen(host, port)
     serve(host=host, port=port)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail in one line on a port in use or a bad host (the server would print two)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: "
+                                   f"{exc.strerror or exc}") from exc

@@ -17,8 +17,12 @@ SUBMISSIONS = 30
 BACKLOG = 20
 
 
+PHASES = ("staging", "starting the simulator", "no-op baseline", "load generator baseline",
+          "live phase", "capacity phase", "stopping", "done")
+
+
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     requires_postgres()
     if not TEST_REDIS:
         message = "needs Redis: set TEST_REDIS_URL=redis://..."
@@ -38,7 +42,20 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert done.returncode == 0, done.stderr[-2000:]
     printed = json.loads(done.stdout)
     assert json.loads(Path(out).read_text()) == printed
-    return printed
+    return printed, done.stderr
+
+
+@pytest.fixture(scope="module")
+def report(bench_run: tuple[dict, str]) -> dict:
+    return bench_run[0]
+
+
+def test_each_phase_is_announced_on_stderr_in_order(bench_run):
+    lines = [line for line in bench_run[1].splitlines() if line.startswith("bench [")]
+    announced = [next((i for i, line in enumerate(lines) if phase in line), None)
+                 for phase in PHASES]
+    assert None not in announced, lines
+    assert announced == sorted(announced), lines
 
 
 def test_the_report_has_every_required_key(report):
