@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,13 @@ from reconcile.services import idempotency
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 200
+PATTERN = r"^[\x20-\x7E]+$"  # printable ASCII
+# The header as the OpenAPI document describes it, from the same limits `idempotent` checks.
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": HEADER, "required": False,
+    "description": "Replay the first answer to a retried request instead of running it twice",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY, "pattern": PATTERN},
+}
 
 
 def _respond(status: int, body: dict[str, Any], replayed: bool) -> Response:
@@ -33,7 +41,7 @@ def idempotent(body: BaseModel, run: Callable[[], tuple[dict[str, Any], int]]) -
     if key is None:
         result, status = run()
         return _respond(status, result, False)
-    if not 1 <= len(key) <= MAX_KEY or not key.isprintable() or not key.isascii():
+    if not 1 <= len(key) <= MAX_KEY or not re.fullmatch(PATTERN, key):
         raise ValidationFailed([{"field": HEADER,
                                  "message": f"1 to {MAX_KEY} printable ASCII characters"}])
     canonical = json.dumps([request.path, body.model_dump(mode="json")], sort_keys=True)

@@ -12,12 +12,14 @@ above `require` (other engineers' blueprints work the same way)::
     def queues(): ...
 
 Only register the blueprint under /api/v1 in `api.create_app`; nothing else is needed.
+tests/integration/test_openapi_agreement.py fails when a view validates a body, a query
+parameter or a header that its `document` does not describe.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from apispec import APISpec
@@ -42,12 +44,14 @@ _PLATFORMS = ["reddit", "instagram", "tiktok", "youtube", "x"]
 
 def document(summary: str, *, body: type[BaseModel] | None = None,
              query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
-             status: int = 200, description: str = "") -> Callable[[F], F]:
-    """Attach what the OpenAPI document says about a view."""
+             status: int = 200, description: str = "",
+             headers: Sequence[Mapping[str, Any]] = ()) -> Callable[[F], F]:
+    """Attach what the OpenAPI document says about a view; `headers` are the OpenAPI header
+    parameters the view reads (each kept beside the code that validates it)."""
     def decorate(view: F) -> F:
         view.openapi = {  # type: ignore[attr-defined]
             "summary": summary, "body": body, "query": query, "response": response,
-            "status": status, "description": description,
+            "status": status, "description": description, "headers": tuple(headers),
         }
         return view
     return decorate
@@ -86,7 +90,8 @@ class _Builder:
             "summary": meta.get("summary") or view.__name__.replace("_", " ").capitalize(),
             "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}",
             "tags": [rule.endpoint.split(".")[0]],
-            "parameters": _path_params(rule) + self._query_params(meta.get("query")),
+            "parameters": _path_params(rule) + self._query_params(meta.get("query"))
+            + [{**h, "in": "header"} for h in meta.get("headers", ())],
             "responses": {status: ok, **{code: self._error(text) for code, text in ERRORS.items()
                                          if code != status}},
             "security": [{"bearerAuth": []}] if roles else [],

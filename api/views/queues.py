@@ -7,6 +7,7 @@ from pydantic import StrictBool
 
 from api.auth import require
 from api.body import parse
+from api.openapi import document
 from api.schemas import Strict
 from reconcile.services import intake
 from reconcile.services.queues import queues_snapshot
@@ -25,6 +26,7 @@ def get_queues():
 
 
 @bp.post("/ops/intake")
+@document("Pause or resume submissions (paused: 503 INTAKE_PAUSED)", body=IntakeIn)
 @require("ADMIN")
 def set_intake():
     body = parse(IntakeIn)

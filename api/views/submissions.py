@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify
 
 from api.auth import current, require
 from api.body import parse, validate
-from api.idempotency import idempotent
+from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from api.lists import decode_cursor, page
 from api.openapi import document
 from api.params import SubmissionsQuery, parse_query
@@ -37,7 +37,8 @@ def _submit(body: SubmissionIn) -> dict:
 
 @bp.post("/submissions")
 @document("Submit a post's claimed metrics", body=SubmissionIn, response=Accepted, status=202,
-          description="Honours an Idempotency-Key header: a replay returns the first answer.")
+          description="Honours an Idempotency-Key header: a replay returns the first answer.",
+          headers=[IDEMPOTENCY_KEY])
 @require("AFFILIATE", rate="submissions")
 def submit():
     body = parse(SubmissionIn)
@@ -48,7 +49,8 @@ def submit():
 @document("Submit in chat style: a post link and the counts in free text", body=MessageIn,
           response=MessageAccepted, status=202,
           description="The platform comes from the link's host; the same checks as "
-                      "POST /submissions apply. 422 names what the text lacks.")
+                      "POST /submissions apply. 422 names what the text lacks.",
+          headers=[IDEMPOTENCY_KEY])
 @require("AFFILIATE", rate="submissions")
 def submit_message():
     body = parse(MessageIn)
