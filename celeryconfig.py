@@ -1,6 +1,6 @@
 """Celery settings, flat and lowercase; the API's dispatcher and the workers share them."""
 
-from reconcile.config import load_settings
+from reconcile.config import load_settings, redis_client_url
 
 _settings = load_settings()
 
@@ -41,3 +41,16 @@ task_time_limit = 90
 worker_send_task_events = True
 task_send_sent_event = False
 worker_hijack_root_logger = False
+
+# Beat: RedBeat keeps the schedule and each entry's last run in Redis, so a restarted beat
+# neither repeats nor skips a run, and a Redis lock lets one beat schedule at a time (a second
+# one waits as a standby). tasks/beat.py rides out a Redis outage.
+beat_scheduler = "tasks.beat:Scheduler"
+redbeat_redis_url = redis_client_url(broker_url)
+redbeat_key_prefix = "reconcile:beat:"
+# Beat wakes at least this often (seconds) to extend its lock, and a standby polls as often.
+beat_max_loop_interval = 5
+# A beat that dies without releasing the lock blocks a standby for at most this long.
+redbeat_lock_timeout = 30
+# Short timeouts: a hung Redis must not hang beat; the scheduler retries instead.
+redbeat_redis_options = {"socket_timeout": 5, "socket_connect_timeout": 5}

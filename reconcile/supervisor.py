@@ -114,12 +114,12 @@ def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_por
         sup.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker", "-Q",
                              "high,normal,low", "--concurrency", str(workers), "-E",
                              "--loglevel", "INFO", "--without-mingle", "--without-gossip"])
-        schedule = str(var_dir() / "celerybeat-schedule")
-        sup.spawn("beat", [py, "-m", "celery", "-A", "tasks", "beat", "-s", schedule,
-                           "--loglevel", "WARNING"])
+        # The schedule lives in Redis (RedBeat, celeryconfig): no schedule file.
+        sup.spawn("beat", [py, "-m", "celery", "-A", "tasks", "beat", "--loglevel", "WARNING"])
         if flower:
-            sup.spawn("flower", [py, "-m", "celery", "-A", "tasks", "flower",
-                                 f"--port={flower_port}", "--address=127.0.0.1"])
+            sup.spawn("flower", flower_argv(py, flower_port))
+            if not env.get("FLOWER_BASIC_AUTH"):
+                click.echo("Flower has no password: set FLOWER_BASIC_AUTH=user:password")
         if demo:
             _print_demo(api_port)
         click.echo(f"reconcile is up: API http://127.0.0.1:{api_port}  (Ctrl-C stops everything)")
@@ -129,6 +129,13 @@ def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_por
         return 0
     finally:
         sup.stop()
+
+
+def flower_argv(py: str, port: int) -> list[str]:
+    """Flower on localhost. FLOWER_BASIC_AUTH (user:password[,user:password]) reaches it
+    through the environment, which Flower reads itself: on the command line the password
+    would show in every local user's `ps`."""
+    return [py, "-m", "celery", "-A", "tasks", "flower", f"--port={port}", "--address=127.0.0.1"]
 
 
 def _print_demo(api_port: int) -> None:
