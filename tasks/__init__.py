@@ -24,9 +24,12 @@ def _json_logs(**_: object) -> None:
     configure_logging(force=True)
 
 
+# beat: imported with the app so its start-up signal is set before `celery beat` sends it.
 from tasks import (  # noqa: E402,F401  (registers the tasks)
     alerts,
+    beat,
     bench,
+    liveness,
     platforms,
     reconciliation,
     reverify,

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from reconcile import liveness
 from reconcile.embedded import redis_server_binary
 from tests.conftest import Proc, free_port, wait_for
 
@@ -82,13 +83,19 @@ def add_probe(redis_url: str) -> None:
 
 
 def _env(redis_url: str) -> dict[str, str]:
-    return {**os.environ, "REDIS_URL": redis_url, "LOG_FORMAT": "text"}
+    # INFO: each send is an INFO line (the session's stack may have set WARNING).
+    return {**os.environ, "REDIS_URL": redis_url, "LOG_FORMAT": "text", "LOG_LEVEL": "INFO"}
 
 
 def start_beat(redis_url: str, log: Path) -> Proc:
-    # The command of reconcile/supervisor.py and docker-compose.yml.
+    # The command of reconcile/supervisor.py and docker-compose.yml; its own var/ beside the log.
+    var = log.with_suffix(".var")
     return Proc([sys.executable, "-m", "celery", "-A", "tasks", "beat", "--loglevel", "INFO"],
-                _env(redis_url), log)
+                {**_env(redis_url), "RECONCILE_VAR_DIR": str(var)}, log)
+
+
+def alive_file(beat: Proc) -> Path:
+    return beat.log_path.with_suffix(".var") / liveness.BEAT
 
 
 def sends(beat: Proc) -> int:
@@ -117,6 +124,11 @@ def test_a_second_beat_schedules_nothing_until_the_first_stops(
     wait_for(lambda: sends(first) >= mark + 6, 30, 0.2, what="six more sends by the first")
     assert sends(second) == 0
     assert second.popen.poll() is None  # waiting as a standby, not exited
+    # ... and ticking, so its container's health check sees it alive.
+    wait_for(alive_file(second).exists, 30, 0.2, what="the standby's liveness file")
+    touched = alive_file(second).stat().st_mtime
+    wait_for(lambda: alive_file(second).stat().st_mtime > touched, 30, 0.2,
+             what="the standby to touch its liveness file again")
     # Every message in the probe's queue was sent by the first beat: nothing twice.
     assert own_redis.client().llen(PROBE) == sends(first)
 

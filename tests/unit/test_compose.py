@@ -408,6 +408,52 @@ def check_health(compose: Compose) -> list[str]:
     return problems
 
 
+RESTARTING = ("always", "unless-stopped", "on-failure")
+# What a cheap health check may not start: the Celery app (it imports every task module), or
+# the project's command line.
+APP_PROGRAMS = ("celery", "reconcile")
+APP_IMPORTS = ("-A tasks", "import tasks", "from tasks", "import reconcile", "from reconcile")
+LIVENESS_FILES = {"worker": "/app/var/worker.alive", "beat": "/app/var/beat.alive"}
+
+
+def check_restart_policies(compose: Compose) -> list[str]:
+    """Every long-running service comes back after a crash or a host reboot."""
+    return [f"{name} has restart {svc.get('restart')!r}, not one of {RESTARTING}"
+            for name, svc in services(compose).items()
+            if name in LONG_RUNNING and svc.get("restart") not in RESTARTING]
+
+
+def check_cheap_healthchecks(compose: Compose) -> list[str]:
+    """Each long-running service has its own check, and none loads the app to run it."""
+    problems = []
+    for name in LONG_RUNNING:
+        svc = services(compose).get(name) or {}
+        if not has_healthcheck(svc):
+            problems.append(f"{name} has no health check of its own")
+            continue
+        test = " ".join(str(part) for part in svc["healthcheck"]["test"])
+        words = shlex.split(test)
+        if words[1:2] and words[1] in APP_PROGRAMS or any(i in test for i in APP_IMPORTS):
+            problems.append(f"{name}'s health check runs celery or the app: {test}")
+        if name in LIVENESS_FILES and LIVENESS_FILES[name] not in test:
+            problems.append(f"{name}'s health check does not read {LIVENESS_FILES[name]}")
+    return problems
+
+
+def check_flower_auth(compose: Compose) -> list[str]:
+    """Flower requires a password, taken from the host and never written in the file or on
+    the command line (where `ps` shows it)."""
+    flower = services(compose).get("flower") or {}
+    value = environment(flower).get("FLOWER_BASIC_AUTH", "")
+    problems = []
+    if not value.startswith("${FLOWER_BASIC_AUTH:?"):
+        problems.append(f"flower: FLOWER_BASIC_AUTH is {value!r}, not a required "
+                        "${FLOWER_BASIC_AUTH:?...} from the host")
+    if any(a.startswith("--basic-auth") or a.startswith("--basic_auth") for a in argv(flower)):
+        problems.append("flower: the password is on the command line")
+    return problems
+
+
 def check_start_order(compose: Compose) -> list[str]:
     present = services(compose)
     migrate = present.get("migrate") or {}
@@ -612,6 +658,25 @@ def test_each_long_running_service_has_a_healthcheck_or_waits_for_one(compose):
     assert check_health(compose) == []
 
 
+def test_every_long_running_service_restarts_unless_stopped(compose):
+    assert check_restart_policies(compose) == []
+
+
+def test_every_long_running_service_has_a_cheap_health_check(compose):
+    assert check_cheap_healthchecks(compose) == []
+
+
+def test_flower_requires_a_password_from_the_host(compose):
+    assert check_flower_auth(compose) == []
+
+
+def test_the_liveness_files_are_the_ones_the_processes_touch():
+    from reconcile import liveness
+
+    assert {"worker": f"/app/var/{liveness.WORKER}",
+                              "beat": f"/app/var/{liveness.BEAT}"} == LIVENESS_FILES
+
+
 def test_migrate_runs_once_after_postgres_and_before_the_services_that_need_the_schema(compose):
     assert check_start_order(compose) == []
 
@@ -717,8 +782,28 @@ BROKEN_COMPOSE = [
     ("depends on without condition", _set("api", "depends_on", ["redis"]), check_depends_on,
      "without a condition"),
     ("waits for health that never comes",
-     _set("api", "depends_on", {"beat": {"condition": "service_healthy"}}), check_depends_on,
-     "waits for beat to be healthy; it has no healthcheck"),
+     _set("api", "depends_on", {"migrate": {"condition": "service_healthy"}}), check_depends_on,
+     "waits for migrate to be healthy; it has no healthcheck"),
+    ("worker never restarts", _set("worker", "restart", "no"), check_restart_policies,
+     "worker has restart 'no'"),
+    ("beat without a policy", lambda c: (c["x-app"].pop("restart"), c["services"]["beat"]
+                                         .pop("restart", None)), check_restart_policies,
+     "beat has restart None"),
+    ("worker check loads the app", _set("worker", "healthcheck", {
+        "test": ["CMD-SHELL", "celery -A tasks inspect ping"], "interval": "30s"}),
+     check_cheap_healthchecks, "worker's health check runs celery"),
+    ("beat unwatched", _set("beat", "healthcheck", {"disable": True}), check_cheap_healthchecks,
+     "beat has no health check"),
+    ("worker file misnamed", _set("worker", "healthcheck", {"test": [
+        "CMD", "python", "-c", "import os; os.stat('/app/var/worker.ok')"]}),
+     check_cheap_healthchecks, "worker's health check does not read /app/var/worker.alive"),
+    ("flower open", _env("flower", FLOWER_BASIC_AUTH=""), check_flower_auth,
+     "FLOWER_BASIC_AUTH"),
+    ("flower password in the file", _env("flower", FLOWER_BASIC_AUTH="ops:hunter2"),
+     check_flower_auth, "FLOWER_BASIC_AUTH"),
+    ("flower password on the command line",
+     _set("flower", "command", "celery -A tasks flower --basic-auth=ops:hunter2"),
+     check_flower_auth, "on the command line"),
     ("postgres without healthcheck", _drop("postgres", "healthcheck"), check_health,
      "postgres has no healthcheck"),
     ("flower unwatched", lambda c: (_drop("flower", "healthcheck")(c),
