@@ -7,16 +7,23 @@ from typing import Annotated, Any, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
-from api.schemas import AlertStatus, AlertType, LevelName, PlatformName, StatusName
+from api.schemas import (
+    AlertStatus,
+    AlertType,
+    LevelName,
+    PlatformName,
+    RequestModel,
+    StatusName,
+)
 from reconcile.errors import ValidationFailed
 
 Q = TypeVar("Q", bound=BaseModel)
 QueryId = Annotated[int, Field(ge=1, le=2**62)]
 
 
-class ListQuery(BaseModel):
+class ListQuery(RequestModel):
     model_config = ConfigDict(extra="forbid")
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     cursor: Annotated[str, Field(min_length=1, max_length=200)] | None = None
@@ -83,3 +90,10 @@ class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**62)
         super().__init__(map, *args, **kwargs)
+
+
+class PrintableConverter(BaseConverter):
+    """`<name>` path parts without control characters: such a part names nothing (404), and
+    never reaches the database (which refuses NUL)."""
+
+    regex = r"[^/\x00-\x1f\x7f-\x9f]+"
