@@ -34,3 +34,18 @@ def control_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any,
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
             yield from control_paths(item, (*path, index))
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Return a text cell a spreadsheet will show as text, never run as a formula.
+
+    A leading apostrophe is what spreadsheets themselves use to mark text; numbers are left
+    alone (a negative number is data, not a formula), so only text is prefixed.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
