@@ -8,6 +8,7 @@ from reconcile.rules.alerts import (
     outage_alert,
     trust_threshold_alert,
 )
+from reconcile.rules.campaign import closed_reason
 from reconcile.rules.classification import (
     METRICS,
     Classification,
@@ -80,6 +81,7 @@ __all__ = [
     "alerts_for_attempt",
     "bucket_for",
     "classify",
+    "closed_reason",
     "crossed_into_critical",
     "decide_after_attempt",
     "decide_deferral",

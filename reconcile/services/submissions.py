@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,14 +21,14 @@ from reconcile.errors import (
     ValidationFailed,
 )
 from reconcile.persistence.db import UnitOfWork, unit_of_work
-from reconcile.persistence.models import (
-    CampaignPlatform,
-    Platform,
-    Post,
-    Report,
-)
+from reconcile.persistence.models import Post, Report
 from reconcile.platforms.urls import InvalidPostUrl, normalise
-from reconcile.rules import duplicate_claim_alert, priority_for, suspicion_flags
+from reconcile.rules import (
+    closed_reason,
+    duplicate_claim_alert,
+    priority_for,
+    suspicion_flags,
+)
 from reconcile.services import submission_sql as sql
 from reconcile.services.alerting import raise_alert
 from reconcile.services.intake import check_intake
@@ -86,15 +86,17 @@ def _new_report(
 
 def _check_campaign(session: Session, principal: Principal, campaign_id: int,
                     platform: str) -> None:
-    """The campaign must be visible to the caller, active and open to the platform, and the
-    platform enabled: one query answers all four."""
+    """The campaign must be visible to the caller, taking claims today and open to the
+    platform, and the platform enabled: one query answers all of it. A new post and new
+    metrics for an existing post pass the same checks."""
     row = session.connection().execute(
         sql.CAMPAIGN_FOR_SUBMISSION, {"campaign_id": campaign_id, "platform": platform}
     ).first()
     if row is None or (principal.role == "CLIENT" and row.client_id != principal.client_id):
         raise NotFound("no such campaign")
-    if row.status != "ACTIVE" or (row.end_date and row.end_date < date.today()):
-        raise CampaignInactive(f"campaign {campaign_id} is not active")
+    closed = closed_reason(row.status, row.start_date, row.end_date, datetime.now(UTC).date())
+    if closed is not None:
+        raise CampaignInactive(f"campaign {campaign_id} takes no claims: it {closed}")
     _refuse_platform(campaign_id, platform, row.allowed is not None, row.is_active)
 
 
@@ -104,16 +106,6 @@ def _refuse_platform(campaign_id: int, platform: str, allowed: bool,
         raise CampaignPlatformMismatch(f"campaign {campaign_id} does not allow {platform}")
     if active is not None and not active:
         raise PlatformDisabled(f"{platform} is disabled by an operator; submit again later")
-
-
-def _check_platform(session: Session, campaign_id: int, platform: str) -> None:
-    row = session.execute(
-        select(CampaignPlatform.platform, Platform.is_active)
-        .outerjoin(Platform, Platform.name == CampaignPlatform.platform)
-        .where(CampaignPlatform.campaign_id == campaign_id,
-               CampaignPlatform.platform == platform)
-    ).first()
-    _refuse_platform(campaign_id, platform, row is not None, row.is_active if row else None)
 
 
 def _holders(session: Session, affiliate_id: int, campaign_id: int, platform: str,
@@ -175,7 +167,7 @@ def update_metrics(
         post = s.get(Post, post_id)
         if post is None or post.affiliate_id != principal.user_id:
             raise NotFound("no such post")
-        _check_platform(s, post.campaign_id, post.platform)
+        _check_campaign(s, principal, post.campaign_id, post.platform)
         last = s.scalars(
             select(Report).where(Report.post_id == post_id).order_by(Report.id.desc()).limit(1)
         ).first()
