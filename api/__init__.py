@@ -44,9 +44,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_reads_and_docs(app: Flask) -> None:
     from api.dashboard import page as dashboard_page
-    from api.views import alerts, dashboard, docs, reconciliation
+    from api.views import alerts, audit, dashboard, docs, reconciliation
 
-    for bp in (alerts.bp, reconciliation.bp, dashboard.bp):
+    for bp in (alerts.bp, reconciliation.bp, dashboard.bp, audit.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     app.register_blueprint(dashboard_page)  # GET /dashboard, outside /api/v1
     docs.register(app)  # the OpenAPI document lists every /api/v1 route registered

@@ -35,6 +35,19 @@ class SubmissionsQuery(ListQuery):
     status: StatusName | None = None
 
 
+def _as_utc(value: datetime | None) -> datetime | None:
+    # A time without a zone is read as UTC, the zone every stored time is in; any other
+    # zone is converted, since the database refuses offsets past +-18:00.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the time is out of range") from exc
+
+
 class ResultsQuery(ListQuery):
     status: StatusName | None = None
     discrepancy_level: LevelName | None = None
@@ -47,16 +60,7 @@ class ResultsQuery(ListQuery):
     @field_validator("since", "until")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        # A time without a zone is read as UTC, the zone every stored time is in; any other
-        # zone is converted, since the database refuses offsets past +-18:00.
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        try:
-            return value.astimezone(UTC)
-        except OverflowError as exc:
-            raise ValueError("the time is out of range") from exc
+        return _as_utc(value)
 
 
 class AlertsQuery(ListQuery):
@@ -65,6 +69,19 @@ class AlertsQuery(ListQuery):
     severity: LevelName | None = None
     affiliate_id: QueryId | None = None
     platform: PlatformName | None = None
+
+
+class AuditQuery(ListQuery):
+    actor: Annotated[str, Field(min_length=1, max_length=32,
+                                description="a user id, user:<id>, cli or system")] | None = None
+    action: Annotated[str, Field(min_length=1, max_length=64,
+                                 description="e.g. user.created, alert.resolved")] | None = None
+    since: datetime | None = Field(None, description="ISO 8601; filters on occurred_at")
+
+    @field_validator("since")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return _as_utc(value)
 
 
 def parse_query(model: type[Q]) -> Q:

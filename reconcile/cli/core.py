@@ -48,10 +48,11 @@ def clients() -> None:
 def clients_create(name: str) -> None:
     """Create a client and print it as JSON."""
     from reconcile.services.accounts import create_client
+    from reconcile.services.audit import CLI
 
     if not name.strip() or len(name) > 200:
         raise click.BadParameter("must be 1-200 characters", param_hint="--name")
-    print_json(create_client(name.strip()))
+    print_json(create_client(name.strip(), CLI))
 
 
 @main.group()
@@ -69,8 +70,9 @@ def users() -> None:
 def users_create(role: str, name: str, email: str, client_id: int | None) -> None:
     """Create a user and print it as JSON with its API key (shown only now)."""
     from reconcile.services.accounts import create_user
+    from reconcile.services.audit import CLI
 
-    print_json(create_user(role.upper(), name, email, client_id))
+    print_json(create_user(role.upper(), name, email, client_id, CLI))
 
 
 @main.command()

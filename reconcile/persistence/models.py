@@ -233,3 +233,35 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class AuditEvent(Base):
+    """One operator (or system) action: who, when, what, on what, before and after.
+
+    Append-only: the application only inserts (reconcile.services.audit), and the database
+    refuses UPDATE and DELETE on this table with a trigger (migration 0003).
+    """
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
+    # "user:<id>", "cli" or "system"; the user's id and role are kept apart for filtering.
+    actor: Mapped[str] = mapped_column(String(32), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    actor_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Switch(Base):
+    """An operator's on/off switch for the whole system (the intake pause), kept here so
+    that losing Redis, which caches it, never flips it."""
+
+    __tablename__ = "switches"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    is_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime | None] = mapped_column(When, nullable=True)

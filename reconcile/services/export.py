@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt, Report, Snapshot, TrustLedger
+from reconcile.services.audit import SYSTEM, Actor, record_alone
 from reconcile.text import spreadsheet_safe
 
 TABLES: dict[str, tuple[Any, Any]] = {
@@ -78,8 +79,12 @@ def csv_cell(value: Any) -> Any:
 
 
 def export(since: datetime, fmt: str, out: Path,
-           progress: Callable[[int], None] = lambda n: None) -> dict[str, int]:
-    """Write the export; call progress(rows) after each page; return rows per table."""
+           progress: Callable[[int], None] = lambda n: None,
+           actor: Actor = SYSTEM) -> dict[str, int]:
+    """Write the export; call progress(rows) after each page; return rows per table.
+
+    The audit trail records it once written: who took which data out, and where.
+    """
     written = dict.fromkeys(TABLES, 0)
     with ExitStack() as stack:
         if fmt == "jsonl":
@@ -101,4 +106,7 @@ def export(since: datetime, fmt: str, out: Path,
                         writer.writerow({k: csv_cell(v) for k, v in plain.items()})
                 written[table] += len(page)
                 progress(len(page))
+    record_alone(actor, "export.written", ("export", fmt),
+                 after={"since": since.isoformat(), "format": fmt, "out": str(out),
+                        "rows": written})
     return written

@@ -90,6 +90,7 @@ MATRIX: list[tuple[str, str, Make, tuple[int, ...]]] = [
     ("GET", "/reconciliation/discrepancies", _fixed("/api/v1/reconciliation/discrepancies"), (200, 200, 200, 403, 401)),
     ("GET", "/affiliates/buckets", _fixed("/api/v1/affiliates/buckets"), (200, 403, 200, 403, 401)),
     ("GET", "/alerts/open-counts", _fixed("/api/v1/alerts/open-counts"), (200, 200, 200, 403, 401)),
+    ("GET", "/audit", _fixed("/api/v1/audit"), (200, 403, 200, 403, 401)),
     ("GET", "/openapi.json", _fixed("/api/v1/openapi.json"), (200, 200, 200, 200, 200)),
     ("GET", "/docs", _fixed("/api/v1/docs"), (200, 200, 200, 200, 200)),
 ]  # fmt: skip
