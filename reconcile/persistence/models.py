@@ -175,10 +175,12 @@ class Snapshot(Base):
 
 
 class TrustEffect(Base):
-    """The one trust effect a report currently has (the ledger keeps the history)."""
+    """The one trust effect a post currently has: that of its latest verified report (a
+    newer report's outcome replaces an older one's; the ledger keeps the history)."""
 
     __tablename__ = "trust_effects"
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
     affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     event: Mapped[str] = mapped_column(String(32))
     delta: Mapped[float] = mapped_column(Score)

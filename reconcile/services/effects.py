@@ -20,6 +20,7 @@ from reconcile.persistence.db import UnitOfWork, unit_of_work
 from reconcile.persistence.models import (
     Attempt,
     ReconciliationLog,
+    Report,
     Snapshot,
     TrustEffect,
     TrustLedger,
@@ -33,6 +34,7 @@ from reconcile.rules import (
     Rules,
     alerts_for_attempt,
     classify,
+    event_for,
     plan_effect,
     trust_threshold_alert,
 )
@@ -56,6 +58,15 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class PostEffect:
+    """A post's standing trust effect and the report it comes from."""
+
+    report_id: int
+    event: str
+    delta: float
+
+
+@dataclass(frozen=True)
 class Written:
     applied: bool  # False when a later attempt had already decided the outcome
     trust_score: float  # the affiliate's score once this attempt's effects are in
@@ -65,9 +76,12 @@ class Written:
 _LOCK = (select(User.id, User.trust_score)
          .where(User.id.in_(bindparam("ids", expanding=True)))
          .order_by(User.id).with_for_update())
+# Per report: its attempt count, and its post's current trust effect (whose report, event,
+# delta), which any report of the post may replace.
 _STATE = (select(ReconciliationLog.report_id, ReconciliationLog.attempt_count,
-                 TrustEffect.event, TrustEffect.delta)
-          .outerjoin(TrustEffect, TrustEffect.report_id == ReconciliationLog.report_id)
+                 TrustEffect.report_id, TrustEffect.event, TrustEffect.delta)
+          .join(Report, Report.id == ReconciliationLog.report_id)
+          .outerjoin(TrustEffect, TrustEffect.post_id == Report.post_id)
           .where(ReconciliationLog.report_id.in_(bindparam("ids", expanding=True))))
 _ATTEMPTS = table_of(Attempt)
 # Rows come back keyed, not in order: asking for their order makes SQLite insert one by one.
@@ -109,7 +123,8 @@ def apply_outcomes(
     ])
     reports = sorted({o.target.report_id for o in outcomes})
     state = {row[0]: row[1:] for row in conn.execute(_STATE, {"ids": reports})}
-    batch = _Batch(conn, scores, state, RepeatCheck(conn, outcomes, rules, now))
+    posts = {o.target.report_id: o.target.post_id for o in outcomes}
+    batch = _Batch(conn, scores, state, RepeatCheck(conn, outcomes, rules, now), posts)
     written = [batch.apply(uow, o, row["metrics"], rules, now)
                for o, row in zip(outcomes, attempt_rows, strict=True)]
     batch.flush()
@@ -134,15 +149,17 @@ class _Batch:
     """The batch's state as its attempts change it, and the rows they leave to write."""
 
     def __init__(self, conn: Any, scores: dict[int, float],
-                 state: dict[int, Any], repeats: RepeatCheck) -> None:
+                 state: dict[int, Any], repeats: RepeatCheck, posts: dict[int, int]) -> None:
         self.conn, self.scores, self.repeats = conn, scores, repeats
         self.counts = {report: int(row[0]) for report, row in state.items()}
-        self.effects: dict[int, tuple[str, float] | None] = {
-            report: (row[1], float(row[2])) if row[1] is not None else None
+        # Keyed by post: two reports of one post in a batch share (and replace) one effect.
+        self.effects: dict[int, PostEffect | None] = {
+            posts[report]: PostEffect(row[1], row[2], float(row[3])) if row[1] is not None
+            else None
             for report, row in state.items()
         }
-        self.had_effect = {report for report, effect in self.effects.items() if effect}
-        self.effect_owner: dict[int, int] = {}
+        self.had_effect = {post for post, effect in self.effects.items() if effect}
+        self.touched: dict[int, int] = {}  # post -> affiliate, for posts whose effect changed
         self.logs = TableWrites(ReconciliationLog, "report_id")
         self.ledger: list[dict[str, Any]] = []
 
@@ -180,49 +197,60 @@ class _Batch:
         return Written(True, self.scores[affiliate])
 
     def _apply_trust(self, uow: UnitOfWork, o: Outcome, rules: Rules) -> float | None:
-        """Apply the report's one trust effect (or replace it); return the effect's delta."""
-        report, affiliate = o.target.report_id, o.target.affiliate_id
-        effect = self.effects.get(report)
+        """Make the post's one trust effect that of this report's outcome, unless a newer
+        report of the post already holds it; return this report's effect delta, if any."""
+        post, report, affiliate = o.target.post_id, o.target.report_id, o.target.affiliate_id
+        effect = self.effects.get(post)
+        if effect is not None and effect.report_id > report:
+            return None  # a newer claim for the post decides its effect; this one is history
+        event = event_for(o.result.status)
+        if event is None:  # missing data: whatever was verified stands
+            return effect.delta if effect is not None and effect.report_id == report else None
         before = self.scores[affiliate]
-        entries = plan_effect(before, effect, o.result.status, rules.trust)
-        if not entries:
-            return effect[1] if effect else None
+        entries = plan_effect(before, (effect.event, effect.delta) if effect else None,
+                              o.result.status, rules.trust)
+        if not entries:  # the same outcome as the effect standing: it passes to this report
+            assert effect is not None
+            self.effects[post] = PostEffect(report, effect.event, effect.delta)
+            self.touched[post] = affiliate
+            return effect.delta
         for entry in entries:
+            # A reversal undoes the effect of the report that had it, and says so.
             self.ledger.append({
-                "affiliate_id": affiliate, "report_id": report, "event": entry.event,
-                "delta": entry.delta, "score_after": entry.score_after,
+                "affiliate_id": affiliate,
+                "report_id": effect.report_id if entry.reverses and effect else report,
+                "event": entry.event, "delta": entry.delta, "score_after": entry.score_after,
                 "rules_version": rules.version,
             })
         self.scores[affiliate] = entries[-1].score_after
-        applied = [e for e in entries if not e.reverses]
-        self.effects[report] = (applied[-1].event, applied[-1].delta) if applied else None
-        self.effect_owner[report] = affiliate
+        applied = entries[-1]
+        self.effects[post] = PostEffect(report, applied.event, applied.delta)
+        self.touched[post] = affiliate
         spec = trust_threshold_alert(before, self.scores[affiliate], rules.trust)
         if spec is not None:
             raise_alert(uow.session, spec, report_id=report, affiliate_id=affiliate,
                         platform=o.target.platform)
-        return applied[-1].delta if applied else 0.0
+        return applied.delta
 
     def flush(self) -> None:
         """Write what the batch's attempts left: ledger, trust effects, scores, logs."""
         insert_rows(self.conn, TrustLedger, self.ledger)
-        effects = TableWrites(TrustEffect, "report_id")
-        new, gone = [], []
-        for report, affiliate in self.effect_owner.items():
-            effect = self.effects[report]
-            if effect is None:
-                if report in self.had_effect:
-                    gone.append(report)
-            elif report in self.had_effect:
-                effects.set(report, event=effect[0], delta=effect[1])
+        effects = TableWrites(TrustEffect, "post_id")
+        new = []
+        now = datetime.now(UTC)
+        for post, affiliate in self.touched.items():
+            effect = self.effects[post]
+            assert effect is not None  # an effect is replaced, never removed
+            values = {"report_id": effect.report_id, "event": effect.event,
+                      "delta": effect.delta, "updated_at": now}
+            if post in self.had_effect:
+                effects.set(post, **values)
             else:
-                new.append({"report_id": report, "affiliate_id": affiliate,
-                            "event": effect[0], "delta": effect[1]})
+                new.append({"post_id": post, "affiliate_id": affiliate, **values})
         insert_rows(self.conn, TrustEffect, new)
         effects.update(self.conn)
-        effects.delete(self.conn, gone)
         users = TableWrites(User, "id")
-        for affiliate in set(self.effect_owner.values()):
+        for affiliate in set(self.touched.values()):
             users.set(affiliate, trust_score=self.scores[affiliate])
         users.update(self.conn)
         self.logs.update(self.conn)

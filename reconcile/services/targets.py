@@ -16,8 +16,11 @@ from reconcile.persistence.models import (
     Post,
     ReconciliationLog,
     Report,
-    TrustEffect,
 )
+from reconcile.rules import Status, event_for
+
+# Outcomes that move trust: a report whose log holds one is verified.
+VERIFIED = tuple(str(s) for s in Status if event_for(s) is not None)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class Target:
     claimed: dict[str, int]
     priority: str
     incomplete_attempts: int
-    verified: bool  # the report already moved trust (a rerun or a re-verification)
+    verified: bool  # an outcome that moves trust is already recorded (a rerun, a re-check)
 
 
 _INCOMPLETE = (
@@ -52,20 +55,19 @@ _INCOMPLETE = (
     .where(Attempt.report_id == Report.id, Attempt.status == "INCOMPLETE_PLATFORM_DATA")
     .correlate(Report).scalar_subquery()
 )
-# One row per report: the report, its post, log and platform, whether it already moved trust
-# and how many of its attempts found incomplete data.
+# One row per report: the report, its post, log and platform, whether an outcome that moves
+# trust was already recorded for it, and how many of its attempts found incomplete data.
 _TARGETS = (
     select(
         Report.id, Report.post_id, Report.affiliate_id, Report.submitted_at,
         Report.claimed_views, Report.claimed_clicks, Report.claimed_conversions, Report.priority,
         Post.platform, Post.platform_post_id, Platform.is_active,
         ReconciliationLog.attempt_count, ReconciliationLog.is_terminal,
-        TrustEffect.report_id.is_not(None), _INCOMPLETE,
+        ReconciliationLog.status.in_(VERIFIED), _INCOMPLETE,
     )
     .join(Post, Post.id == Report.post_id)
     .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
     .join(Platform, Platform.name == Post.platform)
-    .outerjoin(TrustEffect, TrustEffect.report_id == Report.id)
 )
 
 
