@@ -20,7 +20,7 @@ from reconcile.errors import (
     PlatformDisabled,
     ValidationFailed,
 )
-from reconcile.persistence.db import UnitOfWork, unit_of_work
+from reconcile.persistence.db import UnitOfWork, serialise_on, unit_of_work
 from reconcile.persistence.models import Post, Report
 from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.rules import (
@@ -132,6 +132,9 @@ def submit(
     with unit_of_work() as uow:
         s = uow.session
         _check_campaign(s, principal, campaign_id, platform)
+        # Two affiliates claiming one URL at once must see each other (R6): the holders
+        # check and the insert run one claim of a URL at a time.
+        serialise_on(s, "claim:" + normalised.canonical_url)
         mine, duplicate = _holders(s, principal.user_id, campaign_id, platform,
                                    normalised.canonical_url)
         if mine is not None:
