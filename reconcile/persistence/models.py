@@ -139,6 +139,16 @@ class ReconciliationLog(Base):
     trust_delta: Mapped[float | None] = mapped_column(Score, nullable=True)
     rules_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(When, default=utcnow, onupdate=utcnow)
+    # The job for the next attempt (attempt_count + 1), as it was last handed to the broker:
+    # when, to which queue, why, and when a worker began it. The sweep reads these to tell a
+    # message still queued from one that is lost (docs/reliability.md, the sweep).
+    dispatched_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    job_priority: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    job_trigger: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    # Runs of that job that failed for a reason of its own; at the limit it is quarantined.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class Attempt(Base):

@@ -14,7 +14,7 @@ from reconcile.services.audit import Actor, record
 from reconcile.services.principal import Principal
 
 TYPES = ("HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE",
-         "SUSPICIOUS_CLAIM")
+         "SUSPICIOUS_CLAIM", "JOB_QUARANTINED")
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 STATUSES = ("OPEN", "RESOLVED")
 

@@ -66,6 +66,9 @@ class PostEffect:
     delta: float
 
 
+_STOP = RetryDecision(True, None, False, None)
+
+
 @dataclass(frozen=True)
 class Written:
     applied: bool  # False when a later attempt had already decided the outcome
@@ -131,6 +134,16 @@ def apply_outcomes(
     return written
 
 
+def next_job(decision: RetryDecision, target: Target, now: datetime) -> dict[str, Any]:
+    """The log's columns for the job the decision sends next (dispatched after the commit),
+    or cleared when there is none."""
+    if decision.terminal or decision.retry_at is None:
+        return {"dispatched_at": None, "taken_at": None, "job_priority": None,
+                "job_trigger": None}
+    return {"dispatched_at": now, "taken_at": None, "job_priority": target.priority,
+            "job_trigger": "retry"}
+
+
 def _attempt_row(o: Outcome, rules: Rules, started_at: datetime, now: datetime,
                  duration_ms: float) -> dict[str, Any]:
     result = o.result
@@ -172,8 +185,11 @@ class _Batch:
             return Written(False, self.scores[affiliate])
         self.counts[report] = o.job.attempt_number
         self.logs.set(report, attempt_count=o.job.attempt_number, last_attempt_at=now,
-                      scheduled_retry_at=None if decision.terminal else decision.retry_at)
+                      scheduled_retry_at=None if decision.terminal else decision.retry_at,
+                      failures=0, last_failure=None, **next_job(decision, target, now))
         if o.keep_outcome:
+            # A re-run that found nothing new: the verified outcome stands, and so it ends.
+            self.logs.set(report, is_terminal=True)
             return Written(True, self.scores[affiliate])
         trust_delta = self._apply_trust(uow, o, rules)
         self.logs.set(
@@ -259,15 +275,28 @@ class _Batch:
 def record_deferral(
     job: Job, target: Target, reason: str, decision: RetryDecision, rules: Rules
 ) -> None:
-    """Note a deferred job on the log without spending an attempt."""
+    """Note a deferred job on the log without spending an attempt.
+
+    A verified report keeps its outcome: a re-run of it that meets a platform down or off
+    simply ends (the next re-verification tries again)."""
+    now = datetime.now(UTC)
     with unit_of_work() as uow:
         rlog = uow.session.scalars(
             select(ReconciliationLog).where(ReconciliationLog.report_id == target.report_id)
         ).one()
         if rlog.attempt_count >= job.attempt_number:
             return
+        if target.verified:
+            if not rlog.is_terminal:
+                rlog.is_terminal, rlog.scheduled_retry_at = True, None
+                for column, value in next_job(_STOP, target, now).items():
+                    setattr(rlog, column, value)
+            return
         rlog.missing_reason = reason
         rlog.scheduled_retry_at = None if decision.terminal else decision.retry_at
+        rlog.failures, rlog.last_failure = 0, None
+        for column, value in next_job(decision, target, now).items():
+            setattr(rlog, column, value)
         if not decision.terminal:
             return
         # The window closed while the platform was down or disabled: terminal missing.

@@ -56,6 +56,27 @@ def oldest_ready_age_seconds() -> float | None:
     return None if oldest is None else round(max(time.time() - oldest, 0.0), 3)
 
 
+UNKNOWN = object()  # a queue's oldest message could not be read: assume anything may wait
+_SCAN = 10
+
+
+def oldest_ready_sent_at(queue: str) -> float | None | object:
+    """When the oldest message still waiting in the queue was sent (unix seconds), None if
+    no message waits there, UNKNOWN if the oldest ones carry no `sent_at` header."""
+    client = redis_client()
+    pipe = client.pipeline(transaction=False)
+    pipe.llen(queue)
+    pipe.lrange(queue, -_SCAN, -1)  # kombu pops from the right: the oldest are last
+    depth, oldest = pipe.execute()
+    for raw in reversed(cast(list[bytes], oldest)):
+        try:
+            return float(json.loads(raw)["headers"]["sent_at"])
+        except (ValueError, KeyError, TypeError, RecursionError):
+            continue
+    # Nothing with the header among what was read: no job of ours waits, unless more waits.
+    return None if int(depth) <= _SCAN else UNKNOWN
+
+
 def _stored() -> bool:
     """Read the switch from the database."""
     with unit_of_work() as uow:

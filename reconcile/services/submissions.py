@@ -69,13 +69,18 @@ def _new_report(
     priority = priority_for(flags)
     flag_dicts = [f.to_dict() for f in flags]
     conn = uow.session.connection()
+    now = datetime.now(UTC)
     report_id = int(conn.execute(sql.INSERT_REPORT, {
         "post_id": post_id, "affiliate_id": affiliate_id, "claimed_views": claim.views,
         "claimed_clicks": claim.clicks, "claimed_conversions": claim.conversions,
         "evidence": claim.evidence, "suspicion_flags": flag_dicts, "priority": priority,
-        "request_id": request_id, "submitted_at": datetime.now(UTC),
+        "request_id": request_id, "submitted_at": now,
     }).scalar_one())
-    conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": "PENDING"})
+    # The job is noted as sent with the row: it is sent right after the commit, and if that
+    # fails the sweep finds it missing from the queue (docs/reliability.md, the sweep).
+    conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": "PENDING",
+                                  "dispatched_at": now, "job_priority": priority,
+                                  "job_trigger": "submission", "failures": 0})
     uow.after_commit(
         lambda: get_dispatcher().reconcile(
             report_id, 1, priority=priority, trigger="submission", request_id=request_id

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import (
@@ -71,16 +71,27 @@ _TARGETS = (
 )
 
 
-def load_targets(jobs: Sequence[Job]) -> list[Target | None]:
-    """Return what to fetch for each job, or None where the job has nothing left to do."""
+# A worker began these reports' jobs: if it dies before their attempts commit, the sweep
+# knows the messages are gone (they sit unacknowledged in the broker for two days).
+_TAKEN = (update(ReconciliationLog)
+          .where(ReconciliationLog.report_id.in_(bindparam("ids", expanding=True)))
+          .values(taken_at=bindparam("now")))
+
+
+def load_targets(jobs: Sequence[Job], *, mark_taken: bool = True) -> list[Target | None]:
+    """Return what to fetch for each job, or None where the job has nothing left to do;
+    note that a worker began the jobs that have something to do."""
     if not jobs:
         return []
     with unit_of_work() as uow:
-        rows = uow.session.connection().execute(
-            _TARGETS.where(Report.id.in_({job.report_id for job in jobs}))
-        ).all()
-    by_report = {row[0]: row for row in rows}
-    return [_target(job, by_report.get(job.report_id)) for job in jobs]
+        conn = uow.session.connection()
+        rows = conn.execute(_TARGETS.where(Report.id.in_({job.report_id for job in jobs}))).all()
+        by_report = {row[0]: row for row in rows}
+        targets = [_target(job, by_report.get(job.report_id)) for job in jobs]
+        live = sorted({t.report_id for t in targets if t is not None})
+        if mark_taken and live:
+            conn.execute(_TAKEN, {"ids": live, "now": datetime.now(UTC)})
+    return targets
 
 
 def _target(job: Job, row: Any) -> Target | None:
