@@ -231,6 +231,9 @@ class Alert(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
     threshold_breached: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     deliveries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # When the digest this folded alert belongs to is due; cleared once it went out (or was
+    # given up). Kept here, not in Redis, so that no folded alert is ever left out of one.
+    digest_due_at: Mapped[datetime | None] = mapped_column(When, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
