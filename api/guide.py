@@ -27,9 +27,9 @@ response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-R
 `Idempotency-Key` header (1–200 printable ASCII characters, scoped to the caller): a
 replay with the same body returns the first answer (status and body, with
 `Idempotent-Replayed: true`) and creates nothing; the same key with another body → 422;
-a replay while the first request still runs waits for its answer (409
-`IDEMPOTENCY_IN_PROGRESS` after 15 s). Refusals (4xx) are replayed too; a 503 frees the
-key so the request can be retried.
+a replay while the first request still runs is answered at once with 409 `IN_PROGRESS`
+and `Retry-After` (repeat it then for the first answer). Refusals (4xx) are replayed too;
+a 503 frees the key so the request can be retried. Keys are remembered for 24 hours.
 
 **Re-runs** (`POST /reconciliation/run`) dispatch attempt `attempt_count + 1` of each
 report in scope at high priority. A post, campaign or platform means the latest report of

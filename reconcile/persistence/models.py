@@ -247,7 +247,8 @@ class IdempotencyRecord(Base):
     body_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+    # Indexed for the housekeeping task, which deletes keys past their retention.
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
 
 
 class AuditEvent(Base):

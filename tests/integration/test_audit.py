@@ -221,3 +221,23 @@ def test_reconcile_audit_refuses_a_bad_actor_in_one_line() -> None:
 
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_change_of_the_rules_in_force_is_recorded_once_by_the_system(stack: Any) -> None:
+    from reconcile.bootstrap import active_rules
+    from reconcile.rules import rules_from_mapping
+    from reconcile.services.housekeeping import note_rules_version
+
+    current = active_rules()
+    note_rules_version(current)  # whatever the trail held, it now names the rules in force
+    changed = rules_from_mapping({"classification": {"base_tolerance_pct": 0.04}})
+
+    assert note_rules_version(current) is False  # nothing changed
+    assert note_rules_version(changed) is True
+    assert note_rules_version(changed) is False
+
+    event = _events(action="rules.changed")[-1]
+    assert (event.actor, event.before["version"], event.after["version"]) == (
+        "system", current.version, changed.version)
+    assert event.after["rules"]["classification"]["base_tolerance_pct"] == 0.04
+    note_rules_version(current)  # leave the trail naming the rules in force
