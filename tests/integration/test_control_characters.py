@@ -98,3 +98,24 @@ def test_tabs_and_line_breaks_stay_allowed(client: Any, world: Any, dispatched: 
         "evidence": "line one\nline two\r\n\tindented", "title": "a\ttitle"})
 
     assert resp.status_code == 202, resp.get_json()
+
+
+@pytest.mark.parametrize("argv", [
+    ["clients", "create", "--name", "bell\x07"],
+    ["users", "create", "--role", "ANALYST", "--name", "esc\x1b[2J", "--email", "a@b.c"],
+    ["users", "create", "--role", "ANALYST", "--name", "n", "--email", "a\x7f@b.c"],
+])
+def test_the_command_line_refuses_control_characters_in_one_line(
+    stack: Any, argv: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from reconcile.cli import main
+
+    before = _counts()
+
+    result = CliRunner().invoke(main, argv)
+
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "control" in result.output
+    assert _counts() == before
