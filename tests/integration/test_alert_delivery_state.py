@@ -73,10 +73,12 @@ def test_the_storm_cap_holds_across_a_redis_restart(
     world: Any, dispatched: Any, hooks: Receiver
 ) -> None:
     cap = active_rules().alerts.max_deliveries_per_window
-    ids, _ = _storm(world.new_affiliate()["id"], cap + 2)
+    ids, end = _storm(world.new_affiliate()["id"], cap + 2)
 
     first = [deliver(i).outcome for i in ids[:cap]]
     _forget_redis_alert_state()
     rest = [deliver(i).outcome for i in ids[cap:]]
 
     assert first + rest == ["delivered"] * cap + ["folded"] * 2
+    flush_digests(now=end + timedelta(seconds=1))  # leave no digest waiting for other tests
+    assert _digested(hooks, ids[-1])
