@@ -11,7 +11,7 @@ from flask import Flask, g, request
 
 from api import problems, ratelimit
 from api.body import MAX_BODY
-from api.params import BoundedIntegerConverter
+from api.params import BoundedIntegerConverter, PrintableConverter
 from reconcile.observability import trace
 
 log = logging.getLogger("reconcile.api.request")
@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     configure_logging()
     app = Flask(__name__)
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PrintableConverter
     # Slightly above the 64 KiB limit so the view, not werkzeug, words the refusal.
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY + 1024, JSON_SORT_KEYS=False)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -43,9 +44,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_reads_and_docs(app: Flask) -> None:
     from api.dashboard import page as dashboard_page
-    from api.views import alerts, dashboard, docs, reconciliation
+    from api.views import alerts, audit, dashboard, docs, reconciliation
 
-    for bp in (alerts.bp, reconciliation.bp, dashboard.bp):
+    for bp in (alerts.bp, reconciliation.bp, dashboard.bp, audit.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     app.register_blueprint(dashboard_page)  # GET /dashboard, outside /api/v1
     docs.register(app)  # the OpenAPI document lists every /api/v1 route registered

@@ -11,6 +11,7 @@ from flask import g, request
 from api import ratelimit
 from reconcile.errors import Forbidden, Unauthenticated
 from reconcile.services.accounts import authenticate
+from reconcile.services.audit import Actor
 from reconcile.services.principal import Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,6 +27,11 @@ def bearer_key() -> str | None:
 
 def current() -> Principal:
     return cast(Principal, g.principal)
+
+
+def actor() -> Actor:
+    """The caller as the audit trail names it, with this request's id."""
+    return Actor.of(current(), g.get("request_id"))
 
 
 def require(*roles: str, rate: str = "default") -> Callable[[F], F]:

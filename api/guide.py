@@ -27,14 +27,25 @@ response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-R
 `Idempotency-Key` header (1–200 printable ASCII characters, scoped to the caller): a
 replay with the same body returns the first answer (status and body, with
 `Idempotent-Replayed: true`) and creates nothing; the same key with another body → 422;
-a replay while the first request still runs waits for its answer (409
-`IDEMPOTENCY_IN_PROGRESS` after 15 s). Refusals (4xx) are replayed too; a 503 frees the
-key so the request can be retried.
+a replay while the first request still runs is answered at once with 409 `IN_PROGRESS`
+and `Retry-After` (repeat it then for the first answer). Refusals (4xx) are replayed too;
+a 503 frees the key so the request can be retried. Keys are remembered for 24 hours.
 
 **Re-runs** (`POST /reconciliation/run`) dispatch attempt `attempt_count + 1` of each
 report in scope at high priority. A post, campaign or platform means the latest report of
 each post. Without `force`, reports whose reconciliation is terminal are skipped (listed
-in `skipped`).
+in `skipped`). Re-runs take the intake's pause and backpressure (503 `INTAKE_PAUSED` /
+`OVERLOADED`) and have their own pool-wide limit of waiting re-runs (503 `OVERLOADED`
+with `Retry-After`; one request larger than the limit → 422).
+
+**Text** in bodies, query strings and paths may not hold control characters (C0 other than
+tab and line breaks, DEL, C1): 422 naming the field.
+
+**Trust.** A CLIENT reads the trust of the affiliates who posted in its campaigns (with
+only its campaigns' ledger rows); any other affiliate → 404.
+
+**Audit.** `GET /audit` (ADMIN, ANALYST) lists operator and system actions with who,
+when, what, before and after.
 
 **Alerts.** Resolving an alert already resolved → 409 `ALERT_ALREADY_RESOLVED`.
 """

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -89,6 +90,14 @@ def register(app: Flask) -> None:
     def _db_down(exc: Exception) -> Response:
         log.error("Database unavailable", extra={"error_code": type(exc).__name__})
         return problem(503, "SERVICE_UNAVAILABLE", "the database is unavailable",
+                       {"Retry-After": "5"})
+
+    @app.errorhandler(RedisError)
+    def _redis_down(exc: RedisError) -> Response:
+        # Every read of queues, breakers, SLO samples and the intake cache needs Redis: its
+        # outage is a dependency down (503), whichever route met it.
+        log.error("Redis unavailable", extra={"error_code": type(exc).__name__})
+        return problem(503, "SERVICE_UNAVAILABLE", "Redis is unavailable",
                        {"Retry-After": "5"})
 
     @app.errorhandler(Exception)

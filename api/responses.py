@@ -180,6 +180,20 @@ def page_of(item: type[BaseModel], **extra: Any) -> type[BaseModel]:
     return create_model(f"{item.__name__}Page", __base__=Out, **fields)
 
 
+class AuditEventOut(Out):
+    id: int
+    occurred_at: str
+    actor: str
+    actor_user_id: int | None
+    actor_role: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None
+
+
 class ResultsSummary(Out):
     by_status: Counts
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from reconcile.text import MESSAGE, control_paths
 
 MetricValue = Annotated[StrictInt, Field(ge=0, le=10**12)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -14,7 +25,26 @@ RoleName = Literal["ADMIN", "CLIENT", "ANALYST", "AFFILIATE"]
 Id = Annotated[StrictInt, Field(ge=1, le=2**62)]
 
 
-class Strict(BaseModel):
+class RequestModel(BaseModel):
+    """Every request body and query string: no text in it may hold a control character.
+
+    The one place the rule of reconcile.text is applied to what the API accepts, so a new
+    field or route cannot forget it (PostgreSQL would answer a NUL with an error).
+    """
+
+    @model_validator(mode="after")
+    def _no_control_characters(self) -> RequestModel:
+        bad = [path for name, value in self for path in control_paths(value, (name,))]
+        if bad:
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                InitErrorDetails(type=PydanticCustomError("control_character", MESSAGE),
+                                 loc=path, input=None)
+                for path in bad
+            ])
+        return self
+
+
+class Strict(RequestModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
@@ -64,11 +94,12 @@ class SubmissionIn(MetricsIn):
 
 StatusName = Literal[
     "PENDING", "MATCHED", "DISCREPANCY_LOW", "DISCREPANCY_MEDIUM", "DISCREPANCY_HIGH",
-    "AFFILIATE_OVERCLAIMED", "INCOMPLETE_PLATFORM_DATA", "MISSING_PLATFORM_DATA",
+    "AFFILIATE_OVERCLAIMED", "INCOMPLETE_PLATFORM_DATA", "MISSING_PLATFORM_DATA", "QUARANTINED",
 ]
 LevelName = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 AlertType = Literal[
-    "HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE", "SUSPICIOUS_CLAIM"
+    "HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE", "SUSPICIOUS_CLAIM",
+    "JOB_QUARANTINED",
 ]
 AlertStatus = Literal["OPEN", "RESOLVED"]
 

@@ -105,7 +105,11 @@ class AlertAlreadyResolved(Conflict):
 class IdempotencyInProgress(Conflict):
     """A request with this Idempotency-Key is still being processed; retry shortly."""
 
-    code = "IDEMPOTENCY_IN_PROGRESS"
+    code = "IN_PROGRESS"
+
+    def __init__(self, detail: str = "", retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class RateLimited(ReconcileError):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import click
 
 from reconcile.config import embedded_database_url, embedded_redis_socket, var_dir
+from reconcile.dispatch import WORKER_QUEUES
 
 
 def _die_with_parent() -> None:
@@ -112,7 +113,7 @@ def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_por
                           "--bind", f"127.0.0.1:{api_port}",
                           "--log-level", "warning", "api:create_app()"])
         sup.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker", "-Q",
-                             "high,normal,low", "--concurrency", str(workers), "-E",
+                             ",".join(WORKER_QUEUES), "--concurrency", str(workers), "-E",
                              "--loglevel", "INFO", "--without-mingle", "--without-gossip"])
         # The schedule lives in Redis (RedBeat, celeryconfig): no schedule file.
         sup.spawn("beat", [py, "-m", "celery", "-A", "tasks", "beat", "--loglevel", "WARNING"])

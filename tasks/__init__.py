@@ -29,6 +29,7 @@ from tasks import (  # noqa: E402,F401  (registers the tasks)
     alerts,
     beat,
     bench,
+    housekeeping,
     liveness,
     platforms,
     reconciliation,

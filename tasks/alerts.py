@@ -6,6 +6,7 @@ from celery.schedules import crontab
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
+from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
 from reconcile.services.alert_delivery import deliver
 from reconcile.services.alert_digest import flush_digests, resend_undelivered
@@ -21,7 +22,7 @@ app.conf.beat_schedule = {
     "alert-digests-and-resends": {
         "task": "reconcile.alert_housekeeping",
         "schedule": HOUSEKEEPING_SECONDS,
-        "options": {"queue": "high", "expires": HOUSEKEEPING_SECONDS},
+        "options": {"queue": PERIODIC_QUEUE, "expires": HOUSEKEEPING_SECONDS},
     },
     "daily-risk-summary": {
         "task": "reconcile.risk_summary",

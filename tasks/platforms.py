@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
 from reconcile.services.platform_ops import raise_outage_alerts
 from tasks import app
@@ -13,7 +14,7 @@ app.conf.beat_schedule = {
     "check-platform-outages": {
         "task": "reconcile.check_outages",
         "schedule": OUTAGE_CHECK_SECONDS,
-        "options": {"queue": "high", "expires": OUTAGE_CHECK_SECONDS},
+        "options": {"queue": PERIODIC_QUEUE, "expires": OUTAGE_CHECK_SECONDS},
     },
 }
 

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
 
 from reconcile.bootstrap import active_rules
@@ -72,7 +73,8 @@ def reconcile_attempt(
     queues = QUEUES[:1] if queue == QUEUES[0] else QUEUES
     drained = [] if getattr(self.request, "is_eager", False) else drain(BATCH_MAX - 1, queues)
     try:
-        results = run_attempts([job, *(j for j, _ in drained)])
+        results = run_attempts([job, *(j for j, _ in drained)],
+                               passthrough=(SoftTimeLimitExceeded,))
     except BaseException:
         _put_back([message for _, message in drained])
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
 from reconcile.services.sweeps import sweep
 from tasks import app
@@ -13,7 +14,7 @@ app.conf.beat_schedule = {
     "sweep-overdue-reports": {
         "task": "reconcile.sweep",
         "schedule": SWEEP_SECONDS,
-        "options": {"queue": "high", "expires": SWEEP_SECONDS},
+        "options": {"queue": PERIODIC_QUEUE, "expires": SWEEP_SECONDS},
     },
 }
 

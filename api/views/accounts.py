@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 
-from api.auth import current, require
+from api.auth import actor, current, require
 from api.body import parse
 from api.lists import decode_cursor, page
 from api.openapi import document
@@ -21,7 +21,7 @@ bp = Blueprint("accounts", __name__)
 @require("ADMIN")
 def create_client():
     body = parse(ClientIn)
-    return jsonify(accounts.create_client(body.name)), 201
+    return jsonify(accounts.create_client(body.name, actor())), 201
 
 
 @bp.get("/clients")
@@ -39,7 +39,8 @@ def list_clients():
 @require("ADMIN")
 def create_user():
     body = parse(UserIn)
-    return jsonify(accounts.create_user(body.role, body.name, body.email, body.client_id)), 201
+    return jsonify(accounts.create_user(body.role, body.name, body.email, body.client_id,
+                                       actor())), 201
 
 
 @bp.post("/users/<int:user_id>/api-key")
@@ -47,7 +48,7 @@ def create_user():
           status=201, description="An admin, or the user itself.")
 @require()
 def rotate_key(user_id: int):
-    return jsonify(accounts.rotate_api_key(current(), user_id)), 201
+    return jsonify(accounts.rotate_api_key(current(), user_id, g.request_id)), 201
 
 
 @bp.patch("/users/<int:user_id>")
@@ -56,4 +57,4 @@ def rotate_key(user_id: int):
 @require("ADMIN")
 def patch_user(user_id: int):
     body = parse(UserPatch)
-    return jsonify(accounts.set_user_active(user_id, body.is_active))
+    return jsonify(accounts.set_user_active(user_id, body.is_active, actor()))

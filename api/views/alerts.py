@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 
 from api.auth import current, require
 from api.body import parse
@@ -51,4 +51,4 @@ def get_alert(alert_id: int):
 @require("ADMIN", "CLIENT")
 def resolve(alert_id: int):
     body = parse(ResolveIn)
-    return jsonify(alerts_admin.resolve_alert(current(), alert_id, body.note))
+    return jsonify(alerts_admin.resolve_alert(current(), alert_id, body.note, g.request_id))

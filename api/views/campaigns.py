@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 
-from api.auth import current, require
+from api.auth import actor, current, require
 from api.body import parse
 from api.lists import decode_cursor, page, page_of_all
 from api.openapi import document
@@ -30,7 +30,7 @@ def list_platforms():
 @require("ADMIN")
 def patch_platform(name: str):
     body = parse(PlatformPatch)
-    return jsonify(campaigns.set_platform_active(name, body.is_active))
+    return jsonify(campaigns.set_platform_active(name, body.is_active, actor()))
 
 
 @bp.post("/campaigns")
@@ -41,7 +41,7 @@ def create_campaign():
     body = parse(CampaignIn)
     created = campaigns.create_campaign(
         current(), name=body.name, client_id=body.client_id, platforms=list(body.platforms),
-        start_date=body.start_date, end_date=body.end_date,
+        start_date=body.start_date, end_date=body.end_date, request_id=g.request_id,
     )
     return jsonify(created), 201
 

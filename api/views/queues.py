@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from pydantic import StrictBool
 
-from api.auth import require
+from api.auth import actor, require
 from api.body import parse
 from api.openapi import document
 from api.schemas import Strict
@@ -30,4 +30,4 @@ def get_queues():
 @require("ADMIN")
 def set_intake():
     body = parse(IntakeIn)
-    return jsonify(intake.set_paused(body.paused))
+    return jsonify(intake.set_paused(body.paused, actor()))

@@ -99,8 +99,10 @@ def get_report(report_id: int):
 
 
 @bp.get("/affiliates/<int:affiliate_id>/trust")
-@document("An affiliate's trust score, bucket and ledger", response=TrustOut)
-@require("ADMIN", "ANALYST", "AFFILIATE")
+@document("An affiliate's trust score, bucket and ledger", response=TrustOut,
+          description="An affiliate sees itself; a client, the affiliates who posted in its "
+                      "campaigns, with only its campaigns' ledger rows; any other → 404.")
+@require("ADMIN", "ANALYST", "AFFILIATE", "CLIENT")
 def get_trust(affiliate_id: int):
     from reconcile.services.trust import get_trust as read_trust
 

@@ -21,6 +21,7 @@ from reconcile.bench.report import RunResult, latency_summary, per_second, summa
 from reconcile.bench.stage import BenchError, Stage, check_urls, staged
 from reconcile.bench.workload import create_fixtures, submissions
 from reconcile.config import PLATFORMS
+from reconcile.dispatch import WORKER_QUEUES
 
 HOST = "127.0.0.1"
 
@@ -152,7 +153,8 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
             publish(stage.redis_url, opts.noop_tasks)
             say(f"no-op baseline: {opts.noop_tasks} tasks on {opts.workers} worker processes")
             cluster.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker",
-                                     "-Q", "high,normal,low", "--concurrency", str(opts.workers),
+                                     "-Q", ",".join(WORKER_QUEUES),
+                                     "--concurrency", str(opts.workers),
                                      "--loglevel", "WARNING", "--without-mingle",
                                      "--without-gossip"])
             sampler.start()

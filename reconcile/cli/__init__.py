@@ -5,6 +5,7 @@ imported here.
 """
 
 from reconcile.cli import (  # noqa: F401  (registers commands)
+    audit,
     bench,
     core,
     data,

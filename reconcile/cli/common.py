@@ -35,6 +35,16 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def text_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: text that will be stored holds no control character (the rule the
+    API applies in its request models, reconcile.text)."""
+    from reconcile.text import MESSAGE, has_control
+
+    if value is not None and has_control(value):
+        raise click.BadParameter(MESSAGE)
+    return value
+
+
 def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, default=str))
 

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from reconcile.cli.common import friendly, main, print_json
+from reconcile.cli.common import friendly, main, print_json, text_option
+from reconcile.cli.usage import OneLineCommand
 
 
 @main.command()
@@ -42,16 +43,17 @@ def clients() -> None:
     """Manage clients (advertisers)."""
 
 
-@clients.command("create")
-@click.option("--name", required=True)
+@clients.command("create", cls=OneLineCommand)
+@click.option("--name", required=True, callback=text_option)
 @friendly
 def clients_create(name: str) -> None:
     """Create a client and print it as JSON."""
     from reconcile.services.accounts import create_client
+    from reconcile.services.audit import CLI
 
     if not name.strip() or len(name) > 200:
         raise click.BadParameter("must be 1-200 characters", param_hint="--name")
-    print_json(create_client(name.strip()))
+    print_json(create_client(name.strip(), CLI))
 
 
 @main.group()
@@ -59,18 +61,19 @@ def users() -> None:
     """Manage users and their API keys."""
 
 
-@users.command("create")
+@users.command("create", cls=OneLineCommand)
 @click.option("--role", required=True,
               type=click.Choice(["ADMIN", "CLIENT", "ANALYST", "AFFILIATE"], case_sensitive=False))
-@click.option("--name", required=True)
-@click.option("--email", required=True)
+@click.option("--name", required=True, callback=text_option)
+@click.option("--email", required=True, callback=text_option)
 @click.option("--client-id", type=int, default=None)
 @friendly
 def users_create(role: str, name: str, email: str, client_id: int | None) -> None:
     """Create a user and print it as JSON with its API key (shown only now)."""
     from reconcile.services.accounts import create_user
+    from reconcile.services.audit import CLI
 
-    print_json(create_user(role.upper(), name, email, client_id))
+    print_json(create_user(role.upper(), name, email, client_id, CLI))
 
 
 @main.command()

@@ -23,6 +23,7 @@ DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 @friendly
 def export(since: datetime, fmt: str, out: Path, force: bool) -> None:
     """Export reports, attempts, snapshots, trust ledger and alerts since a date."""
+    from reconcile.services.audit import CLI
     from reconcile.services.export import TABLES, count_rows
     from reconcile.services.export import export as run
 
@@ -37,7 +38,7 @@ def export(since: datetime, fmt: str, out: Path, force: bool) -> None:
     total = sum(count_rows(since).values())
     try:
         with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-            written = run(since, fmt, out, progress=bar.update)
+            written = run(since, fmt, out, progress=bar.update, actor=CLI)
     except OSError as exc:
         raise click.ClickException(f"{out}: {exc.strerror or exc}") from exc
     parts = ", ".join(f"{t} {n}" for t, n in written.items())
@@ -50,6 +51,7 @@ def export(since: datetime, fmt: str, out: Path, force: bool) -> None:
 @friendly
 def backup(file: Path, force: bool) -> None:
     """Write a backup of the database to FILE."""
+    from reconcile.services.audit import CLI
     from reconcile.services.backup import backup as run
 
     if file.exists() and not force:
@@ -57,7 +59,7 @@ def backup(file: Path, force: bool) -> None:
     if not file.parent.is_dir():
         raise click.ClickException(f"{file.parent}: no such directory")
     try:
-        run(file)
+        run(file, actor=CLI)
     except OSError as exc:
         raise click.ClickException(f"{file}: {exc.strerror or exc}") from exc
     click.echo(f"backed up the database to {file}")
@@ -69,10 +71,11 @@ def backup(file: Path, force: bool) -> None:
 @friendly
 def restore(file: Path, force: bool) -> None:
     """Replace the database's contents with the backup in FILE."""
+    from reconcile.services.audit import CLI
     from reconcile.services.backup import restore as run
 
     try:
-        run(file, force=force)
+        run(file, force=force, actor=CLI)
     except OSError as exc:
         raise click.ClickException(f"{file}: {exc.strerror or exc}") from exc
     click.echo(f"restored the database from {file}")

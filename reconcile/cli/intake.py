@@ -16,9 +16,10 @@ def intake() -> None:
 @friendly
 def intake_pause() -> None:
     """Refuse new submissions until resumed."""
+    from reconcile.services.audit import CLI
     from reconcile.services.intake import set_paused
 
-    set_paused(True)
+    set_paused(True, CLI)
     click.echo("intake paused: submissions get 503 INTAKE_PAUSED")
 
 
@@ -26,9 +27,10 @@ def intake_pause() -> None:
 @friendly
 def intake_resume() -> None:
     """Accept submissions again."""
+    from reconcile.services.audit import CLI
     from reconcile.services.intake import set_paused
 
-    set_paused(False)
+    set_paused(False, CLI)
     click.echo("intake resumed")
 
 

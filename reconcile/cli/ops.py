@@ -35,6 +35,7 @@ def fetch(platform: str, url: str) -> None:
 def rereconcile(campaign_id: int | None, platform: str | None, status: str | None,
                 since: datetime | None) -> None:
     """Re-run the latest report of every post in scope, at low priority."""
+    from reconcile.services.audit import CLI
     from reconcile.services.bulk_rerun import Scope, count_in_scope
     from reconcile.services.bulk_rerun import rereconcile as run
 
@@ -43,13 +44,13 @@ def rereconcile(campaign_id: int | None, platform: str | None, status: str | Non
     total = count_in_scope(scope)
     sent = 0
     with click.progressbar(length=total, label="dispatching", file=sys.stderr) as bar:
-        for ok, seen in run(scope):
+        for ok, seen in run(scope, CLI):
             sent += ok
             bar.update(seen)
     click.echo(f"dispatched {sent} of {total} report(s) at low priority")
     if sent < total:
         raise click.ClickException(f"{total - sent} dispatch(es) failed (is the broker up?); "
-                                   "run the command again")
+                                   "they are recorded: the sweep sends them once it is back")
 
 
 @main.command("risk-summary", cls=OneLineCommand)

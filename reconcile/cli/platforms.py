@@ -36,9 +36,10 @@ def platforms() -> None:
 
 
 def _switch(name: str, active: bool) -> None:
+    from reconcile.services.audit import CLI
     from reconcile.services.campaigns import set_platform_active
 
-    result = set_platform_active(name, active)
+    result = set_platform_active(name, active, CLI)
     click.echo(f"{result['name']}: {'enabled' if result['is_active'] else 'disabled'}")
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from reconcile.config import current_database_url
@@ -102,3 +103,20 @@ def unit_of_work(url: str | None = None) -> Iterator[UnitOfWork]:
     finally:
         session.close()
     uow.run_after_commit()
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def serialise_on(session: Session, name: str) -> None:
+    """Make the rest of this transaction wait for any other transaction serialised on the
+    same name, until that one ends: a check-then-insert on that name cannot interleave.
+
+    PostgreSQL: a transaction-scoped advisory lock on a 64-bit hash of the name (a rare
+    collision only makes two unrelated names wait for each other). SQLite needs nothing:
+    every transaction there takes the write lock when it begins (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    session.connection().execute(_ADVISORY_LOCK, {"key": key})

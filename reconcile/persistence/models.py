@@ -139,6 +139,16 @@ class ReconciliationLog(Base):
     trust_delta: Mapped[float | None] = mapped_column(Score, nullable=True)
     rules_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(When, default=utcnow, onupdate=utcnow)
+    # The job for the next attempt (attempt_count + 1), as it was last handed to the broker:
+    # when, to which queue, why, and when a worker began it. The sweep reads these to tell a
+    # message still queued from one that is lost (docs/reliability.md, the sweep).
+    dispatched_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    job_priority: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    job_trigger: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    # Runs of that job that failed for a reason of its own; at the limit it is quarantined.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class Attempt(Base):
@@ -175,10 +185,12 @@ class Snapshot(Base):
 
 
 class TrustEffect(Base):
-    """The one trust effect a report currently has (the ledger keeps the history)."""
+    """The one trust effect a post currently has: that of its latest verified report (a
+    newer report's outcome replaces an older one's; the ledger keeps the history)."""
 
     __tablename__ = "trust_effects"
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
     affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     event: Mapped[str] = mapped_column(String(32))
     delta: Mapped[float] = mapped_column(Score)
@@ -219,6 +231,9 @@ class Alert(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
     threshold_breached: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     deliveries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # When the digest this folded alert belongs to is due; cleared once it went out (or was
+    # given up). Kept here, not in Redis, so that no folded alert is ever left out of one.
+    digest_due_at: Mapped[datetime | None] = mapped_column(When, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -232,4 +247,37 @@ class IdempotencyRecord(Base):
     body_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+    # Indexed for the housekeeping task, which deletes keys past their retention.
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
+
+
+class AuditEvent(Base):
+    """One operator (or system) action: who, when, what, on what, before and after.
+
+    Append-only: the application only inserts (reconcile.services.audit), and the database
+    refuses UPDATE and DELETE on this table with a trigger (migration 0003).
+    """
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
+    # "user:<id>", "cli" or "system"; the user's id and role are kept apart for filtering.
+    actor: Mapped[str] = mapped_column(String(32), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    actor_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Switch(Base):
+    """An operator's on/off switch for the whole system (the intake pause), kept here so
+    that losing Redis, which caches it, never flips it."""
+
+    __tablename__ = "switches"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    is_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime | None] = mapped_column(When, nullable=True)

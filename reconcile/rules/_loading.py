@@ -101,6 +101,8 @@ def check_rules(rules: Rules) -> None:
         *((f"trust.deltas.{n}", -1 <= d[n] <= 0, "must be in [-1, 0]") for n in _PENALTIES),
         ("retry.missing.max_attempts", rules.retry.missing.max_attempts >= 1, "must be >= 1"),
         ("retry.missing.jitter_pct", rules.retry.missing.jitter_pct <= 1, "must be <= 1"),
+        ("retry.failed.max_tries", rules.retry.failed.max_tries >= 1, "must be >= 1"),
+        ("intake.max_rerun_backlog", rules.intake.max_rerun_backlog >= 1, "must be >= 1"),
         ("fetch.max_attempts", rules.fetch.max_attempts >= 1, "must be >= 1"),
         ("breaker.fail_max", rules.breaker.fail_max >= 1, "must be >= 1"),
         ("quality.medium_factor", q.medium_factor >= 1, "must be >= 1"),

@@ -1,4 +1,9 @@
-"""Alert rules R1-R6: which alert an outcome raises, with what severity."""
+"""Alert rules R1-R7: which alert an outcome raises, with what severity.
+
+R1-R6 are domain.md's. R7 (JOB_QUARANTINED / DATA_QUALITY / MEDIUM, like R3) is ours: a
+report whose job failed `retry.failed.max_tries` times for reasons of its own is put aside
+for a person to look at (docs/reliability.md, Quarantine).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ MISSING_DATA = "MISSING_DATA"
 TRUST_THRESHOLD = "TRUST_THRESHOLD"
 PLATFORM_OUTAGE = "PLATFORM_OUTAGE"
 SUSPICIOUS_CLAIM = "SUSPICIOUS_CLAIM"
+JOB_QUARANTINED = "JOB_QUARANTINED"
 FRAUD, DATA_QUALITY, SYSTEM_HEALTH = "FRAUD", "DATA_QUALITY", "SYSTEM_HEALTH"
 
 
@@ -118,3 +124,13 @@ def duplicate_claim_alert(url: str) -> AlertSpec:
     return AlertSpec("R6", SUSPICIOUS_CLAIM, FRAUD, "HIGH",
                      "URL already claimed by another affiliate",
                      f"{url} was already submitted by another affiliate.", {"url": url})
+
+
+def quarantine_alert(failures: int, last_failure: str) -> AlertSpec:
+    """Return R7 for a report whose job was put aside after failing `failures` times."""
+    return AlertSpec("R7", JOB_QUARANTINED, DATA_QUALITY, "MEDIUM",
+                     f"Reconciliation quarantined after {failures} failed runs",
+                     f"The report's job failed {failures} times for reasons of its own and will "
+                     f"not be retried; last failure: {last_failure}. Fix the cause, then re-run "
+                     f"it (POST /api/v1/reconciliation/run with force).",
+                     {"failures": failures, "last_failure": last_failure})

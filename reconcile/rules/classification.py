@@ -20,6 +20,9 @@ class Status(enum.StrEnum):
     INCOMPLETE_PLATFORM_DATA = "INCOMPLETE_PLATFORM_DATA"
     MISSING_PLATFORM_DATA = "MISSING_PLATFORM_DATA"
     PENDING = "PENDING"
+    # Not an outcome of classification: the report's job kept failing for reasons of its own
+    # and was put aside (terminal; R7). A forced re-run takes it up again.
+    QUARANTINED = "QUARANTINED"
 
 
 class Level(enum.StrEnum):

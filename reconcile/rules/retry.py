@@ -45,6 +45,8 @@ def decide_after_attempt(
 
     `incomplete_attempts_so_far` counts earlier INCOMPLETE attempts, not this one.
     """
+    if retry_after_seconds is not None:
+        retry_after_seconds = capped_wait(retry_after_seconds, rules)
     deferred = missing_reason if missing_reason in DEFERRAL_REASONS else None
     if status == Status.MISSING_PLATFORM_DATA and deferred is not None:
         # The platform is down or off, not the report's data: defer without an attempt.
@@ -59,6 +61,21 @@ def decide_after_attempt(
         retry_at = now + timedelta(seconds=rules.incomplete.delay_seconds)
         return RetryDecision(False, retry_at, True, None)
     return _stop(None)
+
+
+def capped_wait(seconds: float, rules: RetryRules) -> float:
+    """A platform's Retry-After, capped at the retry window: any longer wait means the same
+    (no retry inside the window), and an absurd one would overflow a timedelta."""
+    window = rules.missing.window_hours * 3600.0
+    return min(seconds, window) if seconds >= 0 else 0.0  # NaN compares false: 0 too
+
+
+def decide_after_failure(failures: int, now: datetime, rules: RetryRules) -> datetime | None:
+    """When to run a job again after its `failures`-th failed run (a reason of its own, not
+    the platform's); None: quarantine it."""
+    if failures >= rules.failed.max_tries:
+        return None
+    return now + timedelta(seconds=rules.failed.delay_seconds * 2 ** (failures - 1))
 
 
 def _after_missing(n: int, submitted_at: datetime, now: datetime, rules: RetryRules,

@@ -50,9 +50,19 @@ class IncompleteRetryRules:
 
 
 @dataclass(frozen=True)
+class FailedRetryRules:
+    """A job whose run failed for a reason of its own (not the platform's): try again after
+    delay_seconds x 2^(n-1), and quarantine it after max_tries failed runs."""
+
+    max_tries: int
+    delay_seconds: int
+
+
+@dataclass(frozen=True)
 class RetryRules:
     missing: MissingRetryRules
     incomplete: IncompleteRetryRules
+    failed: FailedRetryRules
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class FetchRules:
 @dataclass(frozen=True)
 class IntakeRules:
     max_queue_depth: int
+    max_rerun_backlog: int
 
 
 @dataclass(frozen=True)

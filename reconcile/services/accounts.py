@@ -12,6 +12,7 @@ from reconcile.errors import Conflict, NotFound, Unauthenticated, ValidationFail
 from reconcile.persistence.db import get_engine, unit_of_work
 from reconcile.persistence.models import Client, User
 from reconcile.security import hash_api_key, key_prefix, new_api_key
+from reconcile.services.audit import SYSTEM, Actor, record
 from reconcile.services.principal import ROLES, Principal
 
 
@@ -31,12 +32,15 @@ def user_view(user: User) -> dict[str, Any]:
     }
 
 
-def create_client(name: str) -> dict[str, Any]:
+def create_client(name: str, actor: Actor = SYSTEM) -> dict[str, Any]:
     with unit_of_work() as uow:
         client = Client(name=name)
         uow.session.add(client)
         uow.session.flush()
-        return client_view(client)
+        view = client_view(client)
+        record(uow.session, actor, "client.created", ("client", client.id),
+               after={"name": name})
+        return view
 
 
 def list_clients(after: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
@@ -48,7 +52,8 @@ def list_clients(after: int | None = None, limit: int | None = None) -> list[dic
         return [client_view(c) for c in uow.session.scalars(q)]
 
 
-def create_user(role: str, name: str, email: str, client_id: int | None = None) -> dict[str, Any]:
+def create_user(role: str, name: str, email: str, client_id: int | None = None,
+                actor: Actor = SYSTEM) -> dict[str, Any]:
     """Create a user and return it with its API key (the only time the key is shown)."""
     if role not in ROLES:
         raise ValidationFailed([{"field": "role", "message": f"must be one of {', '.join(ROLES)}"}])
@@ -75,7 +80,10 @@ def create_user(role: str, name: str, email: str, client_id: int | None = None) 
             uow.session.flush()
         except IntegrityError as exc:
             raise Conflict(f"a user with email {email} already exists") from exc
-        return {**user_view(user), "api_key": key}
+        view = user_view(user)
+        record(uow.session, actor, "user.created", ("user", user.id),
+               after={**view, "api_key_prefix": user.api_key_prefix})
+        return {**view, "api_key": key}
 
 
 _users = User.__table__.c
@@ -97,7 +105,8 @@ def authenticate(api_key: str | None) -> Principal:
                      trust_score=row.trust_score if row.role == "AFFILIATE" else None)
 
 
-def rotate_api_key(principal: Principal, user_id: int) -> dict[str, str]:
+def rotate_api_key(principal: Principal, user_id: int,
+                   request_id: str | None = None) -> dict[str, str]:
     """Issue a new key for the user; the old one stops working at once."""
     if not principal.is_admin and principal.user_id != user_id:
         raise NotFound("no such user")
@@ -106,14 +115,20 @@ def rotate_api_key(principal: Principal, user_id: int) -> dict[str, str]:
         user = uow.session.get(User, user_id)
         if user is None:
             raise NotFound("no such user")
+        before = {"api_key_prefix": user.api_key_prefix}
         user.api_key_hash, user.api_key_prefix = hash_api_key(key), key_prefix(key)
+        record(uow.session, Actor.of(principal, request_id), "api_key.rotated",
+               ("user", user_id), before=before, after={"api_key_prefix": user.api_key_prefix})
     return {"api_key": key}
 
 
-def set_user_active(user_id: int, is_active: bool) -> dict[str, Any]:
+def set_user_active(user_id: int, is_active: bool, actor: Actor = SYSTEM) -> dict[str, Any]:
     with unit_of_work() as uow:
         user = uow.session.get(User, user_id)
         if user is None:
             raise NotFound("no such user")
+        before = {"is_active": user.is_active}
         user.is_active = is_active
+        record(uow.session, actor, "user.enabled" if is_active else "user.disabled",
+               ("user", user_id), before=before, after={"is_active": is_active})
         return user_view(user)

@@ -2,37 +2,30 @@
 
 Storm cap: per alert type and affiliate (the platform when there is none), only the first
 `alerts.max_deliveries_per_window` alerts created in one `alerts.delivery_window_minutes`
-window (fixed windows, aligned to the epoch) are delivered on their own; the rest are
-folded into one digest delivered when the window ends (see alert_digest).
+window (fixed windows, aligned to the epoch; first by id) are delivered on their own; the
+rest are folded into one digest delivered when the window ends (see alert_digest).
+
+Every piece of delivery state is in PostgreSQL: the records on the alert, its place in its
+window (counted from the alerts themselves) and when its digest is due (`digest_due_at`,
+written with the folded mark). Redis holds only the per-alert lock that keeps two
+deliveries of one alert apart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
 
 from reconcile.bootstrap import active_rules
 from reconcile.config import load_settings
-from reconcile.locks import held, redis_client
+from reconcile.locks import held
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.services.alert_messages import alert_message
 from reconcile.services.webhooks import post, redact, webhook_id
-
-DIGEST_KEY = "reconcile:alerts:digest"
-_STORM_KEY = "reconcile:alerts:storm:{}:{}:{}"
-# The alert's place in its window, fixed the first time it is asked for: retries and
-# redeliveries of the same alert never use up the window twice.
-_POSITION = """
-local seq = redis.call('HGET', KEYS[1], ARGV[1])
-if not seq then
-  seq = redis.call('HINCRBY', KEYS[1], '#', 1)
-  redis.call('HSET', KEYS[1], ARGV[1], seq)
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-end
-return tonumber(seq)
-"""
 
 
 @dataclass(frozen=True)
@@ -72,11 +65,18 @@ def entry(url: str, status: str, attempts: int, **extra: Any) -> dict[str, Any]:
             "attempts": attempts, **extra}
 
 
-def save_deliveries(alert_id: int, entries: list[dict[str, Any]]) -> None:
+_KEEP: Any = object()
+
+
+def save_deliveries(alert_id: int, entries: list[dict[str, Any]],
+                    digest_due_at: datetime | None | Any = _KEEP) -> None:
+    """Store the alert's delivery records (and, if given, when its digest is due)."""
     with unit_of_work() as uow:
         alert = uow.session.get(Alert, alert_id)
         if alert is not None:
             alert.deliveries = entries
+            if digest_due_at is not _KEEP:
+                alert.digest_due_at = digest_due_at
 
 
 def deliver(alert_id: int, *, final: bool = False) -> Delivery:
@@ -99,14 +99,17 @@ def _deliver(alert_id: int, urls: tuple[str, ...], secret: str | None, final: bo
             return Delivery("missing")
         fields = alert_fields(alert)
         done = {d["webhook_id"]: d for d in alert.deliveries or []}
+        over_cap = not done and _place_in_window(uow.session, alert) > \
+            active_rules().alerts.max_deliveries_per_window
     if any(d["status"] in ("folded", "digested") for d in done.values()):
         return Delivery("folded")
-    if not done and _over_cap(alert_id, fields):
+    if over_cap:
         due = window_end(datetime.fromisoformat(fields["created_at"]),
                          active_rules().alerts.delivery_window_minutes)
+        # The folded mark and the digest's due time commit together: the digest sweep
+        # finds every folded alert in the database.
         save_deliveries(alert_id, [entry(u, "folded", 0, digest_due_at=due.isoformat())
-                                   for u in urls])
-        redis_client().zadd(DIGEST_KEY, {str(alert_id): due.timestamp()})
+                                   for u in urls], digest_due_at=due)
         return Delivery("folded")
     retry = False
     for url in urls:
@@ -128,12 +131,14 @@ def _deliver(alert_id: int, urls: tuple[str, ...], secret: str | None, final: bo
     return Delivery("delivered" if ok else "failed", retry=retry)
 
 
-def _over_cap(alert_id: int, fields: dict[str, Any]) -> bool:
-    rules = active_rules().alerts
-    created = datetime.fromisoformat(fields["created_at"])
-    end = window_end(created, rules.delivery_window_minutes)
-    who = fields["affiliate_id"] if fields["affiliate_id"] is not None else fields["platform"]
-    key = _STORM_KEY.format(fields["type"], who, int(end.timestamp()))
-    ttl = 2 * rules.delivery_window_minutes * 60
-    position = int(cast(Any, redis_client().eval(_POSITION, 1, key, str(alert_id), str(ttl))))
-    return position > rules.max_deliveries_per_window
+def _place_in_window(session: Any, alert: Alert) -> int:
+    """The alert's place among its type's alerts about the same affiliate (or platform) in
+    its storm window, first by id: the same on every retry, and with no state of its own."""
+    minutes = active_rules().alerts.delivery_window_minutes
+    end = window_end(alert.created_at, minutes)
+    q = (select(func.count()).select_from(Alert)
+         .where(Alert.type == alert.type, Alert.id <= alert.id,
+                Alert.created_at >= end - timedelta(minutes=minutes), Alert.created_at < end))
+    q = (q.where(Alert.affiliate_id == alert.affiliate_id) if alert.affiliate_id is not None
+         else q.where(Alert.affiliate_id.is_(None), Alert.platform == alert.platform))
+    return int(session.scalar(q) or 0)

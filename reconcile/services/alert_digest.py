@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import logging
-import typing
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, select, update
 
 from reconcile.config import load_settings
 from reconcile.dispatch import get_dispatcher
-from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
-from reconcile.services.alert_delivery import (
-    DIGEST_KEY,
-    alert_fields,
-    entry,
-    save_deliveries,
-)
+from reconcile.services.alert_delivery import alert_fields, entry, save_deliveries
 from reconcile.services.alert_messages import digest_message
 from reconcile.services.webhooks import post, webhook_id
 
@@ -33,35 +26,42 @@ GIVE_UP_AFTER = timedelta(hours=24)
 RESEND_AFTER = timedelta(minutes=2)
 
 
-def flush_digests(now: datetime | None = None) -> int:
+def flush_digests(now: datetime | None = None, limit: int = 5000) -> int:
     """Deliver every digest whose window has ended; return how many were sent."""
     now = now or datetime.now(UTC)
-    client = redis_client()
-    due = typing.cast(list[bytes], client.zrangebyscore(DIGEST_KEY, "-inf", now.timestamp()))
-    due_ids = [int(x) for x in due]
     settings = load_settings()
-    if not due_ids or not settings.alert_webhook_urls:
-        if due_ids:
-            client.zrem(DIGEST_KEY, *due_ids)
-        return 0
     with unit_of_work() as uow:
-        rows = uow.session.scalars(select(Alert).where(Alert.id.in_(due_ids))).all()
+        rows = uow.session.scalars(
+            select(Alert).where(Alert.digest_due_at <= now).order_by(Alert.id).limit(limit)
+        ).all()
         alerts = [(alert_fields(a), list(a.deliveries or [])) for a in rows]
+    if not alerts:
+        return 0
+    if not settings.alert_webhook_urls:  # nowhere to send them: they are done waiting
+        _finish([f["id"] for f, _ in alerts])
+        return 0
     windows: dict[str, list[tuple[dict[str, Any], list[dict[str, Any]]]]] = defaultdict(list)
     for fields, entries in alerts:
         window = entries[0].get("digest_due_at") if entries else None
         windows[str(window or now.isoformat())].append((fields, entries))
-    sent, finished = 0, {i for i in due_ids if i not in {f["id"] for f, _ in alerts}}
+    sent, finished = 0, []
     for window, members in windows.items():
         sent += _send(window, members, settings.alert_webhook_urls,
                       settings.alert_webhook_secret)
         too_old = now - datetime.fromisoformat(window) > GIVE_UP_AFTER
         for fields, entries in members:
             if too_old or all(e["status"] == "digested" for e in entries):
-                finished.add(fields["id"])
-    if finished:
-        client.zrem(DIGEST_KEY, *finished)
+                finished.append(fields["id"])
+    _finish(finished)
     return sent
+
+
+def _finish(alert_ids: list[int]) -> None:
+    """Stop waiting for these alerts' digest (sent, or given up)."""
+    if alert_ids:
+        with unit_of_work() as uow:
+            uow.session.execute(update(Alert).where(Alert.id.in_(alert_ids))
+                                .values(digest_due_at=None))
 
 
 def _send(window: str, members: list[tuple[dict[str, Any], list[dict[str, Any]]]],

@@ -10,10 +10,11 @@ from sqlalchemy import Select, func, select, update
 from reconcile.errors import AlertAlreadyResolved, Forbidden, NotFound
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Campaign, Post, Report
+from reconcile.services.audit import Actor, record
 from reconcile.services.principal import Principal
 
 TYPES = ("HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE",
-         "SUSPICIOUS_CLAIM")
+         "SUSPICIOUS_CLAIM", "JOB_QUARANTINED")
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 STATUSES = ("OPEN", "RESOLVED")
 
@@ -69,7 +70,8 @@ def get_alert(principal: Principal, alert_id: int) -> dict[str, Any]:
         return alert_view(alert)
 
 
-def resolve_alert(principal: Principal, alert_id: int, note: str) -> dict[str, Any]:
+def resolve_alert(principal: Principal, alert_id: int, note: str,
+                  request_id: str | None = None) -> dict[str, Any]:
     """Resolve an open alert once; a second resolve is a conflict."""
     if principal.role not in ("ADMIN", "CLIENT"):
         raise Forbidden(f"role {principal.role} may not resolve alerts")
@@ -88,7 +90,12 @@ def resolve_alert(principal: Principal, alert_id: int, note: str) -> dict[str, A
         )
         if done.rowcount == 0:  # type: ignore[attr-defined]
             raise AlertAlreadyResolved(f"alert {alert_id} is already resolved")
-        return alert_view(s.get_one(Alert, alert_id, populate_existing=True))
+        view = alert_view(s.get_one(Alert, alert_id, populate_existing=True))
+        record(s, Actor.of(principal, request_id), "alert.resolved", ("alert", alert_id),
+               before={"status": "OPEN"},
+               after={"status": view["status"], "resolution_note": note,
+                      "resolved_at": view["resolved_at"]})
+        return view
 
 
 def alert_stats(now: datetime | None = None) -> dict[str, Any]:

@@ -5,6 +5,11 @@ read in one transaction, each platform is asked once for all of its posts, outsi
 transaction, and everything the batch's attempts change commits together. The unique key
 makes a redelivered, duplicated or racing job a no-op; when one such job spoils a batch's
 commit, the batch is committed again one attempt at a time so that only that job is.
+
+One job never fails its batch: whatever goes wrong for it alone (a platform's fetch that
+raises, an outcome that cannot be classified or written) is noted as a failed run of that
+job (reconcile.services.failures), and the others carry on. Only a lost database
+connection fails the batch: that is not any one job's fault, and the task retries it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
@@ -36,14 +41,15 @@ from reconcile.rules import (
     event_for,
 )
 from reconcile.services.effects import Outcome, Written, apply_outcomes, record_deferral
+from reconcile.services.failures import Failed, describe, note_failure
 from reconcile.services.targets import Job, Target, load_targets
 
 log = logging.getLogger("reconcile.tasks.reconciliation")
 
 
 def load_target(job: Job) -> Target | None:
-    """Return what to fetch, or None when this job has nothing left to do."""
-    return load_targets([job])[0]
+    """Return what to fetch, or None when this job has nothing left to do (reads only)."""
+    return load_targets([job], mark_taken=False)[0]
 
 
 def run_attempt(job: Job, now: datetime | None = None) -> str | None:
@@ -51,11 +57,13 @@ def run_attempt(job: Job, now: datetime | None = None) -> str | None:
     return run_attempts([job], now)[0]
 
 
-def run_attempts(jobs: Sequence[Job], now: datetime | None = None) -> list[str | None]:
+def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
+                 passthrough: tuple[type[BaseException], ...] = ()) -> list[str | None]:
     """Run several jobs, fetching each platform's posts together; one result per job.
 
     The batch is read in one transaction and written in another; jobs the fetch deferred
-    are noted one by one.
+    are noted one by one. Exceptions of the `passthrough` types (the task's time limit) end
+    the whole batch instead of counting against one job.
     """
     started = time.perf_counter()
     for job in jobs:
@@ -71,16 +79,21 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None) -> list[str |
     outcomes: list[tuple[int, Outcome]] = []
     keys: set[tuple[int, int]] = set()
     for i, job, target in live:
-        outcome = fetched[target.report_id]
-        if outcome.deferred:
-            _defer(job, target, outcome, now, rules)
-        elif (job.report_id, job.attempt_number) in keys:
-            # The same attempt twice in one batch: the first does the work.
-            _log_finished(job, target, outcome="duplicate")
-        else:
-            keys.add((job.report_id, job.attempt_number))
-            outcomes.append((i, _classified(job, target, outcome, now, rules)))
-    written = _commit([o for _, o in outcomes], rules, started, started_at)
+        try:
+            outcome = fetched[target.report_id]
+            if outcome.deferred:
+                _defer(job, target, outcome, now, rules)
+            elif (job.report_id, job.attempt_number) in keys:
+                # The same attempt twice in one batch: the first does the work.
+                _log_finished(job, target, outcome="duplicate")
+            else:
+                outcomes.append((i, _classified(job, target, outcome, now, rules)))
+                keys.add((job.report_id, job.attempt_number))
+        except (OperationalError, *passthrough):  # type: ignore[misc]
+            raise  # the database is away, or the task's time is up: the batch is retried
+        except Exception as exc:  # noqa: BLE001 - this job's own failure; the rest go on
+            _failed(job, target, exc)
+    written = _commit([o for _, o in outcomes], rules, started, started_at, passthrough)
     for (i, o), done in zip(outcomes, written, strict=True):
         results[i] = _finished(o, done, started)
     for job, maybe in zip(jobs, targets, strict=True):
@@ -98,13 +111,23 @@ def _fetch(targets: Sequence[Target]) -> dict[int, FetchOutcome]:
     outcomes = {platform: {t.platform_post_id: FetchOutcome.deferred_for("platform_disabled")
                            for t in group}
                 for platform, group in by_platform.items() if not group[0].platform_active}
-    # Looked up here, not bound at import, so tests may swap the fetch for this module.
     outcomes.update(fetch_truth_grouped(
         {platform: [t.platform_post_id for t in group]
          for platform, group in by_platform.items() if group[0].platform_active},
-        fetch=fetch_truth_many,
+        fetch=_fetch_one_platform,
     ))
     return {t.report_id: outcomes[t.platform][t.platform_post_id] for t in targets}
+
+
+def _fetch_one_platform(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
+    """One platform's posts; if asking it raises, its posts only are a fetch_error."""
+    try:
+        # Looked up here, not bound at import, so tests may swap the fetch for this module.
+        return fetch_truth_many(platform, post_ids)
+    except Exception as exc:  # noqa: BLE001 - one platform's trouble is not the batch's
+        log.exception("Platform fetch failed", extra={"platform": platform,
+                                                      "error_code": type(exc).__name__})
+        return dict.fromkeys(post_ids, FetchOutcome(missing_reason="fetch_error"))
 
 
 def _extra(job: Job) -> dict[str, Any]:
@@ -118,16 +141,17 @@ def _log_finished(job: Job, target: Target, **extra: Any) -> None:
 
 
 def _defer(job: Job, target: Target, fetched: FetchOutcome, now: datetime, rules: Rules) -> None:
-    """Note a job the platform could not be asked about; it keeps its attempt number."""
+    """Note a job the platform could not be asked about; it keeps its attempt number.
+
+    A verified report's outcome stands; the next re-verification sweep tries again."""
+    deferral = decide_deferral(
+        target.submitted_at, now, rules.retry, reason=fetched.missing_reason or "",
+        reopen_at=fetched.reopen_at,
+    )
+    record_deferral(job, target, fetched.missing_reason or "", deferral, rules)
     if not target.verified:
-        deferral = decide_deferral(
-            target.submitted_at, now, rules.retry, reason=fetched.missing_reason or "",
-            reopen_at=fetched.reopen_at,
-        )
-        record_deferral(job, target, fetched.missing_reason or "", deferral, rules)
         observe.deferred(fetched.missing_reason)
         _schedule(job, target, deferral, same_attempt=True)
-    # else the verified outcome stands; the next re-verification sweep tries again.
     _log_finished(job, target, outcome="deferred", missing_reason=fetched.missing_reason)
 
 
@@ -155,9 +179,13 @@ def _classified(job: Job, target: Target, fetched: FetchOutcome, now: datetime,
     return Outcome(job, target, fetched, result, decision, keep_outcome)
 
 
-def _commit(outcomes: list[Outcome], rules: Rules, started: float,
-            started_at: datetime) -> list[Written | None]:
-    """Commit the outcomes together; None for an attempt another delivery committed first."""
+DUPLICATE, FAILED = "duplicate", "failed"
+
+
+def _commit(outcomes: list[Outcome], rules: Rules, started: float, started_at: datetime,
+            passthrough: tuple[type[BaseException], ...] = ()) -> list[Written | str]:
+    """Commit the outcomes together; DUPLICATE for an attempt another delivery committed
+    first, FAILED for one that could not be written (noted as its job's failure)."""
     if not outcomes:
         return []
     try:
@@ -170,18 +198,35 @@ def _commit(outcomes: list[Outcome], rules: Rules, started: float,
                 for o, w in zip(outcomes, written, strict=True)
             ], started))
         return list(written)
+    except (OperationalError, *passthrough):  # type: ignore[misc]
+        raise  # the database is away, or the task's time is up: the batch is retried
     except IntegrityError:
         if len(outcomes) == 1:
-            return [None]
-    # Another delivery of one of these attempts committed first: commit each on its own, so
-    # that only the duplicate is a no-op.
-    return [done for o in outcomes for done in _commit([o], rules, started, started_at)]
+            return [DUPLICATE]
+    except Exception as exc:  # noqa: BLE001 - one outcome the database or our code refused
+        if len(outcomes) == 1:
+            _failed(outcomes[0].job, outcomes[0].target, exc)
+            return [FAILED]
+    # Another delivery of one of these attempts committed first, or one of them cannot be
+    # written: commit each on its own, so that only that one is left out.
+    return [done for o in outcomes
+            for done in _commit([o], rules, started, started_at, passthrough)]
 
 
-def _finished(o: Outcome, done: Written | None, started: float) -> str | None:
+def _failed(job: Job, target: Target, exc: BaseException) -> None:
+    """Note a failed run of this job alone (tried again later, or quarantined)."""
+    log.warning("Reconciliation job failed on its own", exc_info=exc,
+                extra={**_extra(job), "platform": target.platform,
+                       "error_code": type(exc).__name__})
+    note_failure(Failed(job.report_id, job.attempt_number, job.trigger, describe(exc),
+                        job.request_id))
+
+
+def _finished(o: Outcome, done: Written | str, started: float) -> str | None:
     """Schedule what comes next and log the job's end; return its status."""
-    if done is None:
-        _log_finished(o.job, o.target, outcome="duplicate")
+    if isinstance(done, str):
+        if done == DUPLICATE:
+            _log_finished(o.job, o.target, outcome=DUPLICATE)
         return None
     if done.applied:
         _schedule(o.job, o.target, o.decision, same_attempt=False)

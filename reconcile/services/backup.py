@@ -10,6 +10,7 @@ command line.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -19,10 +20,14 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from reconcile.config import load_settings
 from reconcile.errors import ReconcileError
-from reconcile.persistence.db import dispose_engines, get_engine
+from reconcile.persistence.db import dispose_engines, get_engine, unit_of_work
+from reconcile.services.audit import SYSTEM, Actor, record
+
+log = logging.getLogger("reconcile.backup")
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DATA_TABLES = ("clients", "users", "reports")
@@ -43,7 +48,7 @@ def has_data(url: str) -> bool:
                    for t in DATA_TABLES if t in present)
 
 
-def backup(path: Path, url: str | None = None) -> None:
+def backup(path: Path, url: str | None = None, actor: Actor = SYSTEM) -> None:
     """Write a backup of the database to path (atomically: all of it or nothing)."""
     url = url or load_settings().database_url
     partial = path.with_name(path.name + ".partial")
@@ -59,9 +64,11 @@ def backup(path: Path, url: str | None = None) -> None:
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+    _audit(url, actor, "backup.written", path)
 
 
-def restore(path: Path, url: str | None = None, force: bool = False) -> None:
+def restore(path: Path, url: str | None = None, force: bool = False,
+            actor: Actor = SYSTEM) -> None:
     """Replace the database's contents with the backup at path."""
     url = url or load_settings().database_url
     if not path.is_file():
@@ -76,6 +83,19 @@ def restore(path: Path, url: str | None = None, force: bool = False) -> None:
     else:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
               "--single-transaction", "--exit-on-error"], url, str(path))
+    _audit(url, actor, "database.restored", path, force=force)
+
+
+def _audit(url: str, actor: Actor, action: str, path: Path, **extra: object) -> None:
+    """Record the backup or restore in the database it concerns (after a restore: the
+    restored one, whose own trail ends when its backup was taken)."""
+    try:
+        with unit_of_work(url) as uow:
+            record(uow.session, actor, action, ("database", make_url(url).database),
+                   after={"file": str(path), **extra})
+    except SQLAlchemyError as exc:  # a backup from before the audit trail existed
+        log.warning("Could not record the %s in the audit trail", action,
+                    extra={"error_code": type(exc).__name__})
 
 
 def _check_file(path: Path, sqlite: bool) -> None:

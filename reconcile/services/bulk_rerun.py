@@ -1,24 +1,35 @@
 """Bulk re-reconciliation for operators: the next attempt of many reports, at low priority.
 
 Only each post's latest report is re-run (an update supersedes the earlier claim), terminal
-or not. The reports are read in pages by id, so any number of them fits in memory.
+or not. The reports are read in pages by id, so any number of them fits in memory. Each
+page is reopened before it is sent, so a lost message is sent again by the sweep, as for an
+API re-run. Backpressure: a page waits while the ready queues hold more than half of
+`intake.max_queue_depth`, so a bulk re-run never fills them to where submissions get
+OVERLOADED.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, func, select
 
+from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
 from reconcile.errors import NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, Post, ReconciliationLog, Report
 from reconcile.rules import Status
+from reconcile.services.audit import SYSTEM, Actor, record
+from reconcile.services.intake import queue_depths
+from reconcile.services.reopen import reopen
 
 PAGE = 500
+PRIORITY, TRIGGER = "low", "rerun"
+WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,18 +71,39 @@ def count_in_scope(scope: Scope) -> int:
                    or 0)
 
 
-def rereconcile(scope: Scope) -> Iterator[tuple[int, int]]:
-    """Dispatch each report's next attempt; yield (sent, seen) after every page."""
-    dispatcher, after = get_dispatcher(), 0
+def _room(depths: Callable[[], dict[str, int]]) -> bool:
+    return sum(depths().values()) <= active_rules().intake.max_queue_depth // 2
+
+
+def rereconcile(scope: Scope, actor: Actor = SYSTEM, *,
+                depths: Callable[[], dict[str, int]] = queue_depths,
+                wait: Callable[[float], None] = time.sleep) -> Iterator[tuple[int, int]]:
+    """Reopen and dispatch each report's next attempt; yield (sent, seen) after every page,
+    and (0, 0) while waiting for room in the queues."""
+    dispatcher, after, first = get_dispatcher(), 0, True
     while True:
+        while not _room(depths):
+            yield 0, 0
+            wait(WAIT_SECONDS)
         with unit_of_work() as uow:
             page = uow.session.execute(
                 _query(scope).where(ReconciliationLog.report_id > after)
                 .order_by(ReconciliationLog.report_id).limit(PAGE)
             ).all()
+            if first:
+                record(uow.session, actor, "reconciliation.bulk_rerun", ("scope", _label(scope)),
+                       after={k: v.isoformat() if isinstance(v, datetime) else v
+                              for k, v in asdict(scope).items()})
+                first = False
+            reopen(uow.session, [r.report_id for r in page], PRIORITY, TRIGGER,
+                   datetime.now(UTC))
         if not page:
             return
-        sent = sum(dispatcher.reconcile(r.report_id, r.attempt_count + 1, priority="low",
-                                        trigger="rerun") for r in page)
+        sent = sum(dispatcher.reconcile(r.report_id, r.attempt_count + 1, priority=PRIORITY,
+                                        trigger=TRIGGER) for r in page)
         after = page[-1].report_id
         yield sent, len(page)
+
+
+def _label(scope: Scope) -> str:
+    return ",".join(f"{k}={v}" for k, v in asdict(scope).items() if v is not None)[:128]

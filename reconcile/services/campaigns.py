@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from reconcile.errors import Forbidden, NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, CampaignPlatform, Client, Platform
+from reconcile.services.audit import SYSTEM, Actor, record
 from reconcile.services.platform_ops import breaker_state, dispatch_waiting
 from reconcile.services.principal import Principal
 
@@ -40,6 +41,7 @@ def create_campaign(
     platforms: list[str],
     start_date: date | None = None,
     end_date: date | None = None,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     if principal.role == "CLIENT" and principal.client_id != client_id:
         raise Forbidden("a client may create campaigns only for itself")
@@ -62,7 +64,10 @@ def create_campaign(
         s.flush()
         s.add_all(CampaignPlatform(campaign_id=campaign.id, platform=p) for p in set(platforms))
         s.flush()
-        return campaign_view(s, campaign)
+        view = campaign_view(s, campaign)
+        record(s, Actor.of(principal, request_id), "campaign.created",
+               ("campaign", campaign.id), after=view)
+        return view
 
 
 def visible_campaign(session: Session, principal: Principal, campaign_id: int) -> Campaign:
@@ -102,13 +107,16 @@ def list_platforms() -> list[dict[str, Any]]:
         ]
 
 
-def set_platform_active(name: str, is_active: bool) -> dict[str, Any]:
+def set_platform_active(name: str, is_active: bool, actor: Actor = SYSTEM) -> dict[str, Any]:
     with unit_of_work() as uow:
         platform = uow.session.get(Platform, name)
         if platform is None:
             raise NotFound("no such platform")
         if is_active and not platform.is_active:
             dispatch_waiting(uow, name)  # deferred reports resume now, not at their recheck
+        before = {"is_active": platform.is_active}
         platform.is_active = is_active
+        record(uow.session, actor, "platform.enabled" if is_active else "platform.disabled",
+               ("platform", name), before=before, after={"is_active": is_active})
         return {"name": platform.name, "display_name": platform.display_name,
                 "is_active": platform.is_active}

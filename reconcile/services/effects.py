@@ -20,6 +20,7 @@ from reconcile.persistence.db import UnitOfWork, unit_of_work
 from reconcile.persistence.models import (
     Attempt,
     ReconciliationLog,
+    Report,
     Snapshot,
     TrustEffect,
     TrustLedger,
@@ -33,6 +34,7 @@ from reconcile.rules import (
     Rules,
     alerts_for_attempt,
     classify,
+    event_for,
     plan_effect,
     trust_threshold_alert,
 )
@@ -56,6 +58,18 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class PostEffect:
+    """A post's standing trust effect and the report it comes from."""
+
+    report_id: int
+    event: str
+    delta: float
+
+
+_STOP = RetryDecision(True, None, False, None)
+
+
+@dataclass(frozen=True)
 class Written:
     applied: bool  # False when a later attempt had already decided the outcome
     trust_score: float  # the affiliate's score once this attempt's effects are in
@@ -65,9 +79,12 @@ class Written:
 _LOCK = (select(User.id, User.trust_score)
          .where(User.id.in_(bindparam("ids", expanding=True)))
          .order_by(User.id).with_for_update())
+# Per report: its attempt count, and its post's current trust effect (whose report, event,
+# delta), which any report of the post may replace.
 _STATE = (select(ReconciliationLog.report_id, ReconciliationLog.attempt_count,
-                 TrustEffect.event, TrustEffect.delta)
-          .outerjoin(TrustEffect, TrustEffect.report_id == ReconciliationLog.report_id)
+                 TrustEffect.report_id, TrustEffect.event, TrustEffect.delta)
+          .join(Report, Report.id == ReconciliationLog.report_id)
+          .outerjoin(TrustEffect, TrustEffect.post_id == Report.post_id)
           .where(ReconciliationLog.report_id.in_(bindparam("ids", expanding=True))))
 _ATTEMPTS = table_of(Attempt)
 # Rows come back keyed, not in order: asking for their order makes SQLite insert one by one.
@@ -109,11 +126,22 @@ def apply_outcomes(
     ])
     reports = sorted({o.target.report_id for o in outcomes})
     state = {row[0]: row[1:] for row in conn.execute(_STATE, {"ids": reports})}
-    batch = _Batch(conn, scores, state, RepeatCheck(conn, outcomes, rules, now))
+    posts = {o.target.report_id: o.target.post_id for o in outcomes}
+    batch = _Batch(conn, scores, state, RepeatCheck(conn, outcomes, rules, now), posts)
     written = [batch.apply(uow, o, row["metrics"], rules, now)
                for o, row in zip(outcomes, attempt_rows, strict=True)]
     batch.flush()
     return written
+
+
+def next_job(decision: RetryDecision, target: Target, now: datetime) -> dict[str, Any]:
+    """The log's columns for the job the decision sends next (dispatched after the commit),
+    or cleared when there is none."""
+    if decision.terminal or decision.retry_at is None:
+        return {"dispatched_at": None, "taken_at": None, "job_priority": None,
+                "job_trigger": None}
+    return {"dispatched_at": now, "taken_at": None, "job_priority": target.priority,
+            "job_trigger": "retry"}
 
 
 def _attempt_row(o: Outcome, rules: Rules, started_at: datetime, now: datetime,
@@ -134,15 +162,17 @@ class _Batch:
     """The batch's state as its attempts change it, and the rows they leave to write."""
 
     def __init__(self, conn: Any, scores: dict[int, float],
-                 state: dict[int, Any], repeats: RepeatCheck) -> None:
+                 state: dict[int, Any], repeats: RepeatCheck, posts: dict[int, int]) -> None:
         self.conn, self.scores, self.repeats = conn, scores, repeats
         self.counts = {report: int(row[0]) for report, row in state.items()}
-        self.effects: dict[int, tuple[str, float] | None] = {
-            report: (row[1], float(row[2])) if row[1] is not None else None
+        # Keyed by post: two reports of one post in a batch share (and replace) one effect.
+        self.effects: dict[int, PostEffect | None] = {
+            posts[report]: PostEffect(row[1], row[2], float(row[3])) if row[1] is not None
+            else None
             for report, row in state.items()
         }
-        self.had_effect = {report for report, effect in self.effects.items() if effect}
-        self.effect_owner: dict[int, int] = {}
+        self.had_effect = {post for post, effect in self.effects.items() if effect}
+        self.touched: dict[int, int] = {}  # post -> affiliate, for posts whose effect changed
         self.logs = TableWrites(ReconciliationLog, "report_id")
         self.ledger: list[dict[str, Any]] = []
 
@@ -155,8 +185,11 @@ class _Batch:
             return Written(False, self.scores[affiliate])
         self.counts[report] = o.job.attempt_number
         self.logs.set(report, attempt_count=o.job.attempt_number, last_attempt_at=now,
-                      scheduled_retry_at=None if decision.terminal else decision.retry_at)
+                      scheduled_retry_at=None if decision.terminal else decision.retry_at,
+                      failures=0, last_failure=None, **next_job(decision, target, now))
         if o.keep_outcome:
+            # A re-run that found nothing new: the verified outcome stands, and so it ends.
+            self.logs.set(report, is_terminal=True)
             return Written(True, self.scores[affiliate])
         trust_delta = self._apply_trust(uow, o, rules)
         self.logs.set(
@@ -180,49 +213,60 @@ class _Batch:
         return Written(True, self.scores[affiliate])
 
     def _apply_trust(self, uow: UnitOfWork, o: Outcome, rules: Rules) -> float | None:
-        """Apply the report's one trust effect (or replace it); return the effect's delta."""
-        report, affiliate = o.target.report_id, o.target.affiliate_id
-        effect = self.effects.get(report)
+        """Make the post's one trust effect that of this report's outcome, unless a newer
+        report of the post already holds it; return this report's effect delta, if any."""
+        post, report, affiliate = o.target.post_id, o.target.report_id, o.target.affiliate_id
+        effect = self.effects.get(post)
+        if effect is not None and effect.report_id > report:
+            return None  # a newer claim for the post decides its effect; this one is history
+        event = event_for(o.result.status)
+        if event is None:  # missing data: whatever was verified stands
+            return effect.delta if effect is not None and effect.report_id == report else None
         before = self.scores[affiliate]
-        entries = plan_effect(before, effect, o.result.status, rules.trust)
-        if not entries:
-            return effect[1] if effect else None
+        entries = plan_effect(before, (effect.event, effect.delta) if effect else None,
+                              o.result.status, rules.trust)
+        if not entries:  # the same outcome as the effect standing: it passes to this report
+            assert effect is not None
+            self.effects[post] = PostEffect(report, effect.event, effect.delta)
+            self.touched[post] = affiliate
+            return effect.delta
         for entry in entries:
+            # A reversal undoes the effect of the report that had it, and says so.
             self.ledger.append({
-                "affiliate_id": affiliate, "report_id": report, "event": entry.event,
-                "delta": entry.delta, "score_after": entry.score_after,
+                "affiliate_id": affiliate,
+                "report_id": effect.report_id if entry.reverses and effect else report,
+                "event": entry.event, "delta": entry.delta, "score_after": entry.score_after,
                 "rules_version": rules.version,
             })
         self.scores[affiliate] = entries[-1].score_after
-        applied = [e for e in entries if not e.reverses]
-        self.effects[report] = (applied[-1].event, applied[-1].delta) if applied else None
-        self.effect_owner[report] = affiliate
+        applied = entries[-1]
+        self.effects[post] = PostEffect(report, applied.event, applied.delta)
+        self.touched[post] = affiliate
         spec = trust_threshold_alert(before, self.scores[affiliate], rules.trust)
         if spec is not None:
             raise_alert(uow.session, spec, report_id=report, affiliate_id=affiliate,
                         platform=o.target.platform)
-        return applied[-1].delta if applied else 0.0
+        return applied.delta
 
     def flush(self) -> None:
         """Write what the batch's attempts left: ledger, trust effects, scores, logs."""
         insert_rows(self.conn, TrustLedger, self.ledger)
-        effects = TableWrites(TrustEffect, "report_id")
-        new, gone = [], []
-        for report, affiliate in self.effect_owner.items():
-            effect = self.effects[report]
-            if effect is None:
-                if report in self.had_effect:
-                    gone.append(report)
-            elif report in self.had_effect:
-                effects.set(report, event=effect[0], delta=effect[1])
+        effects = TableWrites(TrustEffect, "post_id")
+        new = []
+        now = datetime.now(UTC)
+        for post, affiliate in self.touched.items():
+            effect = self.effects[post]
+            assert effect is not None  # an effect is replaced, never removed
+            values = {"report_id": effect.report_id, "event": effect.event,
+                      "delta": effect.delta, "updated_at": now}
+            if post in self.had_effect:
+                effects.set(post, **values)
             else:
-                new.append({"report_id": report, "affiliate_id": affiliate,
-                            "event": effect[0], "delta": effect[1]})
+                new.append({"post_id": post, "affiliate_id": affiliate, **values})
         insert_rows(self.conn, TrustEffect, new)
         effects.update(self.conn)
-        effects.delete(self.conn, gone)
         users = TableWrites(User, "id")
-        for affiliate in set(self.effect_owner.values()):
+        for affiliate in set(self.touched.values()):
             users.set(affiliate, trust_score=self.scores[affiliate])
         users.update(self.conn)
         self.logs.update(self.conn)
@@ -231,15 +275,28 @@ class _Batch:
 def record_deferral(
     job: Job, target: Target, reason: str, decision: RetryDecision, rules: Rules
 ) -> None:
-    """Note a deferred job on the log without spending an attempt."""
+    """Note a deferred job on the log without spending an attempt.
+
+    A verified report keeps its outcome: a re-run of it that meets a platform down or off
+    simply ends (the next re-verification tries again)."""
+    now = datetime.now(UTC)
     with unit_of_work() as uow:
         rlog = uow.session.scalars(
             select(ReconciliationLog).where(ReconciliationLog.report_id == target.report_id)
         ).one()
         if rlog.attempt_count >= job.attempt_number:
             return
+        if target.verified:
+            if not rlog.is_terminal:
+                rlog.is_terminal, rlog.scheduled_retry_at = True, None
+                for column, value in next_job(_STOP, target, now).items():
+                    setattr(rlog, column, value)
+            return
         rlog.missing_reason = reason
         rlog.scheduled_retry_at = None if decision.terminal else decision.retry_at
+        rlog.failures, rlog.last_failure = 0, None
+        for column, value in next_job(decision, target, now).items():
+            setattr(rlog, column, value)
         if not decision.terminal:
             return
         # The window closed while the platform was down or disabled: terminal missing.

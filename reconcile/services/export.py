@@ -6,7 +6,9 @@ finished, fetched, created) is at or after `since`.
 
 - jsonl: one file, one row per line, `{"table": <name>, ...the row's columns}`.
 - csv: one directory with one file per table (`reports.csv`, `attempts.csv`, ...), each
-  with a header row; JSON-valued columns are written as JSON text.
+  with a header row; JSON-valued columns are written as JSON text, and text that starts
+  with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` so that a spreadsheet
+  shows it instead of running it (formula injection).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from sqlalchemy import func, select
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt, Report, Snapshot, TrustLedger
+from reconcile.services.audit import SYSTEM, Actor, record_alone
+from reconcile.text import spreadsheet_safe
 
 TABLES: dict[str, tuple[Any, Any]] = {
     "reports": (Report, Report.submitted_at),
@@ -69,9 +73,18 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime | date) else value
 
 
+def csv_cell(value: Any) -> Any:
+    """One CSV cell: JSON values as JSON text, text that would run as a formula neutralised."""
+    return json.dumps(value) if isinstance(value, dict | list) else spreadsheet_safe(value)
+
+
 def export(since: datetime, fmt: str, out: Path,
-           progress: Callable[[int], None] = lambda n: None) -> dict[str, int]:
-    """Write the export; call progress(rows) after each page; return rows per table."""
+           progress: Callable[[int], None] = lambda n: None,
+           actor: Actor = SYSTEM) -> dict[str, int]:
+    """Write the export; call progress(rows) after each page; return rows per table.
+
+    The audit trail records it once written: who took which data out, and where.
+    """
     written = dict.fromkeys(TABLES, 0)
     with ExitStack() as stack:
         if fmt == "jsonl":
@@ -90,8 +103,10 @@ def export(since: datetime, fmt: str, out: Path,
                     if fmt == "jsonl":
                         sink.write(json.dumps({"table": table, **plain}, default=str) + "\n")
                     else:
-                        writer.writerow({k: json.dumps(v) if isinstance(v, dict | list) else v
-                                         for k, v in plain.items()})
+                        writer.writerow({k: csv_cell(v) for k, v in plain.items()})
                 written[table] += len(page)
                 progress(len(page))
+    record_alone(actor, "export.written", ("export", fmt),
+                 after={"since": since.isoformat(), "format": fmt, "out": str(out),
+                        "rows": written})
     return written

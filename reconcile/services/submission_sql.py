@@ -27,7 +27,7 @@ _posts = Post.__table__.c
 # Is the campaign there, whose is it, is it running, does it take the platform, is the
 # platform enabled: all in one row (None when the campaign does not exist).
 CAMPAIGN_FOR_SUBMISSION = (
-    select(_campaigns.client_id, _campaigns.status, _campaigns.end_date,
+    select(_campaigns.client_id, _campaigns.status, _campaigns.start_date, _campaigns.end_date,
            _allowed.platform.label("allowed"), _platforms.is_active)
     .select_from(Campaign.__table__)
     .outerjoin(CampaignPlatform.__table__,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,15 +20,15 @@ from reconcile.errors import (
     PlatformDisabled,
     ValidationFailed,
 )
-from reconcile.persistence.db import UnitOfWork, unit_of_work
-from reconcile.persistence.models import (
-    CampaignPlatform,
-    Platform,
-    Post,
-    Report,
-)
+from reconcile.persistence.db import UnitOfWork, serialise_on, unit_of_work
+from reconcile.persistence.models import Post, Report
 from reconcile.platforms.urls import InvalidPostUrl, normalise
-from reconcile.rules import duplicate_claim_alert, priority_for, suspicion_flags
+from reconcile.rules import (
+    closed_reason,
+    duplicate_claim_alert,
+    priority_for,
+    suspicion_flags,
+)
 from reconcile.services import submission_sql as sql
 from reconcile.services.alerting import raise_alert
 from reconcile.services.intake import check_intake
@@ -69,13 +69,18 @@ def _new_report(
     priority = priority_for(flags)
     flag_dicts = [f.to_dict() for f in flags]
     conn = uow.session.connection()
+    now = datetime.now(UTC)
     report_id = int(conn.execute(sql.INSERT_REPORT, {
         "post_id": post_id, "affiliate_id": affiliate_id, "claimed_views": claim.views,
         "claimed_clicks": claim.clicks, "claimed_conversions": claim.conversions,
         "evidence": claim.evidence, "suspicion_flags": flag_dicts, "priority": priority,
-        "request_id": request_id, "submitted_at": datetime.now(UTC),
+        "request_id": request_id, "submitted_at": now,
     }).scalar_one())
-    conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": "PENDING"})
+    # The job is noted as sent with the row: it is sent right after the commit, and if that
+    # fails the sweep finds it missing from the queue (docs/reliability.md, the sweep).
+    conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": "PENDING",
+                                  "dispatched_at": now, "job_priority": priority,
+                                  "job_trigger": "submission", "failures": 0})
     uow.after_commit(
         lambda: get_dispatcher().reconcile(
             report_id, 1, priority=priority, trigger="submission", request_id=request_id
@@ -86,15 +91,17 @@ def _new_report(
 
 def _check_campaign(session: Session, principal: Principal, campaign_id: int,
                     platform: str) -> None:
-    """The campaign must be visible to the caller, active and open to the platform, and the
-    platform enabled: one query answers all four."""
+    """The campaign must be visible to the caller, taking claims today and open to the
+    platform, and the platform enabled: one query answers all of it. A new post and new
+    metrics for an existing post pass the same checks."""
     row = session.connection().execute(
         sql.CAMPAIGN_FOR_SUBMISSION, {"campaign_id": campaign_id, "platform": platform}
     ).first()
     if row is None or (principal.role == "CLIENT" and row.client_id != principal.client_id):
         raise NotFound("no such campaign")
-    if row.status != "ACTIVE" or (row.end_date and row.end_date < date.today()):
-        raise CampaignInactive(f"campaign {campaign_id} is not active")
+    closed = closed_reason(row.status, row.start_date, row.end_date, datetime.now(UTC).date())
+    if closed is not None:
+        raise CampaignInactive(f"campaign {campaign_id} takes no claims: it {closed}")
     _refuse_platform(campaign_id, platform, row.allowed is not None, row.is_active)
 
 
@@ -104,16 +111,6 @@ def _refuse_platform(campaign_id: int, platform: str, allowed: bool,
         raise CampaignPlatformMismatch(f"campaign {campaign_id} does not allow {platform}")
     if active is not None and not active:
         raise PlatformDisabled(f"{platform} is disabled by an operator; submit again later")
-
-
-def _check_platform(session: Session, campaign_id: int, platform: str) -> None:
-    row = session.execute(
-        select(CampaignPlatform.platform, Platform.is_active)
-        .outerjoin(Platform, Platform.name == CampaignPlatform.platform)
-        .where(CampaignPlatform.campaign_id == campaign_id,
-               CampaignPlatform.platform == platform)
-    ).first()
-    _refuse_platform(campaign_id, platform, row is not None, row.is_active if row else None)
 
 
 def _holders(session: Session, affiliate_id: int, campaign_id: int, platform: str,
@@ -140,6 +137,9 @@ def submit(
     with unit_of_work() as uow:
         s = uow.session
         _check_campaign(s, principal, campaign_id, platform)
+        # Two affiliates claiming one URL at once must see each other (R6): the holders
+        # check and the insert run one claim of a URL at a time.
+        serialise_on(s, "claim:" + normalised.canonical_url)
         mine, duplicate = _holders(s, principal.user_id, campaign_id, platform,
                                    normalised.canonical_url)
         if mine is not None:
@@ -175,7 +175,7 @@ def update_metrics(
         post = s.get(Post, post_id)
         if post is None or post.affiliate_id != principal.user_id:
             raise NotFound("no such post")
-        _check_platform(s, post.campaign_id, post.platform)
+        _check_campaign(s, principal, post.campaign_id, post.platform)
         last = s.scalars(
             select(Report).where(Report.post_id == post_id).order_by(Report.id.desc()).limit(1)
         ).first()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import (
@@ -16,8 +16,11 @@ from reconcile.persistence.models import (
     Post,
     ReconciliationLog,
     Report,
-    TrustEffect,
 )
+from reconcile.rules import Status, event_for
+
+# Outcomes that move trust: a report whose log holds one is verified.
+VERIFIED = tuple(str(s) for s in Status if event_for(s) is not None)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class Target:
     claimed: dict[str, int]
     priority: str
     incomplete_attempts: int
-    verified: bool  # the report already moved trust (a rerun or a re-verification)
+    verified: bool  # an outcome that moves trust is already recorded (a rerun, a re-check)
 
 
 _INCOMPLETE = (
@@ -52,33 +55,43 @@ _INCOMPLETE = (
     .where(Attempt.report_id == Report.id, Attempt.status == "INCOMPLETE_PLATFORM_DATA")
     .correlate(Report).scalar_subquery()
 )
-# One row per report: the report, its post, log and platform, whether it already moved trust
-# and how many of its attempts found incomplete data.
+# One row per report: the report, its post, log and platform, whether an outcome that moves
+# trust was already recorded for it, and how many of its attempts found incomplete data.
 _TARGETS = (
     select(
         Report.id, Report.post_id, Report.affiliate_id, Report.submitted_at,
         Report.claimed_views, Report.claimed_clicks, Report.claimed_conversions, Report.priority,
         Post.platform, Post.platform_post_id, Platform.is_active,
         ReconciliationLog.attempt_count, ReconciliationLog.is_terminal,
-        TrustEffect.report_id.is_not(None), _INCOMPLETE,
+        ReconciliationLog.status.in_(VERIFIED), _INCOMPLETE,
     )
     .join(Post, Post.id == Report.post_id)
     .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
     .join(Platform, Platform.name == Post.platform)
-    .outerjoin(TrustEffect, TrustEffect.report_id == Report.id)
 )
 
 
-def load_targets(jobs: Sequence[Job]) -> list[Target | None]:
-    """Return what to fetch for each job, or None where the job has nothing left to do."""
+# A worker began these reports' jobs: if it dies before their attempts commit, the sweep
+# knows the messages are gone (they sit unacknowledged in the broker for two days).
+_TAKEN = (update(ReconciliationLog)
+          .where(ReconciliationLog.report_id.in_(bindparam("ids", expanding=True)))
+          .values(taken_at=bindparam("now")))
+
+
+def load_targets(jobs: Sequence[Job], *, mark_taken: bool = True) -> list[Target | None]:
+    """Return what to fetch for each job, or None where the job has nothing left to do;
+    note that a worker began the jobs that have something to do."""
     if not jobs:
         return []
     with unit_of_work() as uow:
-        rows = uow.session.connection().execute(
-            _TARGETS.where(Report.id.in_({job.report_id for job in jobs}))
-        ).all()
-    by_report = {row[0]: row for row in rows}
-    return [_target(job, by_report.get(job.report_id)) for job in jobs]
+        conn = uow.session.connection()
+        rows = conn.execute(_TARGETS.where(Report.id.in_({job.report_id for job in jobs}))).all()
+        by_report = {row[0]: row for row in rows}
+        targets = [_target(job, by_report.get(job.report_id)) for job in jobs]
+        live = sorted({t.report_id for t in targets if t is not None})
+        if mark_taken and live:
+            conn.execute(_TAKEN, {"ids": live, "now": datetime.now(UTC)})
+    return targets
 
 
 def _target(job: Job, row: Any) -> Target | None:

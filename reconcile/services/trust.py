@@ -1,28 +1,57 @@
-"""Read an affiliate's trust: score, bucket and ledger."""
+"""Read an affiliate's trust: score, bucket and ledger.
+
+Who sees what (one rule, also behind campaign analytics' `by_affiliate[].trust_score`):
+ADMIN and ANALYST see every affiliate; an AFFILIATE sees itself; a CLIENT sees the
+affiliates who posted in its own campaigns, their score and bucket as analytics shows
+them, and only the ledger rows of its own campaigns' reports (another advertiser's
+business is not its to read). Any other affiliate is 404, never 403: its existence is
+not the caller's to learn either.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, select
 
 from reconcile.bootstrap import active_rules
 from reconcile.errors import NotFound
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import TrustLedger, User
+from reconcile.persistence.models import Campaign, Post, Report, TrustLedger, User
 from reconcile.rules import bucket_for
 from reconcile.services.principal import Principal
 
 
+def _own_campaigns(principal: Principal) -> Select:
+    return select(Campaign.id).where(Campaign.client_id == principal.client_id)
+
+
+def _visible_ledger(q: Select, principal: Principal) -> Select:
+    if principal.role != "CLIENT":
+        return q
+    return (q.join(Report, Report.id == TrustLedger.report_id)
+            .join(Post, Post.id == Report.post_id)
+            .where(Post.campaign_id.in_(_own_campaigns(principal))))
+
+
+def _may_see(session: Any, principal: Principal, affiliate_id: int) -> bool:
+    if principal.reads_everything or principal.user_id == affiliate_id:
+        return True
+    if principal.role != "CLIENT":
+        return False
+    return bool(session.scalar(select(exists().where(
+        Post.affiliate_id == affiliate_id, Post.campaign_id.in_(_own_campaigns(principal))))))
+
+
 def get_trust(principal: Principal, affiliate_id: int, ledger_limit: int = 100) -> dict[str, Any]:
-    if not principal.reads_everything and principal.user_id != affiliate_id:
-        raise NotFound("no such affiliate")
     with unit_of_work() as uow:
+        if not _may_see(uow.session, principal, affiliate_id):
+            raise NotFound("no such affiliate")
         user = uow.session.get(User, affiliate_id)
         if user is None or user.role != "AFFILIATE":
             raise NotFound("no such affiliate")
-        rows = uow.session.scalars(
-            select(TrustLedger).where(TrustLedger.affiliate_id == affiliate_id)
+        rows = uow.session.scalars(_visible_ledger(
+            select(TrustLedger).where(TrustLedger.affiliate_id == affiliate_id), principal)
             .order_by(TrustLedger.id.desc()).limit(ledger_limit)
         ).all()
         return {

@@ -62,7 +62,11 @@ def verify(secret: str, body: bytes, signature: str, now: float | None = None,
 
 def redact(url: str) -> str:
     """Return the URL with everything past the host hidden."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - raises for a malformed host ("https://[x")
+    except ValueError:
+        return "(malformed URL)"
     return f"{parts.scheme}://{parts.hostname or '?'}{'/…' if parts.path.strip('/') else ''}"
 
 

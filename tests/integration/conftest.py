@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from reconcile.config import PLATFORMS
-from reconcile.dispatch import set_dispatcher
+from reconcile.dispatch import WORKER_QUEUES, set_dispatcher
 from tests.conftest import Proc, unique, wait_for
 
 
@@ -82,7 +82,7 @@ def start_worker(
             "tasks",
             "worker",
             "-Q",
-            "high,normal,low",
+            ",".join(WORKER_QUEUES),
             "--concurrency",
             str(concurrency),
             "--hostname",

@@ -130,9 +130,24 @@ def test_a_restored_backup_has_the_same_rows_and_trust_scores(
     restored = _cli(own_db, "restore", str(backup))
 
     assert restored.exit_code == 0, restored.output
-    assert _state(own_db) == before
+    after = _state(own_db)
+    # The restored database gains one row: its audit trail records the restore itself.
+    assert after[0].pop("audit_events") == before[0].pop("audit_events") + 1
+    assert after == before
+    assert _last_audit_action(own_db) == ("cli", "database.restored")
     assert before[0]["reports"] == 3 and before[0]["trust_ledger"] == 3
     assert sorted(score for _, score in before[1]) == [0.2345, 0.51, 0.9]
+
+
+def _last_audit_action(url: str) -> tuple[str, str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT actor, action FROM audit_events ORDER BY id DESC LIMIT 1").one()
+    finally:
+        engine.dispose()
+    return row.actor, row.action
 
 
 def _query_users(url: str) -> None:

@@ -84,3 +84,20 @@ def test_an_idempotency_key_makes_a_repeated_line_a_replay(
     assert first.status_code == again.status_code == 202
     assert again.get_json() == first.get_json()
     assert len(dispatched.sent) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "https://[x views 1 clicks 1 conversions 1",
+    "https://youtu.be:99999/abcdefghijk views 1 clicks 1 conversions 1",
+    "-" * 4000,
+])
+def test_a_link_that_is_no_url_is_422_not_500(
+    client: Any, world: Any, dispatched: Any, text: str
+) -> None:
+    before = row_counts()
+
+    resp = _say(client, world, text)
+
+    assert resp.status_code == 422, resp.get_json()
+    assert any(e["field"] in ("text.url", "url") for e in resp.get_json()["errors"])
+    assert row_counts() == before

@@ -157,3 +157,26 @@ def test_bad_input_prints_one_line_and_exits_non_zero(
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+
+
+@pytest.mark.parametrize("evidence", ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3",
+                                      "@SUM(A1)", "\t=1", "\r=1"])
+def test_export_csv_neutralises_text_a_spreadsheet_would_run(
+    world: Any, dispatched: Any, tmp_path: Path, evidence: str
+) -> None:
+    from datetime import UTC, datetime
+
+    principal = Principal(user_id=world.affiliate["id"], role="AFFILIATE")
+    accepted = submit(principal, campaign_id=world.campaign_id, platform="youtube",
+                      url=f"https://youtu.be/{unique_video_id()}",
+                      claim=Claim(100, 10, 1, evidence=evidence))
+    out = tmp_path / "export"
+
+    result = _run("export", "--since", datetime.now(UTC).strftime("%Y-%m-%d"),
+                  "--format", "csv", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "reports.csv").open(newline="")))
+    mine = next(r for r in rows if r["id"] == str(accepted["report_id"]))
+    assert mine["evidence"] == "'" + evidence
+    assert mine["claimed_views"] == "100"  # numbers stay numbers

@@ -248,11 +248,12 @@ def test_an_alert_commits_with_its_outcome_or_not_at_all(
         raise RuntimeError("alert store unavailable")
 
     monkeypatch.setattr("reconcile.services.effects.raise_alert", broken)
-    with pytest.raises(RuntimeError):
-        run_attempt(Job(report_id, 1))
+    assert run_attempt(Job(report_id, 1)) is None  # a failed run of this job alone
 
     assert (attempts(report_id), ledger(report_id)) == ([], [])
     assert (log_of(report_id).status, trust(affiliate["id"])) == ("PENDING", pytest.approx(0.5))
+    assert (log_of(report_id).failures, log_of(report_id).last_failure) == (
+        1, "RuntimeError: alert store unavailable")
 
 
 def test_every_earlier_incomplete_attempt_counts_toward_the_additional_attempts(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -42,7 +44,7 @@ def _reports_for(url_fragment: str) -> int:
         ))
 
 
-def test_ten_concurrent_replays_create_one_report_and_answer_alike(
+def test_ten_concurrent_replays_create_one_report_and_never_wait(
     server: str, world: Any, dispatched: Any
 ) -> None:
     url = post_url()
@@ -58,11 +60,18 @@ def test_ten_concurrent_replays_create_one_report_and_answer_alike(
     with ThreadPoolExecutor(10) as pool:
         answers = list(pool.map(send, range(10)))
 
-    assert {a.status_code for a in answers} == {202}
-    assert len({a.text for a in answers}) == 1
+    # One ran; each twin got its answer (202, replayed) or, while it still ran, 409
+    # IN_PROGRESS with Retry-After; asked again, every one gets the same answer.
+    accepted = [a for a in answers if a.status_code == 202]
+    waiting = [a for a in answers if a.status_code == 409]
+    assert len(accepted) + len(waiting) == 10 and accepted
+    assert {a.json()["code"] for a in waiting} <= {"IN_PROGRESS"}
+    assert all(int(a.headers["Retry-After"]) >= 1 for a in waiting)
+    again = requests.post(f"{server}/api/v1/submissions", json=body, headers=headers,
+                          timeout=30)
+    assert len({a.text for a in accepted} | {again.text}) == 1
     assert _reports_for(url.split("=")[-1]) == 1
     assert len(dispatched.sent) == 1
-    assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 9
 
 
 def test_a_replay_returns_the_first_status_and_body_and_creates_nothing(
@@ -155,3 +164,81 @@ def test_a_failed_dependency_releases_the_key_for_a_retry(
         assert uow.session.get(IdempotencyRecord, (world.affiliate["id"], key)) is None
 
     assert client.post("/api/v1/submissions", json=body, headers=headers).status_code == 202
+
+
+def test_a_twin_of_a_running_request_is_answered_409_in_progress_at_once(
+    server: str, world: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconcile.services import submissions
+
+    running, release = threading.Event(), threading.Event()
+    real = submissions.submit
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        running.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(submissions, "submit", slow)
+    headers = {**world.auth(world.affiliate), "Idempotency-Key": unique("key")}
+    body = _body(world)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(requests.post, f"{server}/api/v1/submissions", json=body,
+                            headers=headers, timeout=60)
+        assert running.wait(30)
+        started = time.monotonic()
+        twin = requests.post(f"{server}/api/v1/submissions", json=body, headers=headers,
+                             timeout=60)
+        waited = time.monotonic() - started
+        release.set()
+        original = first.result()
+
+    assert (twin.status_code, twin.json()["code"]) == (409, "IN_PROGRESS")
+    assert int(twin.headers["Retry-After"]) >= 1 and waited < 2
+    replay = requests.post(f"{server}/api/v1/submissions", json=body, headers=headers,
+                           timeout=60)
+    assert (replay.status_code, replay.text) == (original.status_code, original.text)
+
+
+def _stored_at(user_id: int, key: str, created_at: datetime) -> None:
+    with unit_of_work() as uow:
+        uow.session.add(IdempotencyRecord(user_id=user_id, key=key, body_hash="x" * 64,
+                                          status_code=202, response={"old": True},
+                                          created_at=created_at))
+
+
+def test_keys_past_their_retention_are_deleted_by_housekeeping(world: Any) -> None:
+    from reconcile.services.housekeeping import housekeeping
+    from reconcile.services.idempotency import RETENTION
+
+    now = datetime.now(UTC)
+    old, fresh = unique("old"), unique("fresh")
+    _stored_at(world.affiliate["id"], old, now - RETENTION - timedelta(minutes=1))
+    _stored_at(world.affiliate["id"], fresh, now - RETENTION + timedelta(minutes=5))
+
+    assert housekeeping()["idempotency_keys_deleted"] >= 1
+
+    with unit_of_work() as uow:
+        assert uow.session.get(IdempotencyRecord, (world.affiliate["id"], old)) is None
+        assert uow.session.get(IdempotencyRecord, (world.affiliate["id"], fresh)) is not None
+
+
+def test_an_expired_key_not_yet_deleted_counts_as_gone(
+    client: Any, world: Any, dispatched: Any
+) -> None:
+    from reconcile.services.idempotency import RETENTION
+
+    key = unique("key")
+    _stored_at(world.affiliate["id"], key, datetime.now(UTC) - RETENTION - timedelta(hours=1))
+
+    resp = client.post("/api/v1/submissions", json=_body(world),
+                       headers={**world.auth(world.affiliate), "Idempotency-Key": key})
+
+    assert resp.status_code == 202 and "old" not in resp.get_json()
+
+
+def test_housekeeping_runs_on_beat_s_own_queue() -> None:
+    from tasks.housekeeping import app
+
+    entry = app.conf.beat_schedule["housekeeping"]
+    assert (entry["task"], entry["options"]["queue"]) == ("reconcile.housekeeping", "periodic")

@@ -11,8 +11,13 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog
 from reconcile.services.principal import Principal
 from reconcile.services.submissions import Claim, submit
-from reconcile.services.sweeps import sweep
+from reconcile.services.sweeps import sweep as sweep_with_queues
 from tests.conftest import unique_video_id
+
+
+def sweep(now: datetime | None = None) -> int:
+    """The sweep, with every queue empty (the broker is not what these tests are about)."""
+    return sweep_with_queues(now, oldest_sent=lambda queue: None)
 
 
 def _report(world: Any) -> int:
@@ -55,6 +60,7 @@ def test_an_overdue_retry_is_dispatched_with_the_next_attempt_number(
         ).one()
         rlog.status, rlog.attempt_count = "MISSING_PLATFORM_DATA", 2
         rlog.scheduled_retry_at = datetime.now(UTC) - timedelta(minutes=5)
+        rlog.dispatched_at = datetime.now(UTC) - timedelta(minutes=10)  # its countdown
     dispatched.sent.clear()
 
     sweep()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from reconcile.chat import MessageNotUnderstood, parse_message, to_count
@@ -64,3 +66,35 @@ def test_a_message_lacking_something_names_what_is_missing(text: str, missing: s
 ])
 def test_counts_are_read_as_whole_numbers(text: str, value: int | None) -> None:
     assert to_count(text) == value
+
+
+@pytest.mark.parametrize("text", [
+    "https://[x views 1 clicks 1 conversions 1",
+    "http://[::1 views 1, clicks 1, conversions 1",
+])
+def test_a_link_that_is_not_a_url_is_named_as_the_problem(text: str) -> None:
+    with pytest.raises(MessageNotUnderstood) as caught:
+        parse_message(text)
+
+    assert set(caught.value.problems) == {"url"}
+
+
+@pytest.mark.parametrize("run", ["-", "a-", "a.", "1-", "-."])
+def test_finding_the_link_takes_time_linear_in_the_text(run: str) -> None:
+    # The 4,000-character limit of a message, all of it characters a host name may hold:
+    # the old lookahead search spent ~0.1-0.2 s of CPU on one such text.
+    text = run * (4000 // len(run))
+    started = time.process_time()
+    for _ in range(10):
+        with pytest.raises(MessageNotUnderstood):
+            parse_message(text)
+
+    assert time.process_time() - started < 0.3
+
+
+def test_a_bare_host_inside_a_word_or_an_address_is_not_a_link() -> None:
+    for text in ("mail me@youtu.be/abcdefghijk views 1 clicks 1 conversions 1",
+                 "notyoutu.be/abcdefghijk views 1 clicks 1 conversions 1"):
+        with pytest.raises(MessageNotUnderstood) as caught:
+            parse_message(text)
+        assert "url" in caught.value.problems

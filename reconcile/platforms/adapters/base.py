@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from reconcile.platforms.adapters.parsing import InvalidResponse, retry_after_seconds
+
+log = logging.getLogger("reconcile.platforms.fetcher")
 
 FETCH_ERROR = "fetch_error"
 TIMEOUT = "timeout"
@@ -107,7 +110,13 @@ class PlatformAdapter(ABC):
             return dict.fromkeys(ids, refused)
         try:
             found = self._parse(response.json(), ids)
-        except (InvalidResponse, ValueError):  # ValueError: the body is not JSON
+        except (InvalidResponse, ValueError, RecursionError):
+            # Not JSON, not the promised shape, or nested too deep to read
+            # (`[[[[...]]]]` a few thousand levels deep).
+            return dict.fromkeys(ids, failed(INVALID_RESPONSE))
+        except Exception as exc:  # noqa: BLE001 - the body is untrusted: whatever it trips
+            log.warning("Unreadable platform answer",  # in our parser, it is invalid
+                        extra={"platform": self.name, "error_code": type(exc).__name__})
             return dict.fromkeys(ids, failed(INVALID_RESPONSE))
         return {i: found.get(i) or failed(NOT_FOUND) for i in ids}
 

@@ -9,6 +9,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 MAX_COUNT = 10**15
+# Longer than any retry window: the retry policy caps it further (rules.retry.capped_wait).
+MAX_RETRY_AFTER = 7 * 24 * 3600.0
 _DIGITS = re.compile(r"[0-9]{1,16}")
 
 
@@ -49,16 +51,18 @@ def count(value: Any, where: str) -> int | None:
 
 
 def retry_after_seconds(header: str | None, now: float | None = None) -> float | None:
-    """Parse Retry-After (delta seconds or an HTTP date) into seconds from now."""
+    """Parse Retry-After (delta seconds or an HTTP date) into seconds from now, at most
+    MAX_RETRY_AFTER (a platform may send any number; "99999999999999" must not overflow)."""
     if not header:
         return None
     header = header.strip()
-    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", header):
-        return float(header)
+    if re.fullmatch(r"[0-9]{1,32}(\.[0-9]{1,32})?", header):
+        return min(float(header), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(header)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:  # "-0000" dates parse naive; HTTP dates are always UTC
         when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(max(0.0, when.timestamp() - (time.time() if now is None else now)),
+               MAX_RETRY_AFTER)
