@@ -5,20 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 import redis
 
-from reconcile.config import current_redis_url, redis_client_url
-
-
-@lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(redis_client_url(url), socket_timeout=5, socket_connect_timeout=5)
+from reconcile.config import current_redis_url
+from reconcile.redis_clients import connect
 
 
 def redis_client() -> redis.Redis:
-    return _client(current_redis_url())
+    """Return this process's Redis client (timeouts and fail-fast: see redis_clients)."""
+    return connect(current_redis_url())
 
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"

@@ -21,9 +21,11 @@ def publish(redis_url: str, count: int) -> None:
     """Queue `count` noop tasks on the normal queue, over one producer connection."""
     from celery import Celery
 
+    from reconcile.config import broker_url
+
     app = Celery("reconcile-bench")
     app.config_from_object("celeryconfig")
-    app.conf.broker_url = redis_url
+    app.conf.broker_url = broker_url(redis_url)
     try:
         with app.producer_or_acquire() as producer:
             for _ in range(count):

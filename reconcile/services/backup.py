@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from reconcile.config import load_settings
+from reconcile.config import load_settings, normalise_database_url
 from reconcile.errors import ReconcileError
 from reconcile.persistence.db import dispose_engines, get_engine
 
@@ -45,7 +45,7 @@ def has_data(url: str) -> bool:
 
 def backup(path: Path, url: str | None = None) -> None:
     """Write a backup of the database to path (atomically: all of it or nothing)."""
-    url = url or load_settings().database_url
+    url = normalise_database_url(url or load_settings().database_url)
     partial = path.with_name(path.name + ".partial")
     try:
         if url.startswith("sqlite"):
@@ -63,7 +63,7 @@ def backup(path: Path, url: str | None = None) -> None:
 
 def restore(path: Path, url: str | None = None, force: bool = False) -> None:
     """Replace the database's contents with the backup at path."""
-    url = url or load_settings().database_url
+    url = normalise_database_url(url or load_settings().database_url)
     if not path.is_file():
         raise BackupFailed(f"{path}: no such backup file")
     sqlite = url.startswith("sqlite")
