@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -121,10 +122,8 @@ class Up:
     def stop(self) -> None:
         left = [p for p in self.interrupt() if process_alive(p)]
         for pid in left:  # never leave a process behind, even when a test failed
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def post_on_platform(system: Up, url: str, views: int = 1000) -> None:
