@@ -42,6 +42,13 @@ def _cmdline(pid: int) -> str:
     return " " + raw.replace(b"\0", b" ").decode(errors="replace")
 
 
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 class Up:
     """`reconcile up --demo` in `directory` (its var/ goes there, as under `make run`)."""
 
@@ -101,6 +108,13 @@ class Up:
                 if all(mark in line for mark in marks) and process_alive(pid):
                     found[name].append(pid)
         return found
+
+    def child(self, name: str) -> int:
+        """Return the pid of the named child itself (not of its own children)."""
+        assert self.proc is not None
+        mine = [pid for pid in self.children()[name] if _parent(pid) == self.proc.pid]
+        assert len(mine) == 1, f"{name}: {mine}"
+        return mine[0]
 
     def supervisor_says(self) -> list[str]:
         return [line for line in self.output(10**7).splitlines()
