@@ -3,11 +3,13 @@ rides it out on its own.
 
 One system (database URL in Heroku's postgres:// form), one Redis of the test's own (no
 persistence: a restart loses every queued message), a steady burst throughout. Redis is
-stopped for 30 s, hung (SIGSTOP) for 15 s, then stopped for 5 s several times: the Celery
-worker used to exit in one such outage out of a few under load (tasks/broker.py), so one
-is not enough to show it no longer does. Then: no answer was slow or a 500, no child of
-`reconcile up` died, the worker is back without help, Flower takes events again, and every
-submission answered 202 is reconciled (those whose message was lost by the beat's sweep).
+stopped for 5 s, then for 1 s a few times more: the Celery worker used to exit in one such
+loss of the broker out of a few under load (tasks/broker.py), so one is not enough to show
+it no longer does, and how long Redis stays away does not matter to that race. Then Redis
+hangs (SIGSTOP) for 15 s and, last, is stopped for 30 s. Then: no answer was slow or a 500,
+no child of `reconcile up` died, the worker is back without help, Flower takes events again,
+and every submission answered 202 is reconciled (those whose message was lost by the beat's
+sweep, 60 to 90 s after the last outage: the longest wait of the test).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ pytestmark = pytest.mark.deploy
 
 PER_SECOND = 5
 FEW_SECONDS = 5.0  # no answer may take longer, outage or not
-SHORT_OUTAGES = 4  # of 5 s each
+BRIEF_OUTAGES = 4  # of 1 s each, after the 5 s one
 # Every 202 whose message was lost waits for the sweep: 60 s after submission, every 30 s.
 SWEPT_WITHIN = 150
 # Only the rate limits differ from the defaults `make run` uses: the burst is one client.
@@ -99,16 +101,19 @@ def test_redis_stopped_and_hung_during_a_burst_loses_nothing_and_kills_nothing(w
     burst = Burst(system, PER_SECOND).start()
     try:
         wait_for(lambda: len(burst.answers) >= 2 * PER_SECOND, 30, what="the burst")
-        windows = {"down 30 s": _redis_down(world, 30), "hung 15 s": _redis_hung(world, 15)}
-        for n in range(SHORT_OUTAGES):
-            windows[f"down 5 s #{n + 1}"] = _redis_down(world, 5)
+        windows = {"down 5 s": _redis_down(world, 5)}
+        for n in range(BRIEF_OUTAGES):
+            windows[f"down 1 s #{n + 1}"] = _redis_down(world, 1)
+        windows["hung 15 s"] = _redis_hung(world, 15)
+        windows["down 30 s"] = _redis_down(world, 30)
         time.sleep(2)  # the burst runs on past the last outage (not a synchronisation)
     finally:
         answers = burst.stop()
     print(_summary(answers))
 
     for name, (start, end) in windows.items():
-        assert len(burst.between(start, end)) >= PER_SECOND, f"too few submissions met {name}"
+        met = len(burst.between(start, end))
+        assert met >= min(PER_SECOND, PER_SECOND * (end - start)), f"{met} submissions met {name}"
     assert {a.status for a in answers} <= {202, 503}, _summary(answers)
     slow = [a for a in answers if a.seconds > FEW_SECONDS]
     assert not slow, f"answers slower than {FEW_SECONDS} s: {slow[:5]}"
