@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from reconcile import redis_clients
+from reconcile.config import current_redis_url
 from reconcile.observability import trace
 
 log = logging.getLogger("reconcile.dispatch")
@@ -54,7 +55,7 @@ class CeleryDispatcher:
         request_id: str | None = None,
     ) -> bool:
         queue = priority if priority in QUEUES else "normal"
-        if not redis_clients.available():  # Redis just failed: don't wait on it again
+        if not redis_clients.available(current_redis_url()):  # it just failed: don't wait
             log.warning("Dispatch skipped, the broker is not answering; the sweep will "
                         "re-dispatch", extra={"report_id": report_id, "attempt": attempt_number})
             return False
@@ -69,7 +70,7 @@ class CeleryDispatcher:
                 headers={"sent_at": time.time(), "traceparent": trace.current()},
             )
         except Exception as exc:  # the broker is down: the beat sweep re-dispatches later
-            redis_clients.note_failure()
+            redis_clients.note_failure(current_redis_url())
             log.warning(
                 "Dispatch failed; the sweep will re-dispatch",
                 extra={"report_id": report_id, "attempt": attempt_number, "error_code": str(exc)},
@@ -79,7 +80,7 @@ class CeleryDispatcher:
 
     def deliver_alert(self, alert_id: int, *, countdown: float | None = None) -> bool:
         """Send an alert's webhook delivery job (high queue: operators are waiting for it)."""
-        if not redis_clients.available():
+        if not redis_clients.available(current_redis_url()):
             log.warning("Alert delivery dispatch skipped, the broker is not answering; the "
                         "alert sweep will resend")
             return False
@@ -90,7 +91,7 @@ class CeleryDispatcher:
                 headers={"sent_at": time.time()},
             )
         except Exception as exc:  # the alert sweep resends alerts that have no delivery yet
-            redis_clients.note_failure()
+            redis_clients.note_failure(current_redis_url())
             log.warning("Alert delivery dispatch failed; the alert sweep will resend",
                         extra={"error_code": type(exc).__name__})
             return False

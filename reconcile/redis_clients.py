@@ -3,7 +3,7 @@
 A Redis that is stopped refuses connections at once; a hung one (SIGSTOP, a dropped network
 path, a stalled failover) accepts them and never answers. So every client has a connect
 and a read timeout, and once a call of this process has timed out or been refused, the
-process leaves Redis alone for COOL_DOWN_SECONDS: calls fail at once with
+process leaves that Redis alone for COOL_DOWN_SECONDS: calls fail at once with
 `redis.ConnectionError`, which every caller already handles (the rate limiter and intake
 check let the request through, metrics are dropped, the dispatcher leaves the job to the
 sweep). A hung Redis then costs one call per process a timeout, not every request one,
@@ -32,19 +32,18 @@ COOL_DOWN_SECONDS = 2.0
 TIMEOUT_SECONDS = 1.0
 
 _lock = threading.Lock()
-_resting_until = 0.0
+_resting_until: dict[str, float] = {}  # by redis-py URL
 
 
-def available() -> bool:
-    """Tell whether this process may call Redis (no recent timeout or refusal)."""
-    return time.monotonic() >= _resting_until
+def available(url: str) -> bool:
+    """Tell whether this process may call the Redis at url (no recent timeout or refusal)."""
+    return time.monotonic() >= _resting_until.get(redis_client_url(url), 0.0)
 
 
-def note_failure() -> None:
-    """Record that Redis did not answer: rest for COOL_DOWN_SECONDS."""
-    global _resting_until
+def note_failure(url: str) -> None:
+    """Record that the Redis at url did not answer: leave it for COOL_DOWN_SECONDS."""
     with _lock:
-        _resting_until = time.monotonic() + COOL_DOWN_SECONDS
+        _resting_until[redis_client_url(url)] = time.monotonic() + COOL_DOWN_SECONDS
 
 
 def _resting() -> redis.ConnectionError:
@@ -52,42 +51,49 @@ def _resting() -> redis.ConnectionError:
 
 
 class _FailFastPipeline(Pipeline):
+    url = ""
+
     def execute(self, raise_on_error: bool = True) -> list[Any]:
-        if not available():
+        if not available(self.url):
             self.reset()
             raise _resting()
         try:
             return super().execute(raise_on_error)
         except (redis.ConnectionError, redis.TimeoutError):
-            note_failure()
+            note_failure(self.url)
             raise
 
 
 class FailFastRedis(redis.Redis):
-    """A client that fails at once while Redis rests after a failure (see the module)."""
+    """A client that fails at once while its Redis rests after a failure (see the module)."""
+
+    url = ""  # set by connect()
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        if not available():
+        if not available(self.url):
             raise _resting()
         try:
             return super().execute_command(*args, **options)
         except (redis.ConnectionError, redis.TimeoutError):
-            note_failure()
+            note_failure(self.url)
             raise
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline:
-        return _FailFastPipeline(self.connection_pool, self.response_callbacks, transaction,
+        pipe = _FailFastPipeline(self.connection_pool, self.response_callbacks, transaction,
                                  shard_hint)
+        pipe.url = self.url
+        return pipe
 
 
 @lru_cache(maxsize=8)
 def connect(url: str, timeout: float = TIMEOUT_SECONDS) -> FailFastRedis:
     """Return this process's client for url (any accepted REDIS_URL form), made once."""
-    client = FailFastRedis.from_url(
+    client = cast(FailFastRedis, FailFastRedis.from_url(
         redis_client_url(url), socket_timeout=timeout, socket_connect_timeout=timeout,
         # Once, at once, and only for a refused or broken connection: a pooled connection
         # that died with a restarted Redis is replaced instead of failing the command. Not
         # for a timeout, which would only double the wait on a hung Redis.
         retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
-    )
-    return cast(FailFastRedis, client)
+    ))
+    client.url = redis_client_url(url)
+    return client
