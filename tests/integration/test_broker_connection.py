@@ -8,43 +8,26 @@ its consumer does on a lost connection: `collect()`, then `close()`.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-import redis
 from kombu import Connection, Exchange, Queue
 
 from tasks import app
 from tasks.broker import BrokerConnection
-from tests.conftest import free_port, wait_for
-
-
-def _redis_server(port: int) -> subprocess.Popen[bytes]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        from reconcile.embedded import redis_server_binary
-
-        binary = redis_server_binary()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port, socket_connect_timeout=1)
-    wait_for(client.ping, 10, what="the test's Redis")
-    client.close()
-    return proc
+from tests.own_redis import OwnRedis
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    port = free_port()
-    proc = _redis_server(port)
-    yield port, proc
-    proc.kill()
-    proc.wait()
+def server(tmp_path: Path) -> Iterator[OwnRedis]:
+    own = OwnRedis(tmp_path)
+    own.start()
+    yield own
+    own.close()
 
 
-def _lose_broker_mid_poll(connection: Connection, server: subprocess.Popen[bytes]) -> None:
+def _lose_broker_mid_poll(connection: Connection, server: OwnRedis) -> None:
     """Take a message without acking it, start a BRPOP, kill Redis, collect, close."""
     tasks = Queue("t", Exchange("t", type="direct"), routing_key="t")
     with connection.Producer() as producer:
@@ -60,8 +43,7 @@ def _lose_broker_mid_poll(connection: Connection, server: subprocess.Popen[bytes
                         callbacks=[lambda body, message: None]).consume()
     consumer.channel._brpop_start()  # the worker's event loop polls all the time
     assert consumer.channel.qos._delivered, "the setup took no message"
-    server.kill()
-    server.wait()
+    server.stop()
     try:
         connection.collect(socket_timeout=2)
         connection.close()  # what celery 5.7 adds after collect(); must not raise
@@ -72,14 +54,12 @@ def _lose_broker_mid_poll(connection: Connection, server: subprocess.Popen[bytes
 def test_kombus_own_connection_crashes_on_the_close_after_collect(server) -> None:
     """The bug the workaround is for; if this starts passing, kombu or Celery fixed it and
     tasks/broker.py can go."""
-    port, proc = server
     with pytest.raises(AttributeError, match="hostname"):
-        _lose_broker_mid_poll(Connection(f"redis://127.0.0.1:{port}/0"), proc)
+        _lose_broker_mid_poll(Connection(server.url), server)
 
 
 def test_the_workers_connection_closes_cleanly_after_collect(server) -> None:
-    port, proc = server
-    _lose_broker_mid_poll(BrokerConnection(f"redis://127.0.0.1:{port}/0"), proc)
+    _lose_broker_mid_poll(BrokerConnection(server.url), server)
 
 
 def test_the_celery_app_connects_to_the_broker_with_that_connection() -> None:
