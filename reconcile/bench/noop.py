@@ -39,7 +39,7 @@ def wait_for_noops(redis_url: str, count: int, timeout: float,
     """Wait until `count` noop tasks have run; return (runs, seconds from first to last)."""
     import redis
 
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=10)
     deadline = time.monotonic() + timeout
     try:
         while True:
