@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -50,13 +51,18 @@ def test_a_child_that_dies_once_runs_again(tmp_path: Path, capsys) -> None:
         finally:
             _thread.interrupt_main()  # Ctrl-C, as `reconcile up` receives it
 
+    # Python's own Ctrl-C handler, whatever an earlier test of the session left installed.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     watcher = threading.Thread(target=interrupt_when_restarted, daemon=True)
     watcher.start()
-    with pytest.raises(KeyboardInterrupt):
-        try:
-            sup.wait()
-        finally:
-            sup.stop()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            try:
+                sup.wait()
+            finally:
+                sup.stop()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     watcher.join(5)
 
     said = capsys.readouterr().err
