@@ -31,9 +31,10 @@ $(DEV_STAMP): $(BIN)/python pyproject.toml $(DEV_LOCK)
 install: $(STAMP)
 dev: $(DEV_STAMP)
 
-## run: install, migrate and start everything with demo data (Ctrl-C stops it all)
+## run: install, migrate and start everything with demo data (Ctrl-C stops it all);
+## UP_ARGS adds options of `reconcile up`, e.g. make run UP_ARGS="--api-port 9000"
 run: $(STAMP)
-	$(BIN)/reconcile up --demo
+	$(BIN)/reconcile up --demo $(UP_ARGS)
 
 ## test: install with the dev extras and run the whole suite
 test: $(DEV_STAMP)

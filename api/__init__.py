@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import uuid
 from typing import Any
@@ -20,8 +21,15 @@ log = logging.getLogger("reconcile.api.request")
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the API application."""
     from api.views import accounts, campaigns, health, metrics, ops, queues, submissions
+    from reconcile.config import ConfigError, check_urls
     from reconcile.logs import configure_logging
 
+    try:
+        check_urls()
+    except ConfigError as exc:  # gunicorn started by hand or by compose: one line, no traceback
+        print(f"reconcile: {exc}", file=sys.stderr)
+        # 3 is gunicorn's "worker failed to boot": it stops, instead of rebooting for ever.
+        raise SystemExit(3) from None
     configure_logging()
     app = Flask(__name__)
     app.url_map.converters["int"] = BoundedIntegerConverter

@@ -2,11 +2,15 @@
 
 from alembic import context
 
-from reconcile.config import load_settings
+from reconcile.config import ConfigError, current_database_url, normalise_database_url
 from reconcile.persistence.models import Base
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
+try:
+    given = config.get_main_option("sqlalchemy.url")
+    url = normalise_database_url(given) if given else current_database_url()
+except ConfigError as exc:  # `alembic upgrade` run by hand: one line, not a traceback
+    raise SystemExit(f"alembic: {exc}") from None
 
 
 def run_migrations() -> None:

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import SplitResult, parse_qs, parse_qsl, urlencode, urlsplit
 
 PLATFORMS = ("reddit", "instagram", "tiktok", "youtube", "x")
 
@@ -64,24 +65,117 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be used as given; the message names it and what is accepted."""
+
+
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg2")
+_DATABASE_FORMS = "postgresql://, postgres://, postgresql+psycopg2:// or sqlite:///PATH"
+_REDIS_FORMS = "redis://, rediss://, unix:// or redis+socket://"
+# What redis-py calls each certificate requirement; Celery's documentation spells them
+# CERT_REQUIRED etc., which redis-py refuses.
+_CERT_REQS = {"cert_required": "required", "cert_optional": "optional", "cert_none": "none",
+              "required": "required", "optional": "optional", "none": "none"}
+
+
+def _split(name: str, url: str, forms: str) -> SplitResult:
+    """Split url, or fail naming the variable and the accepted forms, never echoing the URL
+    (it may hold a password)."""
+    scheme, sep, _ = url.partition("://")
+    if not sep or not scheme or not scheme.replace("+", "").isalnum():
+        raise ConfigError(f"{name} is not a URL; use {forms}")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise ConfigError(f"{name} has a port that is not a number") from None
+    return parts
+
+
+def normalise_database_url(url: str) -> str:
+    """Return the SQLAlchemy URL for a DATABASE_URL in any accepted form.
+
+    PostgreSQL hosts hand out postgresql:// (which SQLAlchemy 2 maps to psycopg 3, not
+    installed) and postgres:// (Heroku, which SQLAlchemy refuses): both mean psycopg2 here.
+    """
+    parts = _split("DATABASE_URL", url, _DATABASE_FORMS)
+    scheme = parts.scheme.lower()
+    if scheme in _POSTGRES_SCHEMES:
+        return "postgresql+psycopg2://" + url.partition("://")[2]
+    if scheme == "sqlite":
+        return url
+    raise ConfigError(f"DATABASE_URL scheme {scheme[:40]}:// is not supported; use "
+                      f"{_DATABASE_FORMS}")
+
+
+def _query_renamed(query: str, old: str, new: str) -> list[tuple[str, str]]:
+    return [(new if k == old else k, v) for k, v in parse_qsl(query, keep_blank_values=True)]
+
+
 def redis_client_url(url: str) -> str:
-    """Translate a kombu-style socket URL into one redis-py understands."""
-    if url.startswith("redis+socket://"):
-        return "unix://" + url[len("redis+socket://") :]
-    return url
+    """Return the redis-py form of a REDIS_URL in any accepted form.
+
+    kombu's unix-socket form redis+socket:///PATH?virtual_host=N is unix:///PATH?db=N here.
+    """
+    parts = _split("REDIS_URL", url, _REDIS_FORMS)
+    scheme = parts.scheme.lower()
+    if scheme not in ("redis", "rediss", "unix", "redis+socket"):
+        raise ConfigError(f"REDIS_URL scheme {scheme[:40]}:// is not supported; use {_REDIS_FORMS}")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if scheme == "redis+socket":
+        scheme, query = "unix", _query_renamed(parts.query, "virtual_host", "db")
+    if scheme == "unix" and not parts.path:
+        raise ConfigError("REDIS_URL names no socket path; use unix:///PATH/redis.sock")
+    if scheme == "rediss":
+        query = [(k, _cert_reqs(v) if k == "ssl_cert_reqs" else v) for k, v in query]
+    return _join(scheme, parts, query)
+
+
+def _join(scheme: str, parts: SplitResult, query: list[tuple[str, str]]) -> str:
+    # Not urlunsplit: it drops the empty host of unix:///PATH, leaving unix:/PATH.
+    tail = f"?{urlencode(query, safe='/')}" if query else ""
+    return f"{scheme}://{parts.netloc}{parts.path}{tail}"
+
+
+def _cert_reqs(value: str) -> str:
+    try:
+        return _CERT_REQS[value.lower()]
+    except KeyError:
+        raise ConfigError("REDIS_URL ssl_cert_reqs must be required, optional or none") from None
+
+
+def broker_url(url: str) -> str:
+    """Return the kombu (Celery broker) form of a REDIS_URL in any accepted form."""
+    parts = urlsplit(redis_client_url(url))
+    if parts.scheme == "unix":
+        query = _query_renamed(parts.query, "db", "virtual_host")
+        return _join("redis+socket", parts, query)
+    if parts.scheme == "rediss" and "ssl_cert_reqs" not in parse_qs(parts.query):
+        # kombu skips certificate checks on a bare rediss:// (redis-py does not): verify,
+        # as every other client here does.
+        query = [*parse_qsl(parts.query, keep_blank_values=True), ("ssl_cert_reqs", "required")]
+        return _join(parts.scheme, parts, query)
+    return _join(parts.scheme, parts, parse_qsl(parts.query, keep_blank_values=True))
 
 
 def current_database_url(environ: Mapping[str, str] | None = None) -> str:
-    """DATABASE_URL, or the embedded default. Use cases and requests call this rather than
-    load_settings(), which reads a dozen other variables."""
-    return (os.environ if environ is None else environ).get("DATABASE_URL") or \
-        embedded_database_url()
+    """DATABASE_URL (normalised), or the embedded default. Use cases and requests call this
+    rather than load_settings(), which reads a dozen other variables."""
+    raw = (os.environ if environ is None else environ).get("DATABASE_URL")
+    return normalise_database_url(raw) if raw else embedded_database_url()
 
 
 def current_redis_url(environ: Mapping[str, str] | None = None) -> str:
-    """REDIS_URL, or the embedded default (cheaply, like current_database_url)."""
-    return (os.environ if environ is None else environ).get("REDIS_URL") or \
-        f"redis+socket://{embedded_redis_socket()}"
+    """REDIS_URL in redis-py's form, or the embedded default (cheaply, like
+    current_database_url)."""
+    raw = (os.environ if environ is None else environ).get("REDIS_URL")
+    return redis_client_url(raw or f"unix://{embedded_redis_socket()}")
+
+
+def check_urls(environ: Mapping[str, str] | None = None) -> None:
+    """Fail with ConfigError if DATABASE_URL or REDIS_URL is set to a form not accepted."""
+    current_database_url(environ)
+    current_redis_url(environ)
 
 
 def metrics_token(environ: Mapping[str, str] | None = None) -> str | None:

@@ -11,6 +11,8 @@ import time
 from functools import lru_cache
 from typing import Protocol
 
+from reconcile import redis_clients
+from reconcile.config import current_redis_url
 from reconcile.observability import trace
 
 log = logging.getLogger("reconcile.dispatch")
@@ -58,6 +60,10 @@ class CeleryDispatcher:
         request_id: str | None = None,
     ) -> bool:
         queue = priority if priority in QUEUES else "normal"
+        if not redis_clients.available(current_redis_url()):  # it just failed: don't wait
+            log.warning("Dispatch skipped, the broker is not answering; the sweep will "
+                        "re-dispatch", extra={"report_id": report_id, "attempt": attempt_number})
+            return False
         try:
             self.app.send_task(
                 ATTEMPT_TASK,
@@ -69,6 +75,7 @@ class CeleryDispatcher:
                 headers={"sent_at": time.time(), "traceparent": trace.current()},
             )
         except Exception as exc:  # the broker is down: the beat sweep re-dispatches later
+            redis_clients.note_failure(current_redis_url())
             log.warning(
                 "Dispatch failed; the sweep will re-dispatch",
                 extra={"report_id": report_id, "attempt": attempt_number, "error_code": str(exc)},
@@ -78,6 +85,10 @@ class CeleryDispatcher:
 
     def deliver_alert(self, alert_id: int, *, countdown: float | None = None) -> bool:
         """Send an alert's webhook delivery job (high queue: operators are waiting for it)."""
+        if not redis_clients.available(current_redis_url()):
+            log.warning("Alert delivery dispatch skipped, the broker is not answering; the "
+                        "alert sweep will resend")
+            return False
         try:
             self.app.send_task(
                 ALERT_TASK, args=[alert_id], queue="high",
@@ -85,6 +96,7 @@ class CeleryDispatcher:
                 headers={"sent_at": time.time()},
             )
         except Exception as exc:  # the alert sweep resends alerts that have no delivery yet
+            redis_clients.note_failure(current_redis_url())
             log.warning("Alert delivery dispatch failed; the alert sweep will resend",
                         extra={"error_code": type(exc).__name__})
             return False
@@ -104,6 +116,13 @@ def _celery_client():
 
         app = Celery("reconcile")
         app.config_from_object("celeryconfig")
+        # Publishing answers within a second or fails: a request must not wait on a hung
+        # broker longer than on any other Redis client (redis_clients.TIMEOUT_SECONDS).
+        timeout = redis_clients.TIMEOUT_SECONDS
+        app.conf.broker_transport_options = {
+            **app.conf.broker_transport_options,
+            "socket_timeout": timeout, "socket_connect_timeout": timeout,
+        }
         return app
 
 

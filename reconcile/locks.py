@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 import redis
 
-from reconcile.config import current_redis_url, redis_client_url
+from reconcile.config import current_redis_url
+from reconcile.redis_clients import connect
 
-
-@lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(redis_client_url(url), socket_timeout=5, socket_connect_timeout=5)
+log = logging.getLogger("reconcile.locks")
 
 
 def redis_client() -> redis.Redis:
-    return _client(current_redis_url())
+    """Return this process's Redis client (timeouts and fail-fast: see redis_clients)."""
+    return connect(current_redis_url())
 
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
@@ -26,13 +25,25 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 @contextmanager
 def held(name: str, ttl_seconds: int) -> Iterator[bool]:
-    """Try to take the lock; yield whether we hold it. The TTL frees it if we die."""
+    """Try to take the lock; yield whether we hold it. The TTL frees it if we die.
+
+    While Redis does not answer, nobody holds it (the periodic work waits for its next
+    run); a release that fails is left to the TTL.
+    """
     client = redis_client()
     token = uuid.uuid4().hex
     key = f"reconcile:lock:{name}"
-    acquired = bool(client.set(key, token, nx=True, ex=ttl_seconds))
+    try:
+        acquired = bool(client.set(key, token, nx=True, ex=ttl_seconds))
+    except redis.RedisError as exc:
+        log.warning("Lock not taken, Redis is not answering", extra={"error_code": str(exc)})
+        acquired = False
     try:
         yield acquired
     finally:
         if acquired:
-            client.eval(_RELEASE, 1, key, token)
+            try:
+                client.eval(_RELEASE, 1, key, token)
+            except redis.RedisError as exc:
+                log.warning("Lock not released, its TTL will free it",
+                            extra={"error_code": str(exc)})

@@ -1,7 +1,8 @@
 """`reconcile up`: run the API, workers, beat, Flower and the simulator under one parent.
 
-Ctrl-C (or SIGTERM) stops every child; children also die with the parent (Linux
-PR_SET_PDEATHSIG), so nothing is left behind even if the supervisor is killed.
+A child that dies is started again (reconcile/restarts.py says when, and when to give up
+and stop everything). Ctrl-C (or SIGTERM) stops every child; children also die with the
+parent (Linux PR_SET_PDEATHSIG), so nothing is left behind even if the supervisor is killed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import click
 
 from reconcile.config import embedded_database_url, embedded_redis_socket, var_dir
 from reconcile.dispatch import WORKER_QUEUES
+from reconcile.restarts import RestartPolicy, describe_exit
+
+POLL_SECONDS = 0.5
 
 
 def _die_with_parent() -> None:
@@ -32,25 +36,46 @@ def _die_with_parent() -> None:
 @dataclass
 class Supervisor:
     env: dict[str, str]
+    policy: RestartPolicy = field(default_factory=RestartPolicy)
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    argvs: dict[str, list[str]] = field(default_factory=dict)
+    # Children that exited, and when (monotonic seconds) each is due to start again.
+    due: dict[str, float] = field(default_factory=dict)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     def spawn(self, name: str, argv: list[str]) -> None:
         # Own process group: Ctrl-C reaches only the supervisor, which stops children in
         # order instead of racing them.
+        self.argvs[name] = argv
         self.children[name] = subprocess.Popen(
             argv, env=self.env, preexec_fn=_die_with_parent, start_new_session=True
         )
 
     def wait(self) -> int:
-        """Block until a child exits or a signal arrives; return the exit code."""
+        """Restart children that exit until a signal arrives (KeyboardInterrupt) or one keeps
+        exiting; return the exit code for the latter."""
         while True:
+            now = time.monotonic()
             for name, proc in self.children.items():
                 code = proc.poll()
-                if code is not None:
-                    click.echo(f"reconcile up: {name} exited with {code}; stopping", err=True)
-                    return code or 1
-            time.sleep(0.5)
+                if code is None or name in self.due:
+                    continue
+                delay = self.policy.on_exit(name, now)
+                if delay is None:
+                    click.echo(f"reconcile up: {name} {describe_exit(code)}, "
+                               f"{self.policy.max_exits} times in "
+                               f"{self.policy.window_seconds:g} s; stopping everything", err=True)
+                    return code if code > 0 else 1
+                click.echo(f"reconcile up: {name} {describe_exit(code)}; restarting it in "
+                           f"{delay:g} s", err=True)
+                self.due[name] = now + delay
+            for name, at in list(self.due.items()):
+                if now >= at:
+                    del self.due[name]
+                    self.spawn(name, self.argvs[name])
+                    click.echo(f"reconcile up: restarted {name} "
+                               f"(pid {self.children[name].pid})", err=True)
+            time.sleep(POLL_SECONDS)
 
     def stop(self) -> None:
         for proc in self.children.values():
@@ -80,6 +105,8 @@ def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_por
            flower: bool, sim: bool) -> int:
     env = dict(os.environ)
     env.setdefault("RECONCILE_VAR_DIR", str(var_dir()))
+    # Beat's schedule and the demo keys live here whichever services are used.
+    var_dir().mkdir(parents=True, exist_ok=True)
     sup = Supervisor(env=env)
     if not env.get("REDIS_URL"):
         from reconcile.embedded import start_embedded_redis

@@ -78,8 +78,7 @@ def reconcile_attempt(
     except BaseException:
         _put_back([message for _, message in drained])
         raise
-    for _, message in drained:
-        message.ack()
+    _ack([message for _, message in drained])
     return results[0]
 
 
@@ -116,6 +115,20 @@ def _take(limit: int, queues: Sequence[str]) -> list[tuple[Job, Any]]:
     finally:
         _put_back(put_back)
     return taken
+
+
+def _ack(messages: list[Any]) -> None:
+    for n, message in enumerate(messages):
+        try:
+            message.ack()
+        except Exception as exc:  # the broker went away: the attempts are committed already
+            # The rest stay unacknowledged in Redis (or went with it); a redelivery finds
+            # its attempt done and does nothing. Reconnect for the next batch.
+            log.warning("Acknowledging batched jobs failed; a redelivery will be a no-op",
+                        extra={"error_code": type(exc).__name__,
+                               "outcome": f"{len(messages) - n}/{len(messages)}"})
+            _connections.pop(os.getpid(), None)
+            return
 
 
 def _put_back(messages: list[Any]) -> None:

@@ -19,9 +19,11 @@ from reconcile.dispatch import QUEUES
 def control(redis_url: str) -> Iterator[Any]:
     from celery import Celery
 
+    from reconcile.config import broker_url
+
     app = Celery("reconcile-bench-control")
     app.config_from_object("celeryconfig")
-    app.conf.broker_url = redis_url
+    app.conf.broker_url = broker_url(redis_url)
     try:
         yield app.control
     finally:

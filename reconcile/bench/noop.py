@@ -21,9 +21,11 @@ def publish(redis_url: str, count: int) -> None:
     """Queue `count` noop tasks on the normal queue, over one producer connection."""
     from celery import Celery
 
+    from reconcile.config import broker_url
+
     app = Celery("reconcile-bench")
     app.config_from_object("celeryconfig")
-    app.conf.broker_url = redis_url
+    app.conf.broker_url = broker_url(redis_url)
     try:
         with app.producer_or_acquire() as producer:
             for _ in range(count):
@@ -37,7 +39,7 @@ def wait_for_noops(redis_url: str, count: int, timeout: float,
     """Wait until `count` noop tasks have run; return (runs, seconds from first to last)."""
     import redis
 
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=10)
     deadline = time.monotonic() + timeout
     try:
         while True:

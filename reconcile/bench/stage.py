@@ -82,7 +82,8 @@ def own_redis_index(server_url: str) -> Iterator[str]:
     import redis
 
     parts = urlsplit(server_url)
-    base = redis.Redis.from_url(server_url)
+    # Generous for a measuring tool, but never waiting for ever on a hung server.
+    base = redis.Redis.from_url(server_url, socket_timeout=10, socket_connect_timeout=10)
     try:
         count = int(cast(dict[str, Any], base.config_get("databases")).get("databases", 16))
     except redis.ResponseError:  # CONFIG may be disabled; 16 is Redis's default
@@ -92,7 +93,7 @@ def own_redis_index(server_url: str) -> Iterator[str]:
     token = secrets.token_hex(8)
     for index in range(count - 1, 0, -1):
         url = urlunsplit(parts._replace(path=f"/{index}"))
-        client = redis.Redis.from_url(url)
+        client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=10)
         # Only an index that held nothing before our claim key is ours to flush.
         if client.set(CLAIM_KEY, token, nx=True) and client.dbsize() == 1:
             break

@@ -52,7 +52,11 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
         noop_tasks=noop_tasks or max(submissions, 500), drain_timeout=drain_timeout,
         keep=keep,
     )
-    report = run_bench(opts, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
+    from reconcile.config import normalise_database_url, redis_client_url
+
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    report = run_bench(opts, database_url and normalise_database_url(database_url),
+                       redis_url and redis_client_url(redis_url))
     if json_file is not None:
         json_file.write_text(json.dumps(report, indent=2) + "\n")
     print_json(report)

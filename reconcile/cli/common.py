@@ -22,8 +22,12 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         from redis.exceptions import RedisError
         from sqlalchemy.exc import OperationalError
 
+        from reconcile.config import ConfigError
+
         try:
             return fn(*args, **kwargs)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
         except (ReconcileError, RulesError) as exc:
             raise click.ClickException(getattr(exc, "detail", None) or str(exc)) from exc
         except RedisError as exc:
@@ -53,8 +57,13 @@ def print_json(obj: Any) -> None:
 @click.version_option(package_name="reconcile")
 def main() -> None:
     """Reconcile affiliate claims against platform truth."""
+    from reconcile.config import ConfigError, check_urls
     from reconcile.logs import configure_logging
 
+    try:
+        check_urls()  # before anything reads them, so a bad URL is one line, not a traceback
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     configure_logging()
 
 

@@ -10,11 +10,11 @@ import bisect
 import logging
 import time
 from collections.abc import Iterable
-from functools import lru_cache
 
 import redis
 
-from reconcile.config import current_redis_url, redis_client_url
+from reconcile.config import current_redis_url
+from reconcile.redis_clients import connect
 
 log = logging.getLogger("reconcile.metrics")
 
@@ -41,15 +41,10 @@ Op = tuple[str, str, str, float]  # (command, key, field, amount)
 dropped = 0  # events lost to an unreachable Redis, in this process
 
 
-@lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    # Short timeouts: a hung Redis must not stall a submission or an attempt.
-    return redis.Redis.from_url(redis_client_url(url), socket_timeout=0.25,
-                                socket_connect_timeout=0.25)
-
-
 def client() -> redis.Redis:
-    return _client(current_redis_url())
+    # The shared client: a hung Redis costs this process one timeout, then the events are
+    # dropped at once until it answers again, so it never stalls a submission or attempt.
+    return connect(current_redis_url())
 
 
 def count(name: str, amount: int = 1, **labels: str) -> list[Op]:

@@ -11,7 +11,11 @@ from functools import lru_cache
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from reconcile.config import current_database_url
+from reconcile.config import current_database_url, normalise_database_url
+
+# A PostgreSQL that does not answer (a host gone, packets dropped) fails the connection
+# after this long instead of holding the request or task until TCP gives up (minutes).
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def _make_engine(url: str) -> Engine:
@@ -35,7 +39,8 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
 
 
 _engines: dict[tuple[int, str], Engine] = {}
@@ -43,7 +48,7 @@ _engines: dict[tuple[int, str], Engine] = {}
 
 def get_engine(url: str | None = None) -> Engine:
     """Return this process's engine (one per URL, recreated after a fork)."""
-    url = url or current_database_url()
+    url = normalise_database_url(url) if url else current_database_url()
     key = (os.getpid(), url)
     if key not in _engines:
         _engines[key] = _make_engine(url)

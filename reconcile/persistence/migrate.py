@@ -8,14 +8,14 @@ from alembic import command
 from alembic.config import Config
 
 import migrations
-from reconcile.config import load_settings, var_dir
+from reconcile.config import load_settings, normalise_database_url, var_dir
 
 
 def alembic_config(database_url: str | None = None) -> Config:
     here = Path(migrations.__file__).parent
     cfg = Config(str(here / "alembic.ini"))
     cfg.set_main_option("script_location", str(here))
-    url = database_url or load_settings().database_url
+    url = normalise_database_url(database_url or load_settings().database_url)
     # ConfigParser interpolation treats % specially; URLs may contain it.
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
@@ -23,7 +23,7 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 def upgrade(database_url: str | None = None) -> None:
     """Bring the database to the newest schema."""
-    url = database_url or load_settings().database_url
+    url = normalise_database_url(database_url or load_settings().database_url)
     if url.startswith("sqlite"):
         var_dir().mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), "head")

@@ -22,7 +22,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from reconcile.config import load_settings
+from reconcile.config import load_settings, normalise_database_url
 from reconcile.errors import ReconcileError
 from reconcile.persistence.db import dispose_engines, get_engine, unit_of_work
 from reconcile.services.audit import SYSTEM, Actor, record
@@ -50,7 +50,7 @@ def has_data(url: str) -> bool:
 
 def backup(path: Path, url: str | None = None, actor: Actor = SYSTEM) -> None:
     """Write a backup of the database to path (atomically: all of it or nothing)."""
-    url = url or load_settings().database_url
+    url = normalise_database_url(url or load_settings().database_url)
     partial = path.with_name(path.name + ".partial")
     try:
         if url.startswith("sqlite"):
@@ -70,7 +70,7 @@ def backup(path: Path, url: str | None = None, actor: Actor = SYSTEM) -> None:
 def restore(path: Path, url: str | None = None, force: bool = False,
             actor: Actor = SYSTEM) -> None:
     """Replace the database's contents with the backup at path."""
-    url = url or load_settings().database_url
+    url = normalise_database_url(url or load_settings().database_url)
     if not path.is_file():
         raise BackupFailed(f"{path}: no such backup file")
     sqlite = url.startswith("sqlite")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import redis
 from sqlalchemy import text
 
-from reconcile.config import load_settings, redis_client_url
+from reconcile.config import current_redis_url
 from reconcile.persistence.db import get_engine
+from reconcile.redis_clients import connect
 
 
 def database_ok() -> bool:
@@ -20,10 +20,7 @@ def database_ok() -> bool:
 
 def broker_ok() -> bool:
     try:
-        client = redis.Redis.from_url(
-            redis_client_url(load_settings().redis_url), socket_timeout=1, socket_connect_timeout=1
-        )
-        return bool(client.ping())
+        return bool(connect(current_redis_url()).ping())
     except Exception:
         return False
 

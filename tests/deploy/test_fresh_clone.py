@@ -1,0 +1,108 @@
+"""A new user's first minutes on real services: a fresh clone, `make run` with DATABASE_URL
+and REDIS_URL set, then the README's tour, command by command, then Ctrl-C."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, descendants, free_port, process_alive, wait_for
+from tests.deploy.services import OwnRedis, new_database
+from tests.deploy.system import clean_env
+
+pytestmark = pytest.mark.deploy
+
+# Creating the virtualenv and installing into it is most of the wait.
+INSTALL_AND_START_SECONDS = 420
+
+
+def tour_commands(readme: str, ports: dict[int, int]) -> list[str]:
+    """Return the shell blocks of the README's tour, pointed at this test's ports."""
+    tour = readme.split("## A 5-minute tour", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", tour, flags=re.S)
+    for default, port in ports.items():
+        blocks = [b.replace(f"127.0.0.1:{default}", f"127.0.0.1:{port}") for b in blocks]
+    return blocks
+
+
+def _sh(script: str, cwd: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"{script}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    if not (ROOT / ".git").exists():
+        pytest.fail("the deploy tests clone the repository: run them from a git checkout")
+    target = tmp_path / "reconcile"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True, timeout=60)
+    return target
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[dict[str, str]]:
+    redis_server = OwnRedis(tmp_path)
+    redis_server.start()
+    url, _, drop = new_database("postgresql")  # the form every host hands out
+    try:
+        yield {"DATABASE_URL": url, "REDIS_URL": redis_server.url}
+    finally:
+        redis_server.close()
+        drop()
+
+
+@pytest.mark.timeout(INSTALL_AND_START_SECONDS + 120)
+def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone, services):
+    ports = {8000: free_port(), 8081: free_port(), 5555: free_port()}
+    up_args = f"--api-port {ports[8000]} --sim-port {ports[8081]} --flower-port {ports[5555]}"
+    env = clean_env(**services)
+    env.pop("VIRTUAL_ENV", None)  # as from a new terminal: the clone makes its own
+    log = clone.parent / "make-run.log"
+    with open(log, "wb") as out:
+        make = subprocess.Popen(["make", "run", f"UP_ARGS={up_args}"], cwd=clone, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    api = f"http://127.0.0.1:{ports[8000]}"
+    try:
+        def up() -> bool:
+            if make.poll() is not None:
+                raise AssertionError(f"make run exited:\n{log.read_text()[-6000:]}")
+            return (clone / "var" / "demo-keys.json").exists() and \
+                requests.get(f"{api}/readyz", timeout=2).ok
+
+        wait_for(up, INSTALL_AND_START_SECONDS, 0.5, what="make run to come up")
+
+        key, truth, submit, read = tour_commands((clone / "README.md").read_text(), ports)
+        _sh(truth, clone, env)
+        answer = json.loads(_sh("\n".join([key, submit]), clone, env))
+        assert answer["status"] == "PENDING" and answer["report_id"] == 1, answer
+
+        def outcome() -> dict | None:
+            report = json.loads(_sh("\n".join([key, read]), clone, env))
+            return report if report["reconciliation"]["status"] != "PENDING" else None
+
+        report = wait_for(outcome, 60, 0.2, what="the tour's claim to be reconciled")
+        rec = report["reconciliation"]
+        assert (rec["status"], rec["discrepancy_level"]) == ("AFFILIATE_OVERCLAIMED", "CRITICAL")
+    finally:
+        running = descendants(make.pid) | {make.pid}
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in the terminal
+            make.wait(90)
+    try:
+        wait_for(lambda: not [p for p in running if process_alive(p)], 30,
+                 what="every process of make run to exit after Ctrl-C")
+    finally:
+        for pid in [p for p in running if process_alive(p)]:  # never leave one behind
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
