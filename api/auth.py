@@ -10,7 +10,7 @@ from flask import g, request
 
 from api import ratelimit
 from reconcile.errors import Forbidden, Unauthenticated
-from reconcile.services.accounts import authenticate
+from reconcile.services.admin.accounts import authenticate
 from reconcile.services.audit import Actor
 from reconcile.services.principal import Principal
 

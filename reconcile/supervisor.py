@@ -169,7 +169,7 @@ def flower_argv(py: str, port: int) -> list[str]:
 def _print_demo(api_port: int) -> None:
     import json
 
-    from reconcile.services.demo import seed_demo
+    from reconcile.services.admin.demo import seed_demo
 
     seeded = seed_demo()
     keys_file = var_dir() / "demo-keys.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
-from reconcile.services.housekeeping import housekeeping as run
+from reconcile.services.admin.housekeeping import housekeeping as run
 from tasks import app
 
 HOUSEKEEPING_SECONDS = 300.0

@@ -33,7 +33,7 @@ from sqlalchemy.exc import OperationalError
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import ATTEMPT_TASK, QUEUES
 from reconcile.observability import trace, workers
-from reconcile.services.attempts import Job, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempts
 from tasks import app
 
 log = logging.getLogger("reconcile.tasks.reconciliation")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
-from reconcile.services.sweeps import sweep
+from reconcile.services.reconciliation.sweeps import sweep
 from tasks import app
 
 SWEEP_SECONDS = 30.0

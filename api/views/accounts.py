@@ -11,7 +11,7 @@ from api.openapi import document
 from api.params import ListQuery, parse_query
 from api.responses import ApiKeyOut, ClientOut, UserCreated, UserOut, page_of
 from api.schemas import ClientIn, UserIn, UserPatch
-from reconcile.services import accounts
+from reconcile.services.admin import accounts
 
 bp = Blueprint("accounts", __name__)
 

@@ -11,7 +11,7 @@ from api.openapi import document
 from api.params import AlertsQuery, parse_query
 from api.responses import AlertOut, AlertStats, page_of
 from api.schemas import ResolveIn
-from reconcile.services import alerts_admin
+from reconcile.services.alerts import manage as alerts_admin
 
 bp = Blueprint("alerts", __name__)
 

@@ -11,7 +11,8 @@ from api.openapi import document
 from api.params import ListQuery, parse_query
 from api.responses import Analytics, CampaignOut, PlatformOut, page_of
 from api.schemas import CampaignIn, PlatformPatch
-from reconcile.services import analytics, campaigns
+from reconcile.services.admin import campaigns
+from reconcile.services.reads import analytics
 
 bp = Blueprint("campaigns", __name__)
 

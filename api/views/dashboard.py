@@ -14,7 +14,7 @@ from api.auth import current, require
 from api.openapi import document
 from api.params import QueryId, parse_query
 from api.responses import Counts, Out
-from reconcile.services import dashboard_queries as reads
+from reconcile.services.reads import dashboard as reads
 
 bp = Blueprint("dashboard", __name__)
 

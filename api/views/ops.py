@@ -6,7 +6,8 @@ from flask import Blueprint, jsonify
 
 from api.auth import require
 from api.openapi import document
-from reconcile.services import platform_ops, slo
+from reconcile.services.admin import platform_ops
+from reconcile.services.reads import slo
 
 bp = Blueprint("ops", __name__)
 

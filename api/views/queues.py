@@ -9,8 +9,8 @@ from api.auth import actor, require
 from api.body import parse
 from api.openapi import document
 from api.schemas import Strict
-from reconcile.services import intake
-from reconcile.services.queues import queues_snapshot
+from reconcile.services.intake import control as intake
+from reconcile.services.reads.queues import queues_snapshot
 
 bp = Blueprint("queues", __name__)
 

@@ -11,8 +11,8 @@ from api.openapi import document
 from api.params import ResultsQuery, parse_query
 from api.responses import RerunOut, ResultsPage
 from api.schemas import RerunIn
-from reconcile.services import queries
-from reconcile.services.rerun import rerun
+from reconcile.services.reads import queries
+from reconcile.services.reconciliation.rerun import rerun
 
 bp = Blueprint("reconciliation", __name__)
 

@@ -15,8 +15,9 @@ from api.schemas import MessageIn, MetricsIn, SubmissionIn
 from reconcile.chat import MessageNotUnderstood, parse_message
 from reconcile.errors import ValidationFailed
 from reconcile.observability import events as observe
-from reconcile.services import queries, reports, submissions
-from reconcile.services.submissions import Claim
+from reconcile.services.intake import submissions
+from reconcile.services.intake.submissions import Claim
+from reconcile.services.reads import queries, reports
 
 bp = Blueprint("submissions", __name__)
 
@@ -104,6 +105,6 @@ def get_report(report_id: int):
                       "campaigns, with only its campaigns' ledger rows; any other → 404.")
 @require("ADMIN", "ANALYST", "AFFILIATE", "CLIENT")
 def get_trust(affiliate_id: int):
-    from reconcile.services.trust import get_trust as read_trust
+    from reconcile.services.reads.trust import get_trust as read_trust
 
     return jsonify(read_trust(current(), affiliate_id))

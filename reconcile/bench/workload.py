@@ -25,7 +25,7 @@ class Fixtures:
 
 def create_fixtures(affiliates: int) -> Fixtures:
     """Create a client, a campaign on every platform and `affiliates` affiliates."""
-    from reconcile.services import accounts, campaigns
+    from reconcile.services.admin import accounts, campaigns
     from reconcile.services.principal import SYSTEM
 
     client_id = accounts.create_client("Bench Advertiser")["id"]

@@ -48,7 +48,7 @@ def clients() -> None:
 @friendly
 def clients_create(name: str) -> None:
     """Create a client and print it as JSON."""
-    from reconcile.services.accounts import create_client
+    from reconcile.services.admin.accounts import create_client
     from reconcile.services.audit import CLI
 
     if not name.strip() or len(name) > 200:
@@ -70,7 +70,7 @@ def users() -> None:
 @friendly
 def users_create(role: str, name: str, email: str, client_id: int | None) -> None:
     """Create a user and print it as JSON with its API key (shown only now)."""
-    from reconcile.services.accounts import create_user
+    from reconcile.services.admin.accounts import create_user
     from reconcile.services.audit import CLI
 
     print_json(create_user(role.upper(), name, email, client_id, CLI))

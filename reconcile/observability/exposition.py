@@ -65,8 +65,8 @@ def _histogram(name: str, bounds: tuple[float, ...], raw: dict[str, float]) -> M
 def _gauges() -> Iterator[Metric]:
     from reconcile.config import PLATFORMS
     from reconcile.observability.workers import idle_ratio
-    from reconcile.services.intake import queue_depths
-    from reconcile.services.platform_ops import breaker_state
+    from reconcile.services.admin.platform_ops import breaker_state
+    from reconcile.services.intake.control import queue_depths
 
     depth = GaugeMetricFamily(NAMESPACE + "queue_depth", "Ready jobs per queue",
                               labels=["queue"])

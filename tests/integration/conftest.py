@@ -43,15 +43,15 @@ class World:
         return {"Authorization": f"Bearer {user['api_key']}"}
 
     def new_affiliate(self) -> dict[str, Any]:
-        from reconcile.services.accounts import create_user
+        from reconcile.services.admin.accounts import create_user
 
         return create_user("AFFILIATE", "Affiliate", f"{unique('aff')}@example.com")
 
 
 @pytest.fixture
 def world(stack: dict[str, str]) -> World:
-    from reconcile.services.accounts import create_client, create_user
-    from reconcile.services.campaigns import create_campaign
+    from reconcile.services.admin.accounts import create_client, create_user
+    from reconcile.services.admin.campaigns import create_campaign
     from reconcile.services.principal import SYSTEM
 
     client_id = create_client(unique("client"))["id"]

@@ -109,8 +109,8 @@ def submit_reports(world: Any, n: int) -> list[int]:
     """Submit n youtube posts claiming exactly what the simulator will show (4 at a time)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from reconcile.services.intake.submissions import Claim, submit
     from reconcile.services.principal import Principal
-    from reconcile.services.submissions import Claim, submit
     from reconcile.sim.store import default_truth
     from tests.conftest import unique_video_id
 

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from reconcile.persistence.db import get_engine, unit_of_work
 from reconcile.persistence.models import User
 from reconcile.platforms.fetching import FetchOutcome
-from reconcile.services.attempts import Job, run_attempt, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
 from tests.integration.flows import alerts, attempts, ledger, post_url, submit_claim, trust
 
 TRUTH = {"views": 1000, "clicks": 50, "conversions": 5}
@@ -31,7 +31,7 @@ def platform_shows_truth(monkeypatch: pytest.MonkeyPatch) -> list[Sequence[str]]
         calls.append(post_ids)
         return {pid: FetchOutcome(metrics=dict(TRUTH)) for pid in post_ids}
 
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
+    monkeypatch.setattr("reconcile.services.reconciliation.attempts.fetch_truth_many", fetch)
     return calls
 
 
@@ -76,7 +76,7 @@ def test_a_duplicate_delivery_in_a_batch_is_a_no_op_and_the_rest_of_the_batch_co
             twin_ran.append(run_attempt(Job(twin, 1)))
         return {pid: FetchOutcome(metrics=dict(TRUTH)) for pid in post_ids}
 
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
+    monkeypatch.setattr("reconcile.services.reconciliation.attempts.fetch_truth_many", fetch)
 
     results = run_attempts([Job(first, 1), Job(twin, 1), Job(last, 1)])
 

@@ -68,7 +68,7 @@ def test_more_ready_jobs_than_the_limit_answers_503_overloaded(
 ) -> None:
     from reconcile.locks import redis_client
     from reconcile.rules import rules_from_mapping
-    from reconcile.services import intake
+    from reconcile.services.intake import control as intake
 
     # A queue no worker consumes stands in for a backlog; the limit counts every queue.
     monkeypatch.setattr(intake, "QUEUES", ("high", "normal", "low", "backlog-test"))

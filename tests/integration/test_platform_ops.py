@@ -19,7 +19,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.platforms import breaker
 from reconcile.platforms.fetching import fetch_truth
-from reconcile.services.campaigns import set_platform_active
+from reconcile.services.admin.campaigns import set_platform_active
 from tests.conftest import unique_video_id, wait_for
 from tests.integration.pools import (
     Pool,

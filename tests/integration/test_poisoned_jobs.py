@@ -23,7 +23,7 @@ from reconcile.bootstrap import active_rules
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Report
 from reconcile.platforms.fetching import FetchOutcome
-from reconcile.services.attempts import Job, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempts
 from tests.integration.flows import attempts, log_of, post_url, submit_claim
 
 TRUTH = (1000, 50, 5)
@@ -128,7 +128,7 @@ def test_a_job_that_keeps_failing_is_quarantined_and_never_holds_up_the_others(
     metrics: dict[str, Any],
 ) -> None:
     others, poisoned = _batch(world, sim, "youtube")
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many",
+    monkeypatch.setattr("reconcile.services.reconciliation.attempts.fetch_truth_many",
                         _fetch_poisoning(_post_id_of(poisoned), metrics))
     tries = active_rules().retry.failed.max_tries
     dispatched.sent.clear()

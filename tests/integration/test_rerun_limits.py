@@ -11,7 +11,7 @@ import pytest
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog
 from reconcile.rules import rules_from_mapping
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.conftest import wait_for
 from tests.integration.apihelp import make_scene, post_url, reconcile_now, submit_as
 from tests.integration.brokers import private_broker
@@ -29,7 +29,7 @@ def scene(dispatched: Any) -> Any:
 @pytest.fixture
 def small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     rules = rules_from_mapping({"intake": {"max_rerun_backlog": LIMIT}})
-    monkeypatch.setattr("reconcile.services.rerun.active_rules", lambda: rules)
+    monkeypatch.setattr("reconcile.services.reconciliation.rerun.active_rules", lambda: rules)
 
 
 def _run(client: Any, scene: Any, report_ids: list[int]) -> Any:

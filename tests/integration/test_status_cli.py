@@ -15,7 +15,7 @@ from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.rules import AlertSpec
-from reconcile.services.alerting import raise_alert
+from reconcile.services.alerts.raising import raise_alert
 from tests.conftest import unique
 from tests.integration.flows import post_url, submit_claim
 

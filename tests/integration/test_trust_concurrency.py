@@ -20,7 +20,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Report, TrustEffect, TrustLedger
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Status, plan_effect
-from reconcile.services.attempts import Job, run_attempt, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
 from tests.conftest import requires_postgres
 from tests.integration.flows import post_url, submit_claim, trust
 
@@ -71,7 +71,7 @@ def test_two_hundred_concurrent_attempts_for_one_affiliate_lose_no_trust_update(
             reports.append((report_id, status))
             if views is None:
                 incomplete_posts.add(_post_id_of(report_id))
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many",
+    monkeypatch.setattr("reconcile.services.reconciliation.attempts.fetch_truth_many",
                         _fake_fetch(incomplete_posts))
     jobs = [Job(report_id, 1) for report_id, _ in reports]
     jobs += [Job(report_id, 1) for report_id, _ in reports[::4]]  # duplicate deliveries

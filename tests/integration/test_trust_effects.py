@@ -14,7 +14,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import TrustEffect
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Status, event_for
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.integration.flows import ledger, post_url, submit_claim, trust
 
 CLAIM = (1000, 50, 5)
@@ -43,7 +43,7 @@ def test_any_sequence_of_reruns_leaves_one_effect_for_the_last_verified_outcome(
     def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
         return {pid: FetchOutcome(metrics=shown["now"]) for pid in post_ids}
 
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
+    monkeypatch.setattr("reconcile.services.reconciliation.attempts.fetch_truth_many", fetch)
     for n, outcome in enumerate(outcomes, start=1):
         shown["now"] = SHOWN[outcome]
         assert run_attempt(Job(report_id, n, trigger="rerun")) == outcome

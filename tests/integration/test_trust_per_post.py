@@ -17,7 +17,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import TrustEffect, TrustLedger
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Status, event_for
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.integration.flows import post_url, submit_claim, trust
 
 CLAIM = {"claimed_views": 1000, "claimed_clicks": 50, "claimed_conversions": 5}
@@ -37,7 +37,7 @@ def platform_shows(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
         return {pid: FetchOutcome(metrics=SHOWN[shown["now"]]) for pid in post_ids}
 
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
+    monkeypatch.setattr("reconcile.services.reconciliation.attempts.fetch_truth_many", fetch)
     return shown
 
 
@@ -81,8 +81,8 @@ def test_twenty_identical_metric_updates_move_trust_by_one_match_at_most(
 def test_a_newer_report_s_outcome_replaces_the_older_one_s_effect(
     world: Any, dispatched: Any, platform_shows: dict[str, Any]
 ) -> None:
+    from reconcile.services.intake.submissions import Claim, update_metrics
     from reconcile.services.principal import Principal
-    from reconcile.services.submissions import Claim, update_metrics
 
     affiliate = world.new_affiliate()
     old = submit_claim(world, affiliate, "youtube", post_url(), (1000, 50, 5))
@@ -106,8 +106,8 @@ def test_a_newer_report_s_outcome_replaces_the_older_one_s_effect(
 def test_an_older_report_reconciled_after_a_newer_one_moves_no_trust(
     world: Any, dispatched: Any, platform_shows: dict[str, Any]
 ) -> None:
+    from reconcile.services.intake.submissions import Claim, update_metrics
     from reconcile.services.principal import Principal
-    from reconcile.services.submissions import Claim, update_metrics
 
     affiliate = world.new_affiliate()
     old = submit_claim(world, affiliate, "youtube", post_url(), (1000, 50, 5))
@@ -138,8 +138,8 @@ def test_any_order_of_attempts_on_a_post_s_reports_leaves_the_latest_report_s_ef
     """Three reports of one post, attempted (and re-run) in any order with any outcome: the
     post's effect is the last verified outcome of the newest report that has one, the score
     is 0.5 plus that effect, and the ledger sums to the same."""
+    from reconcile.services.intake.submissions import Claim, update_metrics
     from reconcile.services.principal import Principal
-    from reconcile.services.submissions import Claim, update_metrics
 
     affiliate = world.new_affiliate()
     principal = Principal(affiliate["id"], "AFFILIATE")

@@ -27,12 +27,12 @@ from reconcile.dispatch import get_dispatcher
 from reconcile.errors import NotFound, Overloaded, ValidationFailed
 from reconcile.persistence.db import serialise_on, unit_of_work
 from reconcile.persistence.models import Post, ReconciliationLog, Report
+from reconcile.services.admin.campaigns import visible_campaign
 from reconcile.services.audit import Actor, record
-from reconcile.services.campaigns import visible_campaign
-from reconcile.services.intake import check_intake
+from reconcile.services.intake.control import check_intake
 from reconcile.services.principal import Principal
-from reconcile.services.queries import latest_reports, visible_posts
-from reconcile.services.reopen import reopen
+from reconcile.services.reads.queries import latest_reports, visible_posts
+from reconcile.services.reconciliation.reopen import reopen
 
 PRIORITY, TRIGGER = "high", "rerun"
 # The most reports one request may look at; what it may send is the re-run limit.

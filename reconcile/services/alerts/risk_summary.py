@@ -14,8 +14,8 @@ from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, TrustLedger
 from reconcile.rules import bucket_for
-from reconcile.services.alert_messages import summary_message
-from reconcile.services.webhooks import post
+from reconcile.services.alerts.messages import summary_message
+from reconcile.webhooks import post
 
 log = logging.getLogger("reconcile.alerts")
 

@@ -13,9 +13,9 @@ from reconcile.config import load_settings
 from reconcile.dispatch import get_dispatcher
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
-from reconcile.services.alert_delivery import alert_fields, entry, save_deliveries
-from reconcile.services.alert_messages import digest_message
-from reconcile.services.webhooks import post, webhook_id
+from reconcile.services.alerts.deliver import alert_fields, entry, save_deliveries
+from reconcile.services.alerts.messages import digest_message
+from reconcile.webhooks import post, webhook_id
 
 log = logging.getLogger("reconcile.alerts")
 

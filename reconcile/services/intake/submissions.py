@@ -29,9 +29,9 @@ from reconcile.rules import (
     priority_for,
     suspicion_flags,
 )
-from reconcile.services import submission_sql as sql
-from reconcile.services.alerting import raise_alert
-from reconcile.services.intake import check_intake
+from reconcile.services.alerts.raising import raise_alert
+from reconcile.services.intake import submission_sql as sql
+from reconcile.services.intake.control import check_intake
 from reconcile.services.principal import Principal
 
 

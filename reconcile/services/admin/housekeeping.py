@@ -11,8 +11,8 @@ from reconcile.bootstrap import active_rules
 from reconcile.persistence.db import serialise_on, unit_of_work
 from reconcile.persistence.models import AuditEvent
 from reconcile.rules import Rules
-from reconcile.services import idempotency
 from reconcile.services.audit import SYSTEM, record
+from reconcile.services.intake import idempotency
 
 RULES_CHANGED = "rules.changed"
 

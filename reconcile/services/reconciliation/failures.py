@@ -22,7 +22,7 @@ from reconcile.dispatch import get_dispatcher
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Post, ReconciliationLog, Report
 from reconcile.rules import Status, decide_after_failure, event_for, quarantine_alert
-from reconcile.services.alerting import raise_alert
+from reconcile.services.alerts.raising import raise_alert
 
 log = logging.getLogger("reconcile.tasks.reconciliation")
 

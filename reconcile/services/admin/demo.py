@@ -9,7 +9,7 @@ from sqlalchemy import select
 from reconcile.config import PLATFORMS
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, Client, User
-from reconcile.services import accounts, campaigns
+from reconcile.services.admin import accounts, campaigns
 from reconcile.services.principal import SYSTEM
 
 DEMO_USERS = (

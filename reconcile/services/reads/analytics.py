@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report, Snapshot, User
-from reconcile.services.alerts_admin import alert_view
-from reconcile.services.campaigns import visible_campaign
+from reconcile.services.admin.campaigns import visible_campaign
+from reconcile.services.alerts.manage import alert_view
 from reconcile.services.principal import Principal
-from reconcile.services.queries import latest_reports
+from reconcile.services.reads.queries import latest_reports
 
 METRICS = ("views", "clicks", "conversions")
 SUCCESS = ("MATCHED", "DISCREPANCY_LOW")

@@ -10,12 +10,12 @@ attempts of the batch left.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 
+from reconcile.persistence.bulk import TableWrites, insert_rows
 from reconcile.persistence.db import UnitOfWork, unit_of_work
 from reconcile.persistence.models import (
     Attempt,
@@ -27,7 +27,6 @@ from reconcile.persistence.models import (
     User,
     table_of,
 )
-from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import (
     Classification,
     RetryDecision,
@@ -38,41 +37,12 @@ from reconcile.rules import (
     plan_effect,
     trust_threshold_alert,
 )
-from reconcile.services.alerting import raise_alert
-from reconcile.services.batch_writes import RepeatCheck, TableWrites, insert_rows
-
-if TYPE_CHECKING:
-    from reconcile.services.targets import Job, Target
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One job's classified result, ready to be written."""
-
-    job: Job
-    target: Target
-    fetched: FetchOutcome
-    result: Classification
-    decision: RetryDecision
-    keep_outcome: bool = False
-
-
-@dataclass(frozen=True)
-class PostEffect:
-    """A post's standing trust effect and the report it comes from."""
-
-    report_id: int
-    event: str
-    delta: float
-
+from reconcile.services.alerts.raising import raise_alert
+from reconcile.services.reconciliation.outcome import Outcome, PostEffect, Written
+from reconcile.services.reconciliation.repeat_check import RepeatCheck
+from reconcile.services.reconciliation.targets import Job, Target
 
 _STOP = RetryDecision(True, None, False, None)
-
-
-@dataclass(frozen=True)
-class Written:
-    applied: bool  # False when a later attempt had already decided the outcome
-    trust_score: float  # the affiliate's score once this attempt's effects are in
 
 
 # Lowest id first, so two batches that share affiliates never wait on each other in a circle.

@@ -15,9 +15,9 @@ from reconcile.errors import NotFound
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt, Post, ReconciliationLog, Report, User
 from reconcile.rules import bucket_for
-from reconcile.services.alerts_admin import SEVERITIES, TYPES, visible_alerts
+from reconcile.services.alerts.manage import SEVERITIES, TYPES, visible_alerts
 from reconcile.services.principal import Principal
-from reconcile.services.queries import visible_posts
+from reconcile.services.reads.queries import visible_posts
 
 BUCKETS = ("high_trust", "normal", "low_trust", "critical")
 # Upper edges (inclusive) of the discrepancy histogram's bins, as fractions; the first

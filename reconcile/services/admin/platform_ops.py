@@ -17,7 +17,7 @@ from reconcile.persistence.models import Post, ReconciliationLog, Report
 from reconcile.platforms import breaker
 from reconcile.rules import outage_alert
 from reconcile.rules.retry import DEFERRAL_REASONS
-from reconcile.services.alerting import raise_alert
+from reconcile.services.alerts.raising import raise_alert
 
 log = logging.getLogger("reconcile.platforms.ops")
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from reconcile.errors import Forbidden, NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, CampaignPlatform, Client, Platform
+from reconcile.services.admin.platform_ops import breaker_state, dispatch_waiting
 from reconcile.services.audit import SYSTEM, Actor, record
-from reconcile.services.platform_ops import breaker_state, dispatch_waiting
 from reconcile.services.principal import Principal
 
 

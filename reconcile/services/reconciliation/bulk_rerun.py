@@ -24,8 +24,8 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, Post, ReconciliationLog, Report
 from reconcile.rules import Status
 from reconcile.services.audit import SYSTEM, Actor, record
-from reconcile.services.intake import queue_depths
-from reconcile.services.reopen import reopen
+from reconcile.services.intake.control import queue_depths
+from reconcile.services.reconciliation.reopen import reopen
 
 PAGE = 500
 PRIORITY, TRIGGER = "low", "rerun"

@@ -24,8 +24,8 @@ from reconcile.config import load_settings
 from reconcile.locks import held
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
-from reconcile.services.alert_messages import alert_message
-from reconcile.services.webhooks import post, redact, webhook_id
+from reconcile.services.alerts.messages import alert_message
+from reconcile.webhooks import post, redact, webhook_id
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ commit, the batch is committed again one attempt at a time so that only that job
 
 One job never fails its batch: whatever goes wrong for it alone (a platform's fetch that
 raises, an outcome that cannot be classified or written) is noted as a failed run of that
-job (reconcile.services.failures), and the others carry on. Only a lost database
+job (reconcile.services.reconciliation.failures), and the others carry on. Only a lost database
 connection fails the batch: that is not any one job's fault, and the task retries it.
 """
 
@@ -40,9 +40,14 @@ from reconcile.rules import (
     decide_deferral,
     event_for,
 )
-from reconcile.services.effects import Outcome, Written, apply_outcomes, record_deferral
-from reconcile.services.failures import Failed, describe, note_failure
-from reconcile.services.targets import Job, Target, load_targets
+from reconcile.services.reconciliation.effects import (
+    Outcome,
+    Written,
+    apply_outcomes,
+    record_deferral,
+)
+from reconcile.services.reconciliation.failures import Failed, describe, note_failure
+from reconcile.services.reconciliation.targets import Job, Target, load_targets
 
 log = logging.getLogger("reconcile.tasks.reconciliation")
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, Post, ReconciliationLog, Report
 from reconcile.services.principal import Principal
-from reconcile.services.reports import reconciliation_view
+from reconcile.services.reads.reports import reconciliation_view
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from reconcile.config import PLATFORMS
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, ReconciliationLog, Report
-from reconcile.services.intake import queue_depths
-from reconcile.services.platform_ops import breaker_state
+from reconcile.services.admin.platform_ops import breaker_state
+from reconcile.services.intake.control import queue_depths
 
 
 def snapshot(now: datetime | None = None) -> dict[str, Any]:
