@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, parse_qsl, urlencode, urlsplit
 
-PLATFORMS = ("reddit", "instagram", "tiktok", "youtube", "x")
+from reconcile.vocabulary import PLATFORMS
 
 ENV_VARS = frozenset(
     {

@@ -14,17 +14,12 @@ from typing import Protocol
 from reconcile import redis_clients
 from reconcile.config import current_redis_url
 from reconcile.observability import trace
+from reconcile.vocabulary import QUEUES
 
 log = logging.getLogger("reconcile.dispatch")
 
 ATTEMPT_TASK = "reconcile.attempt"
 ALERT_TASK = "reconcile.deliver_alert"
-# The job queues, by priority. Beat's periodic tasks (sweep, housekeeping, outage check) have
-# a queue of their own that workers read first: behind a backlog of high jobs (re-runs,
-# flagged submissions) they would expire before a worker reached them.
-QUEUES = ("high", "normal", "low")
-PERIODIC_QUEUE = "periodic"
-WORKER_QUEUES = (PERIODIC_QUEUE, *QUEUES)
 
 
 class Dispatcher(Protocol):

@@ -26,10 +26,11 @@ def _json_logs(**_: object) -> None:
 
 
 # beat: imported with the app so its start-up signal is set before `celery beat` sends it.
+# tasks.bench (the bench's no-op task) is not here: only the bench's workers import it
+# (`--include`, reconcile.commands.BENCH_TASKS).
 from tasks import (  # noqa: E402,F401  (registers the tasks)
     alerts,
     beat,
-    bench,
     housekeeping,
     liveness,
     platforms,

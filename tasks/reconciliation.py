@@ -31,9 +31,10 @@ from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import ATTEMPT_TASK, QUEUES
+from reconcile.dispatch import ATTEMPT_TASK
 from reconcile.observability import trace, workers
 from reconcile.services.reconciliation.attempts import Job, run_attempts
+from reconcile.vocabulary import QUEUES
 from tasks import app
 
 log = logging.getLogger("reconcile.tasks.reconciliation")

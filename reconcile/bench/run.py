@@ -20,8 +20,8 @@ from reconcile.bench.noop import publish, wait_for_noops
 from reconcile.bench.report import RunResult, latency_summary, per_second, summarise
 from reconcile.bench.stage import BenchError, Stage, check_urls, staged
 from reconcile.bench.workload import create_fixtures, submissions
-from reconcile.config import PLATFORMS
-from reconcile.dispatch import WORKER_QUEUES
+from reconcile.commands import BENCH_TASKS, worker_argv
+from reconcile.vocabulary import PLATFORMS
 
 HOST = "127.0.0.1"
 
@@ -152,11 +152,8 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
             # Queued before the workers exist, so they measure consuming, not publishing.
             publish(stage.redis_url, opts.noop_tasks)
             say(f"no-op baseline: {opts.noop_tasks} tasks on {opts.workers} worker processes")
-            cluster.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker",
-                                     "-Q", ",".join(WORKER_QUEUES),
-                                     "--concurrency", str(opts.workers),
-                                     "--loglevel", "WARNING", "--without-mingle",
-                                     "--without-gossip"])
+            cluster.spawn("worker", worker_argv(opts.workers, python=py, loglevel="WARNING",
+                                                include=[BENCH_TASKS]))
             sampler.start()
             noops, noop_seconds = wait_for_noops(stage.redis_url, opts.noop_tasks, 300,
                                                  cluster.check)

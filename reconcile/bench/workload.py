@@ -7,9 +7,9 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from reconcile.config import PLATFORMS
 from reconcile.platforms.urls import normalise
 from reconcile.sim.store import default_truth
+from reconcile.vocabulary import PLATFORMS, Role
 
 # (claimed views as a multiple of the platform's, how many in every 20 submissions):
 # matched, low, medium, high (an under-claim), over-claim, critical over-claim.
@@ -32,7 +32,7 @@ def create_fixtures(affiliates: int) -> Fixtures:
     campaign = campaigns.create_campaign(SYSTEM, name="Bench", client_id=client_id,
                                          platforms=list(PLATFORMS))
     keys = [
-        accounts.create_user("AFFILIATE", f"Bench Affiliate {i}", f"bench{i}@bench.invalid")[
+        accounts.create_user(Role.AFFILIATE, f"Bench Affiliate {i}", f"bench{i}@bench.invalid")[
             "api_key"]
         for i in range(affiliates)
     ]

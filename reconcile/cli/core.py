@@ -8,6 +8,7 @@ import click
 
 from reconcile.cli.common import friendly, main, print_json, text_option
 from reconcile.cli.usage import OneLineCommand
+from reconcile.vocabulary import Role, values
 
 
 @main.command()
@@ -63,7 +64,7 @@ def users() -> None:
 
 @users.command("create", cls=OneLineCommand)
 @click.option("--role", required=True,
-              type=click.Choice(["ADMIN", "CLIENT", "ANALYST", "AFFILIATE"], case_sensitive=False))
+              type=click.Choice(values(Role), case_sensitive=False))
 @click.option("--name", required=True, callback=text_option)
 @click.option("--email", required=True, callback=text_option)
 @click.option("--client-id", type=int, default=None)

@@ -9,7 +9,7 @@ import click
 
 from reconcile.cli.common import friendly, main, print_json
 from reconcile.cli.usage import OneLineCommand
-from reconcile.config import PLATFORMS
+from reconcile.vocabulary import PLATFORMS
 
 DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 

@@ -21,6 +21,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import choose_encoder
 
 from reconcile.observability import store
+from reconcile.vocabulary import Role
 
 log = logging.getLogger("reconcile.metrics")
 T = TypeVar("T")
@@ -63,10 +64,10 @@ def _histogram(name: str, bounds: tuple[float, ...], raw: dict[str, float]) -> M
 
 
 def _gauges() -> Iterator[Metric]:
-    from reconcile.config import PLATFORMS
     from reconcile.observability.workers import idle_ratio
     from reconcile.services.admin.platform_ops import breaker_state
     from reconcile.services.intake.control import queue_depths
+    from reconcile.vocabulary import PLATFORMS
 
     depth = GaugeMetricFamily(NAMESPACE + "queue_depth", "Ready jobs per queue",
                               labels=["queue"])
@@ -116,7 +117,7 @@ def affiliates_by_bucket() -> dict[str, int]:
     bucket: Any = case(*((User.trust_score >= limits[n], n) for n in names), else_=CRITICAL)
     with unit_of_work() as uow:
         rows = uow.session.execute(
-            select(bucket, func.count()).where(User.role == "AFFILIATE", User.is_active)
+            select(bucket, func.count()).where(User.role == Role.AFFILIATE, User.is_active)
             .group_by(bucket)
         ).all()
     counts = dict.fromkeys((*names, CRITICAL), 0)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from reconcile.config import PLATFORMS
-from reconcile.dispatch import WORKER_QUEUES, set_dispatcher
+from reconcile.commands import worker_argv
+from reconcile.dispatch import set_dispatcher
+from reconcile.vocabulary import PLATFORMS
 from tests.conftest import Proc, unique, wait_for
 
 
@@ -74,24 +74,7 @@ def start_worker(
     """Start a Celery worker as its own process and wait until it answers a ping."""
     env = {**os.environ, **(extra_env or {})}
     proc = Proc(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tasks",
-            "worker",
-            "-Q",
-            ",".join(WORKER_QUEUES),
-            "--concurrency",
-            str(concurrency),
-            "--hostname",
-            f"{name}@%h",
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        worker_argv(concurrency, name=name),
         env,
         tmp_dir / f"{name}.log",
     )

@@ -225,7 +225,7 @@ def celery_problems(args: list[str]) -> list[str]:
 
 def worker_queue_problems(options: list[str]) -> list[str]:
     """The worker must consume every queue the dispatcher and beat route to."""
-    from reconcile.dispatch import WORKER_QUEUES as QUEUES
+    from reconcile.vocabulary import WORKER_QUEUES as QUEUES
 
     queues: list[str] = []
     for i, opt in enumerate(options):

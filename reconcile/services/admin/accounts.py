@@ -13,7 +13,8 @@ from reconcile.persistence.db import get_engine, unit_of_work
 from reconcile.persistence.models import Client, User
 from reconcile.security import hash_api_key, key_prefix, new_api_key
 from reconcile.services.audit import SYSTEM, Actor, record
-from reconcile.services.principal import ROLES, Principal
+from reconcile.services.principal import Principal
+from reconcile.vocabulary import Role, values
 
 
 def client_view(client: Client) -> dict[str, Any]:
@@ -55,9 +56,9 @@ def list_clients(after: int | None = None, limit: int | None = None) -> list[dic
 def create_user(role: str, name: str, email: str, client_id: int | None = None,
                 actor: Actor = SYSTEM) -> dict[str, Any]:
     """Create a user and return it with its API key (the only time the key is shown)."""
-    if role not in ROLES:
-        raise ValidationFailed([{"field": "role", "message": f"must be one of {', '.join(ROLES)}"}])
-    if role == "CLIENT" and client_id is None:
+    if role not in values(Role):
+        raise ValidationFailed([{"field": "role", "message": f"must be one of {', '.join(Role)}"}])
+    if role == Role.CLIENT and client_id is None:
         raise ValidationFailed([{"field": "client_id", "message": "required for role CLIENT"}])
     key = new_api_key()
     with unit_of_work() as uow:
@@ -69,7 +70,7 @@ def create_user(role: str, name: str, email: str, client_id: int | None = None,
             role=role,
             name=name,
             email=email,
-            client_id=client_id if role == "CLIENT" else None,
+            client_id=client_id if role == Role.CLIENT else None,
             api_key_hash=hash_api_key(key),
             api_key_prefix=key_prefix(key),
             trust_score=active_rules().trust.initial,
@@ -102,7 +103,7 @@ def authenticate(api_key: str | None) -> Principal:
     if row is None or not row.is_active:
         raise Unauthenticated("unknown or revoked API key")
     return Principal(user_id=row.id, role=row.role, client_id=row.client_id,
-                     trust_score=row.trust_score if row.role == "AFFILIATE" else None)
+                     trust_score=row.trust_score if row.role == Role.AFFILIATE else None)
 
 
 def rotate_api_key(principal: Principal, user_id: int,

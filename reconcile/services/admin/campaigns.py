@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from reconcile.errors import Forbidden, NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, CampaignPlatform, Client, Platform
+from reconcile.services.access import visible_campaign
 from reconcile.services.admin.platform_ops import breaker_state, dispatch_waiting
 from reconcile.services.audit import SYSTEM, Actor, record
 from reconcile.services.principal import Principal
+from reconcile.vocabulary import Role
 
 
 def campaign_view(session: Session, campaign: Campaign) -> dict[str, Any]:
@@ -43,7 +45,7 @@ def create_campaign(
     end_date: date | None = None,
     request_id: str | None = None,
 ) -> dict[str, Any]:
-    if principal.role == "CLIENT" and principal.client_id != client_id:
+    if principal.role == Role.CLIENT and principal.client_id != client_id:
         raise Forbidden("a client may create campaigns only for itself")
     if start_date and end_date and end_date < start_date:
         raise ValidationFailed([{"field": "end_date", "message": "must not precede start_date"}])
@@ -70,16 +72,6 @@ def create_campaign(
         return view
 
 
-def visible_campaign(session: Session, principal: Principal, campaign_id: int) -> Campaign:
-    """Return the campaign if the caller may see it; NotFound otherwise."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound("no such campaign")
-    if principal.role == "CLIENT" and campaign.client_id != principal.client_id:
-        raise NotFound("no such campaign")
-    return campaign
-
-
 def get_campaign(principal: Principal, campaign_id: int) -> dict[str, Any]:
     with unit_of_work() as uow:
         return campaign_view(uow.session, visible_campaign(uow.session, principal, campaign_id))
@@ -92,7 +84,7 @@ def list_campaigns(
         q = select(Campaign).order_by(Campaign.id).limit(limit)
         if after is not None:
             q = q.where(Campaign.id > after)
-        if principal.role == "CLIENT":
+        if principal.role == Role.CLIENT:
             q = q.where(Campaign.client_id == principal.client_id)
         return [campaign_view(uow.session, c) for c in uow.session.scalars(q)]
 

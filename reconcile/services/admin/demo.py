@@ -6,18 +6,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from reconcile.config import PLATFORMS
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, Client, User
 from reconcile.services.admin import accounts, campaigns
 from reconcile.services.principal import SYSTEM
+from reconcile.vocabulary import PLATFORMS, Role
 
 DEMO_USERS = (
-    ("ADMIN", "Demo Admin", "admin@demo.reconcile"),
-    ("CLIENT", "Demo Advertiser", "advertiser@demo.reconcile"),
-    ("ANALYST", "Demo Analyst", "analyst@demo.reconcile"),
-    ("AFFILIATE", "Ada Affiliate", "ada@demo.reconcile"),
-    ("AFFILIATE", "Ben Affiliate", "ben@demo.reconcile"),
+    (Role.ADMIN, "Demo Admin", "admin@demo.reconcile"),
+    (Role.CLIENT, "Demo Advertiser", "advertiser@demo.reconcile"),
+    (Role.ANALYST, "Demo Analyst", "analyst@demo.reconcile"),
+    (Role.AFFILIATE, "Ada Affiliate", "ada@demo.reconcile"),
+    (Role.AFFILIATE, "Ben Affiliate", "ben@demo.reconcile"),
 )
 
 
@@ -41,7 +41,7 @@ def seed_demo() -> dict[str, Any]:
             user_id = uow.session.scalar(select(User.id).where(User.email == email))
         if user_id is None:
             created = accounts.create_user(
-                role, name, email, client_id if role == "CLIENT" else None
+                role, name, email, client_id if role == Role.CLIENT else None
             )
             user_id, key = created["id"], created["api_key"]
         else:

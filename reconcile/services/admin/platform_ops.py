@@ -10,7 +10,6 @@ import redis
 from sqlalchemy import select
 
 from reconcile.bootstrap import active_rules
-from reconcile.config import PLATFORMS
 from reconcile.dispatch import get_dispatcher
 from reconcile.persistence.db import UnitOfWork, unit_of_work
 from reconcile.persistence.models import Post, ReconciliationLog, Report
@@ -18,6 +17,7 @@ from reconcile.platforms import breaker
 from reconcile.rules import outage_alert
 from reconcile.rules.retry import DEFERRAL_REASONS
 from reconcile.services.alerts.raising import raise_alert
+from reconcile.vocabulary import PLATFORMS
 
 log = logging.getLogger("reconcile.platforms.ops")
 

@@ -15,11 +15,12 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.services.alerts.deliver import alert_fields, entry, save_deliveries
 from reconcile.services.alerts.messages import digest_message
+from reconcile.vocabulary import Severity, values
 from reconcile.webhooks import post, webhook_id
 
 log = logging.getLogger("reconcile.alerts")
 
-SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+SEVERITIES = values(Severity)
 # A digest no webhook would take for this long is given up (and says so on its alerts).
 GIVE_UP_AFTER = timedelta(hours=24)
 # An alert with no delivery record this long after it was created has lost its job.

@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import func, select, update
 
 from reconcile.errors import AlertAlreadyResolved, Forbidden, NotFound
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Alert, Campaign, Post, Report
+from reconcile.persistence.models import Alert
+from reconcile.services.access import visible_alerts
 from reconcile.services.audit import Actor, record
 from reconcile.services.principal import Principal
+from reconcile.vocabulary import AlertStatus, Role, Severity, values
 
 TYPES = ("HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE",
          "SUSPICIOUS_CLAIM", "JOB_QUARANTINED")
-SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
-STATUSES = ("OPEN", "RESOLVED")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -32,18 +32,6 @@ def alert_view(a: Alert) -> dict[str, Any]:
         "resolved_at": _iso(a.resolved_at), "resolved_by": a.resolved_by,
         "resolution_note": a.resolution_note, "deliveries": a.deliveries or [], "rule": a.rule,
     }
-
-
-def visible_alerts(q: Select, principal: Principal) -> Select:
-    """A client sees alerts on its campaigns' reports; an affiliate, alerts about itself."""
-    if principal.role == "AFFILIATE":
-        return q.where(Alert.affiliate_id == principal.user_id)
-    if principal.role == "CLIENT":
-        own = (select(Report.id).join(Post, Post.id == Report.post_id)
-               .join(Campaign, Campaign.id == Post.campaign_id)
-               .where(Campaign.client_id == principal.client_id))
-        return q.where(Alert.report_id.in_(own))
-    return q
 
 
 def list_alerts(
@@ -73,7 +61,7 @@ def get_alert(principal: Principal, alert_id: int) -> dict[str, Any]:
 def resolve_alert(principal: Principal, alert_id: int, note: str,
                   request_id: str | None = None) -> dict[str, Any]:
     """Resolve an open alert once; a second resolve is a conflict."""
-    if principal.role not in ("ADMIN", "CLIENT"):
+    if principal.role not in (Role.ADMIN, Role.CLIENT):
         raise Forbidden(f"role {principal.role} may not resolve alerts")
     with unit_of_work() as uow:
         s = uow.session
@@ -110,9 +98,9 @@ def alert_stats(now: datetime | None = None) -> dict[str, Any]:
             return {n: int(found.get(n, 0)) for n in names}
 
         return {
-            "by_status": counts(Alert.status, STATUSES),
+            "by_status": counts(Alert.status, values(AlertStatus)),
             "by_type": counts(Alert.type, TYPES),
-            "by_severity": counts(Alert.severity, SEVERITIES),
+            "by_severity": counts(Alert.severity, values(Severity)),
             "last_24h": s.scalar(select(func.count()).where(Alert.created_at >= since)) or 0,
             "resolved_last_24h": s.scalar(
                 select(func.count()).where(Alert.resolved_at >= since)

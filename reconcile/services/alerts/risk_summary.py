@@ -15,11 +15,13 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, TrustLedger
 from reconcile.rules import bucket_for
 from reconcile.services.alerts.messages import summary_message
+from reconcile.vocabulary import Severity, values
 from reconcile.webhooks import post
 
 log = logging.getLogger("reconcile.alerts")
 
-SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
+# Most severe first, as the summary reads.
+SEVERITIES = values(Severity)[::-1]
 # From safest to riskiest: only a move to the right counts as "entered".
 BUCKET_ORDER = ("high_trust", "normal", "low_trust", "critical")
 _SENT_KEY = "reconcile:risk-summary:{}"

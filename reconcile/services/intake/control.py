@@ -19,12 +19,12 @@ import redis
 from sqlalchemy import select
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import QUEUES
 from reconcile.errors import IntakePaused, Overloaded
 from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Switch
 from reconcile.services.audit import SYSTEM, Actor, record
+from reconcile.vocabulary import QUEUES
 
 INTAKE_SWITCH = "intake_paused"
 CACHE_KEY = "reconcile:intake:paused"  # "1" or "0": a copy of the switch, never the truth

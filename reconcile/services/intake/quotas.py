@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reconcile.rules import RateLimitRules, TrustRules, bucket_for
 from reconcile.services.principal import Principal
+from reconcile.vocabulary import Role
 
 WINDOW_SECONDS = {"submissions": 3600, "reruns": 60, "default": 3600}
 
@@ -24,6 +25,6 @@ def limit_for(kind: str, rules: RateLimitRules, trust_bucket: str | None = None)
 def trust_bucket(principal: Principal, trust: TrustRules) -> str | None:
     """Return an affiliate's trust bucket (None for other roles), from the score read when
     the caller was authenticated."""
-    if principal.role != "AFFILIATE" or principal.trust_score is None:
+    if principal.role != Role.AFFILIATE or principal.trust_score is None:
         return None
     return bucket_for(principal.trust_score, trust)

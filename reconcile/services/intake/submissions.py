@@ -21,7 +21,7 @@ from reconcile.errors import (
     ValidationFailed,
 )
 from reconcile.persistence.db import UnitOfWork, serialise_on, unit_of_work
-from reconcile.persistence.models import Post, Report
+from reconcile.persistence.models import Report
 from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.rules import (
     closed_reason,
@@ -29,6 +29,7 @@ from reconcile.rules import (
     priority_for,
     suspicion_flags,
 )
+from reconcile.services.access import may_see_client, owned_post
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.intake import submission_sql as sql
 from reconcile.services.intake.control import check_intake
@@ -97,7 +98,7 @@ def _check_campaign(session: Session, principal: Principal, campaign_id: int,
     row = session.connection().execute(
         sql.CAMPAIGN_FOR_SUBMISSION, {"campaign_id": campaign_id, "platform": platform}
     ).first()
-    if row is None or (principal.role == "CLIENT" and row.client_id != principal.client_id):
+    if row is None or not may_see_client(principal, row.client_id):
         raise NotFound("no such campaign")
     closed = closed_reason(row.status, row.start_date, row.end_date, datetime.now(UTC).date())
     if closed is not None:
@@ -172,9 +173,7 @@ def update_metrics(
     check_intake()
     with unit_of_work() as uow:
         s = uow.session
-        post = s.get(Post, post_id)
-        if post is None or post.affiliate_id != principal.user_id:
-            raise NotFound("no such post")
+        post = owned_post(s, principal, post_id)
         _check_campaign(s, principal, post.campaign_id, post.platform)
         last = s.scalars(
             select(Report).where(Report.post_id == post_id).order_by(Report.id.desc()).limit(1)

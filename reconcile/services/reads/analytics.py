@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report, Snapshot, User
-from reconcile.services.admin.campaigns import visible_campaign
+from reconcile.services.access import visible_campaign
 from reconcile.services.alerts.manage import alert_view
 from reconcile.services.principal import Principal
-from reconcile.services.reads.queries import latest_reports
 
 METRICS = ("views", "clicks", "conversions")
 SUCCESS = ("MATCHED", "DISCREPANCY_LOW")
@@ -76,7 +76,7 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
             .join(User, User.id == Post.affiliate_id)
             .outerjoin(last_snapshot, last_snapshot.c.post_id == Post.id)
             .outerjoin(Snapshot, Snapshot.id == last_snapshot.c.sid)
-            .where(Post.campaign_id == campaign_id, Report.id.in_(latest_reports()))
+            .where(Post.campaign_id == campaign_id, is_latest_report())
         ).all()
         reports = s.scalar(select(func.count()).select_from(Report).join(Post)
                            .where(Post.campaign_id == campaign_id)) or 0

@@ -15,9 +15,10 @@ from reconcile.errors import NotFound
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt, Post, ReconciliationLog, Report, User
 from reconcile.rules import bucket_for
-from reconcile.services.alerts.manage import SEVERITIES, TYPES, visible_alerts
+from reconcile.services.access import visible_alerts, visible_posts
+from reconcile.services.alerts.manage import TYPES
 from reconcile.services.principal import Principal
-from reconcile.services.reads.queries import visible_posts
+from reconcile.vocabulary import Role, Severity, values
 
 BUCKETS = ("high_trust", "normal", "low_trust", "critical")
 # Upper edges (inclusive) of the discrepancy histogram's bins, as fractions; the first
@@ -113,7 +114,7 @@ def trust_buckets() -> dict[str, Any]:
         # One row per distinct score (4 decimals), so the rule itself does the bucketing.
         rows = uow.session.execute(
             select(User.trust_score, func.count())
-            .where(User.role == "AFFILIATE", User.is_active.is_(True))
+            .where(User.role == Role.AFFILIATE, User.is_active.is_(True))
             .group_by(User.trust_score)).all()
     counts = dict.fromkeys(BUCKETS, 0)
     for score, n in rows:
@@ -128,7 +129,7 @@ def open_alert_counts(principal: Principal) -> dict[str, Any]:
     q = q.where(Alert.status == "OPEN").group_by(Alert.severity, Alert.type)
     with unit_of_work() as uow:
         rows = uow.session.execute(q).all()
-    by_severity = dict.fromkeys(SEVERITIES, 0)
+    by_severity = dict.fromkeys(values(Severity), 0)
     by_type = dict.fromkeys(TYPES, 0)
     for severity, type_, n in rows:
         by_severity[severity] = by_severity.get(severity, 0) + int(n)

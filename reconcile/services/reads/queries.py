@@ -8,28 +8,15 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Campaign, Post, ReconciliationLog, Report
+from reconcile.persistence.latest import is_latest_report
+from reconcile.persistence.models import Post, ReconciliationLog, Report
+from reconcile.services.access import visible_posts
 from reconcile.services.principal import Principal
 from reconcile.services.reads.reports import reconciliation_view
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def visible_posts(q: Select, principal: Principal) -> Select:
-    """Narrow a query joined to Post to the posts the caller may see."""
-    if principal.role == "AFFILIATE":
-        return q.where(Post.affiliate_id == principal.user_id)
-    if principal.role == "CLIENT":
-        own = select(Campaign.id).where(Campaign.client_id == principal.client_id)
-        return q.where(Post.campaign_id.in_(own))
-    return q
-
-
-def latest_reports() -> Select:
-    """The id of each post's newest report (updates supersede earlier claims)."""
-    return select(func.max(Report.id)).group_by(Report.post_id)
 
 
 def _claimed(report: Report) -> dict[str, int]:
@@ -46,7 +33,7 @@ def list_submissions(
         select(Post, Report, ReconciliationLog)
         .join(Report, Report.post_id == Post.id)
         .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
-        .where(Report.id.in_(latest_reports()))
+        .where(is_latest_report())
     )
     q = visible_posts(q, principal)
     if campaign_id is not None:

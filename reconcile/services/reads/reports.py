@@ -6,18 +6,17 @@ from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from reconcile.errors import NotFound
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import (
     Alert,
-    Campaign,
     Post,
     ReconciliationLog,
     Report,
     Snapshot,
 )
+from reconcile.services.access import may_see_report
 from reconcile.services.principal import Principal
 
 
@@ -27,17 +26,6 @@ def _iso(value: Any) -> str | None:
     if value.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
         value = value.replace(tzinfo=UTC)
     return str(value.isoformat())
-
-
-def can_see_report(session: Session, principal: Principal, report: Report, post: Post) -> bool:
-    if principal.reads_everything:
-        return True
-    if principal.role == "AFFILIATE":
-        return report.affiliate_id == principal.user_id
-    if principal.role == "CLIENT":
-        owner = session.scalar(select(Campaign.client_id).where(Campaign.id == post.campaign_id))
-        return owner == principal.client_id
-    return False
 
 
 def reconciliation_view(rlog: ReconciliationLog) -> dict[str, Any]:
@@ -67,7 +55,7 @@ def get_report(principal: Principal, report_id: int) -> dict[str, Any]:
             .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
             .where(Report.id == report_id)
         ).first()
-        if row is None or not can_see_report(s, principal, row[0], row[1]):
+        if row is None or not may_see_report(s, principal, row[0], row[1]):
             raise NotFound("no such report")
         report, post, rlog = row
         snapshots = s.scalars(

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from reconcile.config import PLATFORMS
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, ReconciliationLog, Report
 from reconcile.services.admin.platform_ops import breaker_state
 from reconcile.services.intake.control import queue_depths
+from reconcile.vocabulary import PLATFORMS
 
 
 def snapshot(now: datetime | None = None) -> dict[str, Any]:

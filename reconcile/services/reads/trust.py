@@ -12,45 +12,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import select
 
 from reconcile.bootstrap import active_rules
 from reconcile.errors import NotFound
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Campaign, Post, Report, TrustLedger, User
+from reconcile.persistence.models import TrustLedger, User
 from reconcile.rules import bucket_for
+from reconcile.services.access import may_see_affiliate, visible_ledger
 from reconcile.services.principal import Principal
-
-
-def _own_campaigns(principal: Principal) -> Select:
-    return select(Campaign.id).where(Campaign.client_id == principal.client_id)
-
-
-def _visible_ledger(q: Select, principal: Principal) -> Select:
-    if principal.role != "CLIENT":
-        return q
-    return (q.join(Report, Report.id == TrustLedger.report_id)
-            .join(Post, Post.id == Report.post_id)
-            .where(Post.campaign_id.in_(_own_campaigns(principal))))
-
-
-def _may_see(session: Any, principal: Principal, affiliate_id: int) -> bool:
-    if principal.reads_everything or principal.user_id == affiliate_id:
-        return True
-    if principal.role != "CLIENT":
-        return False
-    return bool(session.scalar(select(exists().where(
-        Post.affiliate_id == affiliate_id, Post.campaign_id.in_(_own_campaigns(principal))))))
+from reconcile.vocabulary import Role
 
 
 def get_trust(principal: Principal, affiliate_id: int, ledger_limit: int = 100) -> dict[str, Any]:
     with unit_of_work() as uow:
-        if not _may_see(uow.session, principal, affiliate_id):
+        if not may_see_affiliate(uow.session, principal, affiliate_id):
             raise NotFound("no such affiliate")
         user = uow.session.get(User, affiliate_id)
-        if user is None or user.role != "AFFILIATE":
+        if user is None or user.role != Role.AFFILIATE:
             raise NotFound("no such affiliate")
-        rows = uow.session.scalars(_visible_ledger(
+        rows = uow.session.scalars(visible_ledger(
             select(TrustLedger).where(TrustLedger.affiliate_id == affiliate_id), principal)
             .order_by(TrustLedger.id.desc()).limit(ledger_limit)
         ).all()

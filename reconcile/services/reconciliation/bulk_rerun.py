@@ -21,6 +21,7 @@ from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
 from reconcile.errors import NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import Campaign, Post, ReconciliationLog, Report
 from reconcile.rules import Status
 from reconcile.services.audit import SYSTEM, Actor, record
@@ -41,11 +42,10 @@ class Scope:
 
 
 def _query(scope: Scope) -> Select:
-    latest = select(func.max(Report.id)).group_by(Report.post_id)
     q = (select(ReconciliationLog.report_id, ReconciliationLog.attempt_count)
          .join(Report, Report.id == ReconciliationLog.report_id)
          .join(Post, Post.id == Report.post_id)
-         .where(Report.id.in_(latest)))
+         .where(is_latest_report()))
     if scope.campaign_id is not None:
         q = q.where(Post.campaign_id == scope.campaign_id)
     if scope.platform is not None:

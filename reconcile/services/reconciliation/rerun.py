@@ -26,12 +26,12 @@ from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
 from reconcile.errors import NotFound, Overloaded, ValidationFailed
 from reconcile.persistence.db import serialise_on, unit_of_work
+from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import Post, ReconciliationLog, Report
-from reconcile.services.admin.campaigns import visible_campaign
+from reconcile.services.access import visible_campaign, visible_posts
 from reconcile.services.audit import Actor, record
 from reconcile.services.intake.control import check_intake
 from reconcile.services.principal import Principal
-from reconcile.services.reads.queries import latest_reports, visible_posts
 from reconcile.services.reconciliation.reopen import reopen
 
 PRIORITY, TRIGGER = "high", "rerun"
@@ -79,7 +79,7 @@ def rerun(
         if report_ids is not None:
             q = q.where(Report.id.in_(set(report_ids)))
         else:
-            q = q.where(Report.id.in_(latest_reports()))
+            q = q.where(is_latest_report())
             if post_id is not None:
                 q = q.where(Post.id == post_id)
             elif campaign_id is not None:

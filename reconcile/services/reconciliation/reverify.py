@@ -13,12 +13,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, case, or_, select
 
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
 from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import ReconciliationLog, Report, User
 from reconcile.rules import Rules, Status, event_for
 
@@ -50,7 +50,6 @@ def reverify(now: datetime | None = None) -> int:
     """Dispatch the next attempt, at low priority, of every report due for re-verification."""
     rules = active_rules()
     now = now or datetime.now(UTC)
-    newer = aliased(Report)
     due_before = _due_before(rules, now)
     with unit_of_work() as uow:
         logs = uow.session.scalars(
@@ -66,7 +65,7 @@ def reverify(now: datetime | None = None) -> int:
                 # queue is not filled with copies; a lost one is sent again an interval later.
                 or_(ReconciliationLog.scheduled_retry_at.is_(None),
                     ReconciliationLog.scheduled_retry_at < due_before),
-                ~exists().where(newer.post_id == Report.post_id, newer.id > Report.id),
+                is_latest_report(),
             )
             .order_by(ReconciliationLog.last_attempt_at)
             .limit(BATCH)
