@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import after_setup_logger, worker_process_init
 
-# tasks/broker.py: kombu's connection with the worker's close-after-collect crash closed.
-app = Celery("reconcile", amqp="tasks.broker:BrokerAMQP")
+# tasks/connection.py: kombu's connection with the worker's close-after-collect crash closed.
+app = Celery("reconcile", amqp="tasks.connection:BrokerAMQP")
 app.config_from_object("celeryconfig")
 
 

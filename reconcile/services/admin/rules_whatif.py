@@ -19,6 +19,7 @@ from sqlalchemy import select
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Report, Snapshot, User
 from reconcile.rules import METRICS, Rules, bucket_for, classify, event_for
+from reconcile.rules.trust import BUCKETS
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _side(samples: Sequence[Sample], scores: Mapping[int, float], rules: Rules
         "statuses": dict(sorted(Counter(statuses).items())),
         "trust_by_bucket": {
             b: {"affiliates": len(members[b]), "delta": round(delta[b], 4)}
-            for b in ("high_trust", "normal", "low_trust", "critical") if b in members
+            for b in BUCKETS if b in members
         },
     }
 

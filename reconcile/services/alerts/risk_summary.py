@@ -14,6 +14,7 @@ from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, TrustLedger
 from reconcile.rules import bucket_for
+from reconcile.rules.trust import BUCKETS
 from reconcile.services.alerts.messages import summary_message
 from reconcile.vocabulary import Severity, values
 from reconcile.webhooks import post
@@ -23,7 +24,6 @@ log = logging.getLogger("reconcile.alerts")
 # Most severe first, as the summary reads.
 SEVERITIES = values(Severity)[::-1]
 # From safest to riskiest: only a move to the right counts as "entered".
-BUCKET_ORDER = ("high_trust", "normal", "low_trust", "critical")
 _SENT_KEY = "reconcile:risk-summary:{}"
 
 
@@ -52,7 +52,7 @@ def risk_summary(now: datetime | None = None) -> dict[str, Any]:
     for affiliate_id, delta, after in moves:
         old = bucket_for(round(after - delta, 4), trust)
         new = bucket_for(after, trust)
-        if new in entered and BUCKET_ORDER.index(new) > BUCKET_ORDER.index(old):
+        if new in entered and BUCKETS.index(new) > BUCKETS.index(old):
             entered[new].add(affiliate_id)
     return {
         "since": since.isoformat(timespec="seconds"),

@@ -10,8 +10,6 @@ Redis is down, the database answers.
 from __future__ import annotations
 
 import contextlib
-import json
-import time
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -19,62 +17,17 @@ import redis
 from sqlalchemy import select
 
 from reconcile.bootstrap import active_rules
+from reconcile.broker import add_depths
 from reconcile.errors import IntakePaused, Overloaded
 from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Switch
 from reconcile.services.audit import SYSTEM, Actor, record
-from reconcile.vocabulary import QUEUES
 
 INTAKE_SWITCH = "intake_paused"
 CACHE_KEY = "reconcile:intake:paused"  # "1" or "0": a copy of the switch, never the truth
 # How stale a copy can be at worst (an API process racing a change of the switch).
 CACHE_SECONDS = 10
-
-
-def queue_depths() -> dict[str, int]:
-    """Ready (not yet taken) jobs per queue, read from the broker."""
-    pipe = redis_client().pipeline(transaction=False)
-    for name in QUEUES:
-        pipe.llen(name)
-    return dict(zip(QUEUES, (int(n) for n in pipe.execute()), strict=True))
-
-
-def oldest_ready_age_seconds() -> float | None:
-    """Age of the oldest ready job, from the `sent_at` header the dispatcher stamps."""
-    client, oldest = redis_client(), None
-    for name in QUEUES:
-        # kombu pushes left and pops right, so index -1 is the oldest ready job.
-        raw = cast(bytes | None, client.lindex(name, -1))
-        if raw is None:
-            continue
-        try:
-            sent = float(json.loads(raw)["headers"]["sent_at"])
-        except (ValueError, KeyError, TypeError):
-            continue
-        oldest = sent if oldest is None else min(oldest, sent)
-    return None if oldest is None else round(max(time.time() - oldest, 0.0), 3)
-
-
-UNKNOWN = object()  # a queue's oldest message could not be read: assume anything may wait
-_SCAN = 10
-
-
-def oldest_ready_sent_at(queue: str) -> float | None | object:
-    """When the oldest message still waiting in the queue was sent (unix seconds), None if
-    no message waits there, UNKNOWN if the oldest ones carry no `sent_at` header."""
-    client = redis_client()
-    pipe = client.pipeline(transaction=False)
-    pipe.llen(queue)
-    pipe.lrange(queue, -_SCAN, -1)  # kombu pops from the right: the oldest are last
-    depth, oldest = pipe.execute()
-    for raw in reversed(cast(list[bytes], oldest)):
-        try:
-            return float(json.loads(raw)["headers"]["sent_at"])
-        except (ValueError, KeyError, TypeError, RecursionError):
-            continue
-    # Nothing with the header among what was read: no job of ours waits, unless more waits.
-    return None if int(depth) <= _SCAN else UNKNOWN
 
 
 def _stored() -> bool:
@@ -133,8 +86,7 @@ def check_intake() -> None:
     try:
         pipe = redis_client().pipeline(transaction=False)
         pipe.get(CACHE_KEY)
-        for name in QUEUES:
-            pipe.llen(name)
+        add_depths(pipe)
         copy, *depths = pipe.execute()
     except redis.RedisError:
         if _stored():

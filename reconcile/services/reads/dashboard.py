@@ -15,12 +15,12 @@ from reconcile.errors import NotFound
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt, Post, ReconciliationLog, Report, User
 from reconcile.rules import bucket_for
+from reconcile.rules.trust import BUCKETS
 from reconcile.services.access import visible_alerts, visible_posts
 from reconcile.services.alerts.manage import TYPES
 from reconcile.services.principal import Principal
 from reconcile.vocabulary import Role, Severity, values
 
-BUCKETS = ("high_trust", "normal", "low_trust", "critical")
 # Upper edges (inclusive) of the discrepancy histogram's bins, as fractions; the first
 # edge is the default tolerance under which a claim counts as MATCHED.
 EDGES = (0.05, 0.10, 0.20, 0.50, 1.00)

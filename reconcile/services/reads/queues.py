@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from reconcile.broker import oldest_ready_age_seconds, queue_depths
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog
-from reconcile.services.intake.control import is_paused, oldest_ready_age_seconds, queue_depths
+from reconcile.services.intake.control import is_paused
 
 
 def scheduled_count(now: datetime | None = None) -> int:

@@ -22,9 +22,9 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 
+from reconcile.broker import queue_depths
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Attempt, ReconciliationLog, Report
-from reconcile.services.intake.control import queue_depths
 
 TARGETS = {
     "submission_latency_median_ms": 150.0,

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from reconcile.broker import queue_depths
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, ReconciliationLog, Report
 from reconcile.services.admin.platform_ops import breaker_state
-from reconcile.services.intake.control import queue_depths
 from reconcile.vocabulary import PLATFORMS
 
 

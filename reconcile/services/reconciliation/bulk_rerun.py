@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, func, select
 
 from reconcile.bootstrap import active_rules
+from reconcile.broker import queue_depths
 from reconcile.dispatch import get_dispatcher
 from reconcile.errors import NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
@@ -25,7 +26,6 @@ from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import Campaign, Post, ReconciliationLog, Report
 from reconcile.rules import Status
 from reconcile.services.audit import SYSTEM, Actor, record
-from reconcile.services.intake.control import queue_depths
 from reconcile.services.reconciliation.reopen import reopen
 
 PAGE = 500

@@ -13,10 +13,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import get_dispatcher
+from reconcile.persistence.buckets import bucket_case
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import ReconciliationLog, Report, User
@@ -32,18 +33,12 @@ TRIGGER = "reverify"
 
 def _due_before(rules: Rules, now: datetime) -> ColumnElement[Any]:
     """Return the SQL cut-off for the last attempt, chosen by the affiliate's trust bucket."""
-    buckets, hours = rules.trust.buckets, rules.reverify.interval_hours
+    hours = rules.reverify.interval_hours
 
     def cutoff(bucket: str) -> datetime:
         return now - timedelta(hours=hours[bucket])
 
-    # The same inclusive thresholds as rules.bucket_for, highest first.
-    return case(
-        (User.trust_score >= buckets["high_trust"], cutoff("high_trust")),
-        (User.trust_score >= buckets["normal"], cutoff("normal")),
-        (User.trust_score >= buckets["low_trust"], cutoff("low_trust")),
-        else_=cutoff("critical"),
-    )
+    return bucket_case(User.trust_score, rules.trust, then=cutoff)
 
 
 def reverify(now: datetime | None = None) -> int:

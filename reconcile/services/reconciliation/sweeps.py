@@ -27,10 +27,10 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
 
+from reconcile.broker import UNKNOWN, oldest_ready_sent_at
 from reconcile.dispatch import get_dispatcher
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog, Report
-from reconcile.services.intake.control import UNKNOWN, oldest_ready_sent_at
 from reconcile.services.reconciliation.failures import Failed, note_failure_in
 from reconcile.vocabulary import QUEUES
 
