@@ -208,7 +208,7 @@ def _stored_at(user_id: int, key: str, created_at: datetime) -> None:
 
 
 def test_keys_past_their_retention_are_deleted_by_housekeeping(world: Any) -> None:
-    from reconcile.services.intake.control.idempotency import RETENTION
+    from reconcile.services.intake.idempotency import RETENTION
 
     from reconcile.services.admin.housekeeping import housekeeping
 
@@ -227,7 +227,7 @@ def test_keys_past_their_retention_are_deleted_by_housekeeping(world: Any) -> No
 def test_an_expired_key_not_yet_deleted_counts_as_gone(
     client: Any, world: Any, dispatched: Any
 ) -> None:
-    from reconcile.services.intake.control.idempotency import RETENTION
+    from reconcile.services.intake.idempotency import RETENTION
 
     key = unique("key")
     _stored_at(world.affiliate["id"], key, datetime.now(UTC) - RETENTION - timedelta(hours=1))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -32,10 +32,6 @@ class Sample:
     hours: float
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def load_sample(size: int, since: datetime | None = None) -> tuple[list[Sample], dict[int, float]]:
     """Return the newest `size` attempts with a snapshot, and their affiliates' scores."""
     q = (select(Report.affiliate_id, Report.claimed_views, Report.claimed_clicks,
@@ -53,7 +49,7 @@ def load_sample(size: int, since: datetime | None = None) -> tuple[list[Sample],
     samples = [
         Sample(aff, dict(zip(METRICS, (cv, cc, cx), strict=True)),
                dict(zip(METRICS, (ov, oc, ox), strict=True)),
-               max((_aware(fetched) - _aware(submitted)).total_seconds() / 3600, 0.0))
+               max((fetched - submitted).total_seconds() / 3600, 0.0))
         for aff, cv, cc, cx, submitted, ov, oc, ox, fetched in rows
     ]
     return samples, scores

@@ -36,19 +36,15 @@ class Delivery:
     retry: bool = False
 
 
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 def window_end(created_at: datetime, minutes: int) -> datetime:
     """Return the end of the fixed storm window an alert created at created_at falls in."""
     size = minutes * 60
-    return datetime.fromtimestamp((int(aware(created_at).timestamp()) // size + 1) * size, UTC)
+    return datetime.fromtimestamp((int(created_at.timestamp()) // size + 1) * size, UTC)
 
 
 def alert_fields(alert: Alert) -> dict[str, Any]:
     """Return the alert as the API shows it, without its delivery records."""
-    iso = (lambda v: aware(v).isoformat() if v is not None else None)  # noqa: E731
+    iso = (lambda v: v.isoformat() if v is not None else None)  # noqa: E731
     return {
         "id": alert.id, "type": alert.type, "category": alert.category,
         "severity": alert.severity, "status": alert.status, "title": alert.title,

@@ -40,10 +40,6 @@ class Stored:
     body: dict[str, Any]
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _reserve(user_id: int, key: str, fingerprint: str) -> bool:
     try:
         with unit_of_work() as uow:
@@ -78,7 +74,7 @@ def claim(user_id: int, key: str, fingerprint: str) -> Stored | None:
         row = _read(user_id, key)
         if row is None:
             continue  # released by a failed twin: try again to reserve it
-        age = datetime.now(UTC) - _aware(row.created_at)
+        age = datetime.now(UTC) - row.created_at
         if age > RETENTION or (row.status_code == IN_PROGRESS and age > STALE_AFTER):
             _forget(row)  # expired, or its owner died: the key is free again
             continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +20,7 @@ from reconcile.services.principal import Principal
 
 
 def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
-        value = value.replace(tzinfo=UTC)
-    return str(value.isoformat())
+    return None if value is None else str(value.isoformat())
 
 
 def reconciliation_view(rlog: ReconciliationLog) -> dict[str, Any]:

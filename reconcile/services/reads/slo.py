@@ -44,10 +44,6 @@ def quantile(values: Sequence[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _recent_submission_ms(since: float) -> list[float]:
     from reconcile.observability.store import RECENT_SUBMISSIONS, client
 
@@ -80,7 +76,7 @@ def measure(now: datetime | None = None) -> dict[str, float | None]:
             .where(Report.submitted_at.between(day, now), ReconciliationLog.is_terminal)
             .group_by(ReconciliationLog.status)
         ).all()
-    waits = [(_utc(done) - _utc(sub)).total_seconds() for sub, done in firsts if done]
+    waits = [(done - sub).total_seconds() for sub, done in firsts if done]
     total = sum(int(n) for _, n in settled)
     missing = sum(int(n) for status, n in settled if status == "MISSING_PLATFORM_DATA")
     return {

@@ -106,8 +106,6 @@ def _target(job: Job, row: Any) -> Target | None:
         return None
     if is_terminal and job.trigger in ("submission", "retry"):
         return None
-    if submitted.tzinfo is None:  # SQLite drops the zone; values are stored in UTC
-        submitted = submitted.replace(tzinfo=UTC)
     return Target(
         report_id=report_id, post_id=post_id, affiliate_id=affiliate_id, platform=platform,
         platform_post_id=platform_post_id, platform_active=bool(active), submitted_at=submitted,
