@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
@@ -134,3 +136,25 @@ def get_dispatcher() -> Dispatcher:
 def set_dispatcher(dispatcher: Dispatcher | None) -> None:
     global _dispatcher
     _dispatcher = dispatcher
+
+
+@dataclass(frozen=True)
+class NextAttempt:
+    """A report's next attempt as it is sent: which, to which queue, why, and when."""
+
+    report_id: int
+    number: int
+    priority: str = "normal"
+    trigger: str = "submission"
+    countdown: float | None = None
+    request_id: str | None = None
+
+
+def send_attempts(jobs: Iterable[NextAttempt], dispatcher: Dispatcher | None = None) -> int:
+    """Send each attempt job, after the commit that wrote it down; return how many the
+    broker took (one it refused is sent again by the sweep)."""
+    sender = dispatcher or get_dispatcher()
+    return sum(bool(sender.reconcile(job.report_id, job.number, priority=job.priority,
+                                     countdown=job.countdown, trigger=job.trigger,
+                                     request_id=job.request_id))
+               for job in jobs)

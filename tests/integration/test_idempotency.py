@@ -208,9 +208,8 @@ def _stored_at(user_id: int, key: str, created_at: datetime) -> None:
 
 
 def test_keys_past_their_retention_are_deleted_by_housekeeping(world: Any) -> None:
-    from reconcile.services.intake.idempotency import RETENTION
-
     from reconcile.services.admin.housekeeping import housekeeping
+    from reconcile.services.intake.idempotency import RETENTION
 
     now = datetime.now(UTC)
     old, fresh = unique("old"), unique("fresh")

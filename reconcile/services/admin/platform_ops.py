@@ -10,7 +10,7 @@ import redis
 from sqlalchemy import select
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import get_dispatcher
+from reconcile.dispatch import NextAttempt, send_attempts
 from reconcile.persistence.db import UnitOfWork, unit_of_work
 from reconcile.persistence.models import Post, ReconciliationLog, Report
 from reconcile.platforms import breaker
@@ -60,10 +60,8 @@ def dispatch_waiting(uow: UnitOfWork, platform: str) -> int:
     def send() -> None:
         # A deferred job spent no attempt: its next attempt is attempt_count + 1. The old
         # countdown message for it becomes a no-op once this one has run.
-        dispatcher = get_dispatcher()
-        for r in rows:
-            dispatcher.reconcile(r.report_id, r.attempt_count + 1, priority=r.priority,
-                                 trigger="retry")
+        send_attempts(NextAttempt(r.report_id, r.attempt_count + 1, r.priority, "retry")
+                      for r in rows)
         log.info("Platform re-enabled; waiting reports dispatched",
                  extra={"platform": platform, "outcome": f"{len(rows)} reports"})
 

@@ -25,6 +25,7 @@ from reconcile.locks import held
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.services.alerts.messages import alert_message
+from reconcile.services.alerts.view import alert_fields
 from reconcile.webhooks import post, redact, webhook_id
 
 
@@ -40,19 +41,6 @@ def window_end(created_at: datetime, minutes: int) -> datetime:
     """Return the end of the fixed storm window an alert created at created_at falls in."""
     size = minutes * 60
     return datetime.fromtimestamp((int(created_at.timestamp()) // size + 1) * size, UTC)
-
-
-def alert_fields(alert: Alert) -> dict[str, Any]:
-    """Return the alert as the API shows it, without its delivery records."""
-    iso = (lambda v: v.isoformat() if v is not None else None)  # noqa: E731
-    return {
-        "id": alert.id, "type": alert.type, "category": alert.category,
-        "severity": alert.severity, "status": alert.status, "title": alert.title,
-        "message": alert.message, "affiliate_id": alert.affiliate_id, "platform": alert.platform,
-        "report_id": alert.report_id, "threshold_breached": alert.threshold_breached or {},
-        "created_at": iso(alert.created_at), "resolved_at": iso(alert.resolved_at),
-        "resolved_by": alert.resolved_by, "resolution_note": alert.resolution_note,
-    }
 
 
 def entry(url: str, status: str, attempts: int, **extra: Any) -> dict[str, Any]:

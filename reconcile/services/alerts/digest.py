@@ -13,8 +13,9 @@ from reconcile.config import load_settings
 from reconcile.dispatch import get_dispatcher
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
-from reconcile.services.alerts.deliver import alert_fields, entry, save_deliveries
+from reconcile.services.alerts.deliver import entry, save_deliveries
 from reconcile.services.alerts.messages import digest_message
+from reconcile.services.alerts.view import alert_fields
 from reconcile.vocabulary import Severity, values
 from reconcile.webhooks import post, webhook_id
 

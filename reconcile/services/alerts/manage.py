@@ -11,27 +11,13 @@ from reconcile.errors import AlertAlreadyResolved, Forbidden, NotFound
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.services.access import visible_alerts
+from reconcile.services.alerts.view import alert_view
 from reconcile.services.audit import Actor, record
 from reconcile.services.principal import Principal
 from reconcile.vocabulary import AlertStatus, Role, Severity, values
 
 TYPES = ("HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE",
          "SUSPICIOUS_CLAIM", "JOB_QUARANTINED")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def alert_view(a: Alert) -> dict[str, Any]:
-    return {
-        "id": a.id, "type": a.type, "category": a.category, "severity": a.severity,
-        "status": a.status, "title": a.title, "message": a.message,
-        "affiliate_id": a.affiliate_id, "platform": a.platform, "report_id": a.report_id,
-        "threshold_breached": a.threshold_breached or {}, "created_at": _iso(a.created_at),
-        "resolved_at": _iso(a.resolved_at), "resolved_by": a.resolved_by,
-        "resolution_note": a.resolution_note, "deliveries": a.deliveries or [], "rule": a.rule,
-    }
 
 
 def list_alerts(

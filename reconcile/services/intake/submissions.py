@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import get_dispatcher
+from reconcile.dispatch import NextAttempt, send_attempts
 from reconcile.errors import (
     CampaignInactive,
     CampaignPlatformMismatch,
@@ -82,11 +82,8 @@ def _new_report(
     conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": "PENDING",
                                   "dispatched_at": now, "job_priority": priority,
                                   "job_trigger": "submission", "failures": 0})
-    uow.after_commit(
-        lambda: get_dispatcher().reconcile(
-            report_id, 1, priority=priority, trigger="submission", request_id=request_id
-        )
-    )
+    job = NextAttempt(report_id, 1, priority, "submission", request_id=request_id)
+    uow.after_commit(lambda: send_attempts([job]))
     return report_id, priority, flag_dicts
 
 

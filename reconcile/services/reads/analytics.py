@@ -16,7 +16,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report, Snapshot, User
 from reconcile.services.access import visible_campaign
-from reconcile.services.alerts.manage import alert_view
+from reconcile.services.alerts.view import alert_view
 from reconcile.services.principal import Principal
 
 METRICS = ("views", "clicks", "conversions")

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import get_dispatcher
+from reconcile.dispatch import NextAttempt, send_attempts
 from reconcile.observability import events as observe
 from reconcile.persistence.db import unit_of_work
 from reconcile.platforms.fetching import FetchOutcome, fetch_truth_grouped, fetch_truth_many
@@ -246,7 +246,5 @@ def _schedule(job: Job, target: Target, decision: RetryDecision, *, same_attempt
         return
     delay = max((decision.retry_at - datetime.now(UTC)).total_seconds(), 0.0)
     number = job.attempt_number if same_attempt else job.attempt_number + 1
-    get_dispatcher().reconcile(
-        target.report_id, number, priority=target.priority, countdown=delay,
-        trigger="retry", request_id=job.request_id,
-    )
+    send_attempts([NextAttempt(target.report_id, number, target.priority, "retry", delay,
+                               job.request_id)])

@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select
 
 from reconcile.bootstrap import active_rules
 from reconcile.broker import queue_depths
-from reconcile.dispatch import get_dispatcher
+from reconcile.dispatch import NextAttempt, get_dispatcher, send_attempts
 from reconcile.errors import NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.latest import is_latest_report
@@ -99,8 +99,8 @@ def rereconcile(scope: Scope, actor: Actor = SYSTEM, *,
                    datetime.now(UTC))
         if not page:
             return
-        sent = sum(dispatcher.reconcile(r.report_id, r.attempt_count + 1, priority=PRIORITY,
-                                        trigger=TRIGGER) for r in page)
+        sent = send_attempts((NextAttempt(r.report_id, r.attempt_count + 1, PRIORITY, TRIGGER)
+                              for r in page), dispatcher)
         after = page[-1].report_id
         yield sent, len(page)
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import get_dispatcher
+from reconcile.dispatch import NextAttempt, send_attempts
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Post, ReconciliationLog, Report
 from reconcile.rules import Status, decide_after_failure, event_for, quarantine_alert
@@ -63,9 +63,9 @@ def note_failure(failed: Failed, now: datetime | None = None) -> bool:
             return False
         if noted.retry_at is not None:
             countdown = (noted.retry_at - now).total_seconds()
-            uow.after_commit(lambda: get_dispatcher().reconcile(
-                failed.report_id, failed.attempt_number, priority=noted.priority,
-                countdown=countdown, trigger=failed.trigger, request_id=failed.request_id))
+            job = NextAttempt(failed.report_id, failed.attempt_number, noted.priority,
+                              failed.trigger, countdown, failed.request_id)
+            uow.after_commit(lambda: send_attempts([job]))
     log.warning("Reconciliation job failed" + (": quarantined" if noted.quarantined else ""),
                 extra={"report_id": failed.report_id, "attempt": failed.attempt_number,
                        "error_code": failed.reason[:120]})

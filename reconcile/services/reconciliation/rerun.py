@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import get_dispatcher
+from reconcile.dispatch import NextAttempt, send_attempts
 from reconcile.errors import NotFound, Overloaded, ValidationFailed
 from reconcile.persistence.db import serialise_on, unit_of_work
 from reconcile.persistence.latest import is_latest_report
@@ -108,12 +108,8 @@ def rerun(
                after={**scope, "force": force, "enqueued": len(jobs),
                       "skipped": len(skipped), "report_ids": [r for r, _ in jobs][:100]})
 
-        def send() -> None:
-            dispatcher = get_dispatcher()
-            for report_id, attempt in jobs:
-                dispatcher.reconcile(report_id, attempt, priority=PRIORITY, trigger=TRIGGER,
-                                     request_id=request_id)
-
-        uow.after_commit(send)
+        uow.after_commit(lambda: send_attempts(
+            NextAttempt(report_id, attempt, PRIORITY, TRIGGER, request_id=request_id)
+            for report_id, attempt in jobs))
     return {"enqueued": len(jobs), "report_ids": [r for r, _ in jobs], "skipped": skipped,
             "force": force}

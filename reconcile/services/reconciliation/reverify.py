@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import get_dispatcher
+from reconcile.dispatch import NextAttempt, send_attempts
 from reconcile.persistence.buckets import bucket_case
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.latest import is_latest_report
@@ -68,11 +68,8 @@ def reverify(now: datetime | None = None) -> int:
         jobs = [(rlog.report_id, rlog.attempt_count + 1) for rlog in logs]
         for rlog in logs:
             rlog.scheduled_retry_at = now
-    dispatcher = get_dispatcher()
-    sent = sum(
-        dispatcher.reconcile(report_id, number, priority=PRIORITY, trigger=TRIGGER)
-        for report_id, number in jobs
-    )
+    sent = send_attempts(NextAttempt(report_id, number, PRIORITY, TRIGGER)
+                         for report_id, number in jobs)
     if jobs:
         log.info("Re-verification dispatched", extra={"outcome": f"{sent}/{len(jobs)}"})
     return sent

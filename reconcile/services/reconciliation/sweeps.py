@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select, update
 
 from reconcile.broker import UNKNOWN, oldest_ready_sent_at
-from reconcile.dispatch import get_dispatcher
+from reconcile.dispatch import NextAttempt, send_attempts
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog, Report
 from reconcile.services.reconciliation.failures import Failed, note_failure_in
@@ -104,10 +104,8 @@ def sweep(now: datetime | None = None, *, oldest_sent: OldestSent = oldest_ready
             s.execute(update(ReconciliationLog)
                       .where(ReconciliationLog.report_id.in_(fresh))
                       .values(dispatched_at=now, taken_at=None))
-    dispatcher = get_dispatcher()
-    sent = sum(dispatcher.reconcile(report_id, number, priority=priority, trigger=trigger,
-                                    countdown=countdown)
-               for report_id, number, priority, trigger, countdown in jobs)
+    sent = send_attempts(NextAttempt(report_id, number, priority, trigger, countdown)
+                         for report_id, number, priority, trigger, countdown in jobs)
     if rows:
         log.info("Sweep re-dispatched overdue reports", extra={"outcome": f"{sent}/{len(rows)}"})
     return sent
