@@ -90,9 +90,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     # Every process the tests start (workers included) uses the short delays of this file.
     os.environ["RECONCILE_RULES"] = str(FAST_RULES)
     # ... and so does this one, even if collecting a test module read the rules already.
-    from reconcile.bootstrap import active_rules
+    from reconcile.bootstrap import use_rules
 
-    active_rules.cache_clear()
+    use_rules(None)
     cleanups: list[Callable[[], None]] = []
     if TEST_DB:
         db_url, drop = _create_postgres_database(TEST_DB) if USES_POSTGRES else (TEST_DB, None)

@@ -72,12 +72,12 @@ def _set_latency(sim_url: str, latency_ms: int) -> None:
 
 def _point_at(stage: Stage) -> dict[str, str]:
     """Point this process and the children at the stage; return the children's environment."""
-    from reconcile.bootstrap import active_rules
+    from reconcile.bootstrap import use_rules
 
     own = {"DATABASE_URL": stage.database_url, "REDIS_URL": stage.redis_url,
            "RECONCILE_RULES": str(stage.rules_path), "RECONCILE_VAR_DIR": str(stage.run_dir)}
     os.environ.update(own)
-    active_rules.cache_clear()
+    use_rules(None)
     return {**os.environ, **own}
 
 

@@ -75,11 +75,11 @@ def isolated(tmp: Path, workers: int = 0) -> Iterator[Pool]:
     """Yield a pool on its own Redis and simulator, with `workers` worker processes."""
     from celery import Celery
 
-    from reconcile.bootstrap import active_rules
+    from reconcile.bootstrap import use_rules
 
     # This process must count and wait by the same (test) rules as the workers it starts,
     # even if something read the rules before the session pointed RECONCILE_RULES at them.
-    active_rules.cache_clear()
+    use_rules(None)
     with _own_redis(tmp) as url, running_sim(timeout_hold_seconds=5) as sim_url, \
             pytest.MonkeyPatch.context() as mp:
         mp.setenv("REDIS_URL", url)

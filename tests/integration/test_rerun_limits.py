@@ -3,11 +3,13 @@ wait behind them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from reconcile.bootstrap import use_rules
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog
 from reconcile.rules import rules_from_mapping
@@ -27,9 +29,10 @@ def scene(dispatched: Any) -> Any:
 
 
 @pytest.fixture
-def small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    rules = rules_from_mapping({"intake": {"max_rerun_backlog": LIMIT}})
-    monkeypatch.setattr("reconcile.services.reconciliation.rerun.active_rules", lambda: rules)
+def small_limit() -> Iterator[None]:
+    use_rules(rules_from_mapping({"intake": {"max_rerun_backlog": LIMIT}}))
+    yield
+    use_rules(None)
 
 
 def _run(client: Any, scene: Any, report_ids: list[int]) -> Any:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -57,18 +57,25 @@ def load_target(job: Job) -> Target | None:
     return load_targets([job], mark_taken=False)[0]
 
 
-def run_attempt(job: Job, now: datetime | None = None) -> str | None:
+# Asks one platform for many posts: the production fetch goes through the breaker.
+FetchMany = Callable[[str, Sequence[str]], dict[str, FetchOutcome]]
+
+
+def run_attempt(job: Job, now: datetime | None = None, *,
+                fetch: FetchMany = fetch_truth_many) -> str | None:
     """Run the job; return the status it recorded, or None when it was a no-op."""
-    return run_attempts([job], now)[0]
+    return run_attempts([job], now, fetch=fetch)[0]
 
 
 def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
-                 passthrough: tuple[type[BaseException], ...] = ()) -> list[str | None]:
+                 passthrough: tuple[type[BaseException], ...] = (),
+                 fetch: FetchMany = fetch_truth_many) -> list[str | None]:
     """Run several jobs, fetching each platform's posts together; one result per job.
 
     The batch is read in one transaction and written in another; jobs the fetch deferred
     are noted one by one. Exceptions of the `passthrough` types (the task's time limit) end
-    the whole batch instead of counting against one job.
+    the whole batch instead of counting against one job. `fetch` asks one platform for
+    many posts (tests pass a fake).
     """
     started = time.perf_counter()
     for job in jobs:
@@ -77,7 +84,7 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
     live = [(i, job, t) for i, (job, t) in enumerate(zip(jobs, targets, strict=True))
             if t is not None]
     started_at = datetime.now(UTC)
-    fetched = _fetch([t for _, _, t in live])
+    fetched = _fetch([t for _, _, t in live], fetch)
     rules = active_rules()
     now = now or datetime.now(UTC)
     results: dict[int, str | None] = {}
@@ -107,7 +114,7 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
     return [results.get(i) for i in range(len(jobs))]
 
 
-def _fetch(targets: Sequence[Target]) -> dict[int, FetchOutcome]:
+def _fetch(targets: Sequence[Target], fetch: FetchMany) -> dict[int, FetchOutcome]:
     """Ask each platform once for all of its posts in the batch (per its batch size), the
     platforms side by side, so a batch waits for its slowest platform, not their sum."""
     by_platform: dict[str, list[Target]] = {}
@@ -119,16 +126,16 @@ def _fetch(targets: Sequence[Target]) -> dict[int, FetchOutcome]:
     outcomes.update(fetch_truth_grouped(
         {platform: [t.platform_post_id for t in group]
          for platform, group in by_platform.items() if group[0].platform_active},
-        fetch=_fetch_one_platform,
+        fetch=lambda platform, post_ids: _fetch_one_platform(platform, post_ids, fetch),
     ))
     return {t.report_id: outcomes[t.platform][t.platform_post_id] for t in targets}
 
 
-def _fetch_one_platform(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
+def _fetch_one_platform(platform: str, post_ids: Sequence[str],
+                        fetch: FetchMany) -> dict[str, FetchOutcome]:
     """One platform's posts; if asking it raises, its posts only are a fetch_error."""
     try:
-        # Looked up here, not bound at import, so tests may swap the fetch for this module.
-        return fetch_truth_many(platform, post_ids)
+        return fetch(platform, post_ids)
     except Exception as exc:  # noqa: BLE001 - one platform's trouble is not the batch's
         log.exception("Platform fetch failed", extra={"platform": platform,
                                                       "error_code": type(exc).__name__})
