@@ -60,10 +60,6 @@ class Settings:
     log_level: str
     platform_api_token: str | None
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 class ConfigError(ValueError):
     """A setting that cannot be used as given; the message names it and what is accepted."""

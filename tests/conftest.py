@@ -159,19 +159,13 @@ class Proc:
 
 
 @pytest.fixture(scope="session")
-def simulator(stack: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The platform simulator as its own process; every platform's base URL points at it."""
-    import requests
+def simulator(stack: dict[str, str]) -> Iterator[str]:
+    """The platform simulator (tests/simulator.py); every platform's base URL points at it."""
+    from tests.simulator import running_sim
 
-    port = free_port()
-    log = tmp_path_factory.mktemp("sim") / "sim.log"
-    proc = Proc([sys.executable, "-m", "reconcile.cli", "sim", "--port", str(port)],
-                dict(os.environ), log)
-    url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: requests.get(f"{url}/_sim/calls", timeout=1).ok, 15, what="simulator")
-    os.environ["RECONCILE_PLATFORM_BASE_URL"] = url
-    yield url
-    proc.stop()
+    with running_sim() as url:
+        os.environ["RECONCILE_PLATFORM_BASE_URL"] = url
+        yield url
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ import requests
 
 from reconcile import dispatch
 from reconcile.config import redis_client_url
-from reconcile.sim.testing import running_sim
 from reconcile.vocabulary import QUEUES
 from tests.conftest import Proc
 from tests.integration.conftest import start_worker
+from tests.simulator import running_sim
 
 
 @dataclass

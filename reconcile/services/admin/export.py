@@ -35,7 +35,6 @@ TABLES: dict[str, tuple[Any, Any]] = {
     "trust_ledger": (TrustLedger, TrustLedger.created_at),
     "alerts": (Alert, Alert.created_at),
 }
-FORMATS = ("csv", "jsonl")
 PAGE = 1000
 
 

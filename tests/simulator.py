@@ -1,4 +1,4 @@
-"""Run the simulator in a background thread, for tests that need a real HTTP server."""
+"""The one way tests start the platform simulator: a fresh one on a free port, in a thread."""
 
 from __future__ import annotations
 
