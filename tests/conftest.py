@@ -125,6 +125,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         cleanup()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "network(*hosts): hosts this test may connect to")
+
+
+@pytest.fixture(autouse=True)
+def _network_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that connects outside the services it declared (tests/guard.py)."""
+    from tests.guard import GUARD
+
+    declared = {host for mark in request.node.iter_markers("network") for host in mark.args}
+    unit = request.node.path.is_relative_to(ROOT / "tests" / "unit")
+    GUARD.start(unit=unit, declared=declared)
+    yield
+    violations = GUARD.stop()
+    if violations:
+        pytest.fail("test guard: " + "; ".join(sorted(set(violations))), pytrace=False)
+
+
 def requires_postgres() -> None:
     """Skip (or, in CI, fail) a test that needs a real PostgreSQL."""
     if USES_POSTGRES:

@@ -126,3 +126,21 @@ def dispatched() -> Iterator[RecordingDispatcher]:
     set_dispatcher(recorder)
     yield recorder
     set_dispatcher(None)
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement the engine sends while the test runs (clear it to start over)."""
+    from sqlalchemy import event
+
+    from reconcile.persistence.db import get_engine
+
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        sent.append(sql)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)

@@ -6,13 +6,12 @@ decide the outcomes and the tests measure the batch's reads and writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from reconcile.persistence.db import get_engine, unit_of_work
+from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import User
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
@@ -34,20 +33,6 @@ class ShowsTruth(list[Sequence[str]]):
     def __call__(self, platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
         self.append(post_ids)
         return {pid: FetchOutcome(metrics=dict(TRUTH)) for pid in post_ids}
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement the engine sends while the test runs."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        sent.append(sql)
-
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def _reports(world: Any, affiliate: dict[str, Any], platform: str,
