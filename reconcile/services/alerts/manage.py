@@ -57,8 +57,8 @@ def resolve_alert(principal: Principal, alert_id: int, note: str,
             raise NotFound("no such alert")
         # One conditional UPDATE, so two racing resolves cannot both succeed.
         done = s.execute(
-            update(Alert).where(Alert.id == alert_id, Alert.status == "OPEN").values(
-                status="RESOLVED", resolved_at=datetime.now(UTC),
+            update(Alert).where(Alert.id == alert_id, Alert.status == AlertStatus.OPEN).values(
+                status=AlertStatus.RESOLVED, resolved_at=datetime.now(UTC),
                 resolved_by=principal.user_id or None, resolution_note=note,
             )
         )
@@ -66,7 +66,7 @@ def resolve_alert(principal: Principal, alert_id: int, note: str,
             raise AlertAlreadyResolved(f"alert {alert_id} is already resolved")
         view = alert_view(s.get_one(Alert, alert_id, populate_existing=True))
         record(s, Actor.of(principal, request_id), "alert.resolved", ("alert", alert_id),
-               before={"status": "OPEN"},
+               before={"status": AlertStatus.OPEN},
                after={"status": view["status"], "resolution_note": note,
                       "resolved_at": view["resolved_at"]})
         return view

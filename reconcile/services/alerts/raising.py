@@ -14,6 +14,7 @@ from reconcile.observability import events as observe
 from reconcile.persistence.db import after_commit
 from reconcile.persistence.models import Alert, utcnow
 from reconcile.rules import AlertSpec
+from reconcile.vocabulary import AlertStatus
 
 log = logging.getLogger("reconcile.alerts")
 
@@ -33,7 +34,7 @@ def raise_alert(
         "type": spec.type, "category": spec.category, "severity": spec.severity,
         "title": spec.title, "message": spec.message, "affiliate_id": affiliate_id,
         "platform": platform, "report_id": report_id,
-        "threshold_breached": dict(spec.threshold_breached), "status": "OPEN",
+        "threshold_breached": dict(spec.threshold_breached), "status": AlertStatus.OPEN,
         "deliveries": [], "created_at": utcnow(),
     }
     session.flush()  # rows the caller added through the session must exist before the alert

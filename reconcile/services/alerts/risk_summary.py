@@ -16,7 +16,7 @@ from reconcile.persistence.models import Alert, TrustLedger
 from reconcile.rules import bucket_for
 from reconcile.rules.trust import BUCKETS
 from reconcile.services.alerts.messages import summary_message
-from reconcile.vocabulary import Severity, values
+from reconcile.vocabulary import AlertStatus, Severity, values
 from reconcile.webhooks import post
 
 log = logging.getLogger("reconcile.alerts")
@@ -35,7 +35,7 @@ def risk_summary(now: datetime | None = None) -> dict[str, Any]:
     with unit_of_work() as uow:
         s = uow.session
         open_by = {sev: n for sev, n in s.execute(
-            select(Alert.severity, func.count()).where(Alert.status == "OPEN")
+            select(Alert.severity, func.count()).where(Alert.status == AlertStatus.OPEN)
             .group_by(Alert.severity))}
         moves = s.execute(
             select(TrustLedger.affiliate_id, TrustLedger.delta, TrustLedger.score_after)

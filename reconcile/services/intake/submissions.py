@@ -24,6 +24,7 @@ from reconcile.persistence.db import UnitOfWork, serialise_on, unit_of_work
 from reconcile.persistence.models import Report
 from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.rules import (
+    Status,
     closed_reason,
     duplicate_claim_alert,
     priority_for,
@@ -51,7 +52,7 @@ def _accepted(post_id: int, report_id: int, priority: str, flags: list[dict]) ->
     return {
         "post_id": post_id,
         "report_id": report_id,
-        "status": "PENDING",
+        "status": Status.PENDING,
         "priority": priority,
         "suspicion_flags": flags,
         "links": {"report": f"/api/v1/reports/{report_id}"},
@@ -79,7 +80,7 @@ def _new_report(
     }).scalar_one())
     # The job is noted as sent with the row: it is sent right after the commit, and if that
     # fails the sweep finds it missing from the queue (docs/reliability.md, the sweep).
-    conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": "PENDING",
+    conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": Status.PENDING,
                                   "dispatched_at": now, "job_priority": priority,
                                   "job_trigger": "submission", "failures": 0})
     job = NextAttempt(report_id, 1, priority, "submission", request_id=request_id)

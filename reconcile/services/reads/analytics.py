@@ -15,18 +15,20 @@ from sqlalchemy import func, select
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report, Snapshot, User
+from reconcile.rules import Status
 from reconcile.services.access import visible_campaign
 from reconcile.services.alerts.view import alert_view
 from reconcile.services.principal import Principal
+from reconcile.vocabulary import AlertStatus
 
 METRICS = ("views", "clicks", "conversions")
-SUCCESS = ("MATCHED", "DISCREPANCY_LOW")
+SUCCESS = (Status.MATCHED, Status.DISCREPANCY_LOW)
 RECENT_ALERTS = 10
 
 
 def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
     by_status = Counter(r["status"] for r in rows)
-    reconciled = sum(n for s, n in by_status.items() if s != "PENDING")
+    reconciled = sum(n for s, n in by_status.items() if s != Status.PENDING)
     success = sum(by_status[s] for s in SUCCESS)
     return {
         "posts": len(rows),
@@ -54,7 +56,7 @@ def summarise(rows: list[dict[str, Any]], reports: int) -> dict[str, Any]:
                    "verified": whole["verified"]},
         "reconciliation": {"by_status": whole["by_status"], "reconciled": whole["reconciled"],
                            "success_rate": whole["success_rate"],
-                           "pending": whole["by_status"].get("PENDING", 0)},
+                           "pending": whole["by_status"].get(Status.PENDING, 0)},
         "by_platform": [{"platform": p, **g} for p, g in by_platform.items()],
         "by_affiliate": [{"affiliate_id": a, **g} for a, g in by_affiliate.items()],
     }
@@ -82,7 +84,7 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
                            .where(Post.campaign_id == campaign_id)) or 0
         alerts = (select(Alert).join(Report, Report.id == Alert.report_id)
                   .join(Post, Post.id == Report.post_id).where(Post.campaign_id == campaign_id))
-        open_alerts = s.scalar(alerts.where(Alert.status == "OPEN")
+        open_alerts = s.scalar(alerts.where(Alert.status == AlertStatus.OPEN)
                                .with_only_columns(func.count())) or 0
         recent = s.scalars(alerts.order_by(Alert.id.desc()).limit(RECENT_ALERTS)).all()
         posts = [

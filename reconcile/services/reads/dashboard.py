@@ -19,7 +19,7 @@ from reconcile.rules.trust import BUCKETS
 from reconcile.services.access import visible_alerts, visible_posts
 from reconcile.services.alerts.manage import TYPES
 from reconcile.services.principal import Principal
-from reconcile.vocabulary import Role, Severity, values
+from reconcile.vocabulary import AlertStatus, Role, Severity, values
 
 # Upper edges (inclusive) of the discrepancy histogram's bins, as fractions; the first
 # edge is the default tolerance under which a claim counts as MATCHED.
@@ -126,7 +126,7 @@ def trust_buckets() -> dict[str, Any]:
 def open_alert_counts(principal: Principal) -> dict[str, Any]:
     """Open alerts the caller may see, by severity and by type (zeros included)."""
     q = visible_alerts(select(Alert.severity, Alert.type, func.count()), principal)
-    q = q.where(Alert.status == "OPEN").group_by(Alert.severity, Alert.type)
+    q = q.where(Alert.status == AlertStatus.OPEN).group_by(Alert.severity, Alert.type)
     with unit_of_work() as uow:
         rows = uow.session.execute(q).all()
     by_severity = dict.fromkeys(values(Severity), 0)

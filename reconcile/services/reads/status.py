@@ -11,7 +11,7 @@ from reconcile.broker import queue_depths
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, ReconciliationLog, Report
 from reconcile.services.admin.platform_ops import breaker_state
-from reconcile.vocabulary import PLATFORMS
+from reconcile.vocabulary import PLATFORMS, AlertStatus
 
 
 def snapshot(now: datetime | None = None) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def snapshot(now: datetime | None = None) -> dict[str, Any]:
             .where(Report.submitted_at >= since).group_by(ReconciliationLog.status)
         ).all()
         alerts = s.execute(
-            select(Alert.severity, func.count()).where(Alert.status == "OPEN")
+            select(Alert.severity, func.count()).where(Alert.status == AlertStatus.OPEN)
             .group_by(Alert.severity)
         ).all()
     return {
