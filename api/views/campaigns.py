@@ -11,7 +11,7 @@ from api.openapi import document
 from api.params import ListQuery, parse_query
 from api.responses import Analytics, CampaignOut, PlatformOut, page_of
 from api.schemas import CampaignIn, PlatformPatch
-from reconcile.services.admin import campaigns
+from reconcile.services.admin import campaigns, platforms
 from reconcile.services.reads import analytics
 from reconcile.vocabulary import Role
 
@@ -24,7 +24,7 @@ bp = Blueprint("campaigns", __name__)
 @require()
 def list_platforms():
     q = parse_query(ListQuery)
-    return jsonify(page_of_all(campaigns.list_platforms(), q.limit, q.cursor, "name"))
+    return jsonify(page_of_all(platforms.list_platforms(), q.limit, q.cursor, "name"))
 
 
 @bp.patch("/platforms/<name>")
@@ -32,7 +32,7 @@ def list_platforms():
 @require(Role.ADMIN)
 def patch_platform(name: str):
     body = parse(PlatformPatch)
-    return jsonify(campaigns.set_platform_active(name, body.is_active, actor()))
+    return jsonify(platforms.set_platform_active(name, body.is_active, actor()))
 
 
 @bp.post("/campaigns")

@@ -36,7 +36,7 @@ def platforms() -> None:
 
 
 def _switch(name: str, active: bool) -> None:
-    from reconcile.services.admin.campaigns import set_platform_active
+    from reconcile.services.admin.platforms import set_platform_active
     from reconcile.services.audit import CLI
 
     result = set_platform_active(name, active, CLI)

@@ -18,7 +18,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.platforms import breaker
 from reconcile.platforms.fetching import fetch_truth
-from reconcile.services.admin.campaigns import set_platform_active
+from reconcile.services.admin.platforms import set_platform_active
 from reconcile.vocabulary import PLATFORMS
 from tests.conftest import unique_video_id, wait_for
 from tests.integration.pools import (
