@@ -11,7 +11,9 @@ from api.openapi import document
 from api.params import ListQuery, parse_query
 from api.responses import Analytics, CampaignOut, PlatformOut, page_of
 from api.schemas import CampaignIn, PlatformPatch
-from reconcile.services import analytics, campaigns
+from reconcile.services.admin import campaigns, platforms
+from reconcile.services.reads import analytics
+from reconcile.vocabulary import Role
 
 bp = Blueprint("campaigns", __name__)
 
@@ -22,21 +24,21 @@ bp = Blueprint("campaigns", __name__)
 @require()
 def list_platforms():
     q = parse_query(ListQuery)
-    return jsonify(page_of_all(campaigns.list_platforms(), q.limit, q.cursor, "name"))
+    return jsonify(page_of_all(platforms.list_platforms(), q.limit, q.cursor, "name"))
 
 
 @bp.patch("/platforms/<name>")
 @document("Switch a platform on or off", body=PlatformPatch, response=PlatformOut)
-@require("ADMIN")
+@require(Role.ADMIN)
 def patch_platform(name: str):
     body = parse(PlatformPatch)
-    return jsonify(campaigns.set_platform_active(name, body.is_active, actor()))
+    return jsonify(platforms.set_platform_active(name, body.is_active, actor()))
 
 
 @bp.post("/campaigns")
 @document("Create a campaign", body=CampaignIn, response=CampaignOut, status=201,
           description="A client may create campaigns only for itself.")
-@require("ADMIN", "CLIENT")
+@require(Role.ADMIN, Role.CLIENT)
 def create_campaign():
     body = parse(CampaignIn)
     created = campaigns.create_campaign(
@@ -49,7 +51,7 @@ def create_campaign():
 @bp.get("/campaigns")
 @document("List campaigns (a client sees its own)", query=ListQuery,
           response=page_of(CampaignOut))
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def list_campaigns():
     q = parse_query(ListQuery)
     rows = campaigns.list_campaigns(current(), after=decode_cursor(q.cursor), limit=q.limit + 1)
@@ -58,7 +60,7 @@ def list_campaigns():
 
 @bp.get("/campaigns/<int:campaign_id>")
 @document("A campaign", response=CampaignOut)
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def get_campaign(campaign_id: int):
     return jsonify(campaigns.get_campaign(current(), campaign_id))
 
@@ -69,6 +71,6 @@ def get_campaign(campaign_id: int):
           description="verified sums each post's latest platform snapshot (never claims); "
                       "success_rate = (MATCHED + DISCREPANCY_LOW) / reconciled, null when "
                       "nothing is reconciled yet.")
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def campaign_analytics(campaign_id: int):
     return jsonify(analytics.campaign_analytics(current(), campaign_id))
