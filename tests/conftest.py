@@ -15,9 +15,13 @@ from typing import Any
 
 import pytest
 
+from reconcile.config import normalise_database_url
+
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TEST_DB = os.environ.get("TEST_DATABASE_URL", "")
+# The same URL forms `make run` takes (postgresql://, postgres://, +psycopg2), normalised alike.
+TEST_DB = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "")) if os.environ.get(
+    "TEST_DATABASE_URL") else ""
 TEST_REDIS = os.environ.get("TEST_REDIS_URL", "")
 USES_POSTGRES = TEST_DB.startswith("postgresql")
 FAST_RULES = ROOT / "tests" / "rules" / "fast.toml"
