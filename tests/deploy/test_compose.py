@@ -1,6 +1,8 @@
 """docker-compose.yml against the code, for the drift that matters: every command runs an
 entry point that exists, every variable is one the configuration reads, the worker reads the
-queue list, there is one beat, and migrate runs before anything needs the schema.
+queue list, there is one beat, migrate runs before anything needs the schema, and every
+long-running service comes back by itself (a restart policy) and says when it is unwell (a
+health check).
 
 The Docker engine does not run on the development machines, so the file is read, not run;
 each check returns its problems, and a broken copy of the file shows each check catches them.
@@ -95,8 +97,23 @@ def migrate_first(compose: Compose) -> list[str]:
             != "service_completed_successfully"]
 
 
+ONE_SHOT = ("migrate",)  # runs once and exits: restarting it would migrate for ever
+
+
+def services_recover(compose: Compose) -> list[str]:
+    problems = []
+    for name, svc in compose["services"].items():
+        if name in ONE_SHOT:
+            continue
+        if svc.get("restart") not in ("unless-stopped", "always", "on-failure"):
+            problems.append(f"{name} has no restart policy")
+        if not (svc.get("healthcheck") or {}).get("test"):
+            problems.append(f"{name} has no health check")
+    return problems
+
+
 CHECKS: list[Callable[[Compose], list[str]]] = [
-    entry_points, environment_known, worker_queues, one_beat, migrate_first]
+    entry_points, environment_known, worker_queues, one_beat, migrate_first, services_recover]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
@@ -119,6 +136,8 @@ BREAKAGES = [
     (one_beat, lambda c: c["services"].__setitem__("beat2", copy.deepcopy(
         c["services"]["beat"]))),
     (migrate_first, lambda c: c["services"]["worker"]["depends_on"].pop("migrate")),
+    (services_recover, lambda c: c["services"]["worker"].pop("restart")),
+    (services_recover, lambda c: c["services"]["beat"].pop("healthcheck")),
 ]
 
 
