@@ -48,6 +48,7 @@ from reconcile.rules.ruleset import (
     load_rules,
     rules_from_mapping,
 )
+from reconcile.rules.sources import Sources, metric_sources
 from reconcile.rules.trust import (
     LedgerEntry,
     bucket_for,
@@ -81,6 +82,7 @@ __all__ = [
     "ReverifyRules",
     "Rules",
     "RulesError",
+    "Sources",
     "Status",
     "TrustRules",
     "alerts_for_attempt",
@@ -96,6 +98,7 @@ __all__ = [
     "duplicate_claim_alert",
     "event_for",
     "load_rules",
+    "metric_sources",
     "missing_data_alert",
     "outage_alert",
     "plan_effect",

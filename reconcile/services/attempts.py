@@ -42,6 +42,7 @@ from reconcile.rules import (
 )
 from reconcile.services.effects import Outcome, Written, apply_outcomes, record_deferral
 from reconcile.services.failures import Failed, describe, note_failure
+from reconcile.services.sources import PRODUCTION, Counters, Tracked, read_tracked
 from reconcile.services.targets import Job, Target, load_targets
 
 log = logging.getLogger("reconcile.tasks.reconciliation")
@@ -58,12 +59,14 @@ def run_attempt(job: Job, now: datetime | None = None) -> str | None:
 
 
 def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
-                 passthrough: tuple[type[BaseException], ...] = ()) -> list[str | None]:
+                 passthrough: tuple[type[BaseException], ...] = (),
+                 counters: Counters = PRODUCTION) -> list[str | None]:
     """Run several jobs, fetching each platform's posts together; one result per job.
 
     The batch is read in one transaction and written in another; jobs the fetch deferred
     are noted one by one. Exceptions of the `passthrough` types (the task's time limit) end
-    the whole batch instead of counting against one job.
+    the whole batch instead of counting against one job. Tracked clicks and postback
+    conversions are read with `counters`, as of the fetch.
     """
     started = time.perf_counter()
     for job in jobs:
@@ -75,6 +78,11 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
     fetched = _fetch([t for _, _, t in live])
     rules = active_rules()
     now = now or datetime.now(UTC)
+    # Our own counts, read only for posts the platform answered for: when it could not show
+    # the post, the attempt's data is missing as a whole, as it always was.
+    tracked = read_tracked([(t.post_id, t.sources) for _, _, t in live
+                            if not fetched[t.report_id].deferred
+                            and fetched[t.report_id].missing_reason is None], now, counters)
     results: dict[int, str | None] = {}
     outcomes: list[tuple[int, Outcome]] = []
     keys: set[tuple[int, int]] = set()
@@ -87,7 +95,7 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
                 # The same attempt twice in one batch: the first does the work.
                 _log_finished(job, target, outcome="duplicate")
             else:
-                outcomes.append((i, _classified(job, target, outcome, now, rules)))
+                outcomes.append((i, _classified(job, target, outcome, now, rules, tracked)))
                 keys.add((job.report_id, job.attempt_number))
         except (OperationalError, *passthrough):  # type: ignore[misc]
             raise  # the database is away, or the task's time is up: the batch is retried
@@ -156,11 +164,16 @@ def _defer(job: Job, target: Target, fetched: FetchOutcome, now: datetime, rules
 
 
 def _classified(job: Job, target: Target, fetched: FetchOutcome, now: datetime,
-                rules: Rules) -> Outcome:
-    """Classify one fetched report and decide what comes next."""
-    observed = {m: fetched.metrics.get(m) for m in METRICS}
+                rules: Rules, tracked: Tracked) -> Outcome:
+    """Classify one fetched report, each metric against its own source, and decide what
+    comes next."""
+    sources = tracked.sources_for(target.post_id, target.sources)
+    observed = tracked.observed(target.post_id, sources, fetched.metrics)
+    if fetched.missing_reason is not None:  # the platform showed nothing: nothing observed
+        observed = dict.fromkeys(METRICS)
     hours = (now - target.submitted_at).total_seconds() / 3600
-    result: Classification = classify(target.claimed, observed, hours, rules.classification)
+    result: Classification = classify(target.claimed, observed, hours, rules.classification,
+                                      verifiable=[m for m in METRICS if sources[m] != "none"])
     if result.status == Status.MISSING_PLATFORM_DATA and fetched.missing_reason is None:
         # The platform answered for the post but showed none of its metrics: to us the
         # post's data was not found, which is what the reason must say.
@@ -176,7 +189,7 @@ def _classified(job: Job, target: Target, fetched: FetchOutcome, now: datetime,
             incomplete_attempts_so_far=target.incomplete_attempts,
         )
     )
-    return Outcome(job, target, fetched, result, decision, keep_outcome)
+    return Outcome(job, target, fetched, result, decision, keep_outcome, sources, observed)
 
 
 DUPLICATE, FAILED = "duplicate", "failed"
