@@ -57,12 +57,20 @@ class PlatformOut(Out):
     is_active: bool
 
 
+class SourcesOut(Out):
+    clicks: str
+    conversions: str
+
+
 class CampaignOut(Out):
     id: int
     name: str
     client_id: int
     platforms: list[str]
     status: str
+    sources: SourcesOut
+    required_tags: list[str]
+    require_verified_handle: bool
 
 
 class Accepted(Out):

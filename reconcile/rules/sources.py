@@ -58,7 +58,7 @@ def metric_sources(sources: Sources, has_tracked_link: bool) -> dict[str, str]:
 def observed_values(sources: Mapping[str, str], platform: Mapping[str, int | None],
                     tracked_clicks: int, conversions: int) -> dict[str, int | None]:
     """Return what each metric's source observed (None: unverifiable, or not shown)."""
-    by_source = {
+    by_source: dict[str, dict[str, int | None]] = {
         "views": {PLATFORM: platform.get("views")},
         "clicks": {PLATFORM: platform.get("link_clicks"), TRACKED: tracked_clicks},
         "conversions": {POSTBACK: conversions},

@@ -24,8 +24,10 @@ from reconcile.persistence.db import UnitOfWork, serialise_on, unit_of_work
 from reconcile.persistence.models import Post, Report
 from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.rules import (
+    Sources,
     closed_reason,
     duplicate_claim_alert,
+    metric_sources,
     priority_for,
     suspicion_flags,
 )
@@ -33,6 +35,7 @@ from reconcile.services import submission_sql as sql
 from reconcile.services.alerting import raise_alert
 from reconcile.services.intake import check_intake
 from reconcile.services.principal import Principal
+from reconcile.services.sources import PRODUCTION, Counters, unverifiable
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,23 @@ def _accepted(post_id: int, report_id: int, priority: str, flags: list[dict]) ->
     }
 
 
+def _unverifiable(session: Session, post_id: int, sources: Sources,
+                  counters: Counters) -> list[str]:
+    """The metrics of this post that no source measures (a claim on them is flagged)."""
+    linked = post_id in counters.has_link(session, [post_id])
+    return unverifiable(metric_sources(sources, linked))
+
+
 def _new_report(
     uow: UnitOfWork, post_id: int, affiliate_id: int, claim: Claim,
     previous: dict[str, int] | None, duplicate: bool, request_id: str | None,
+    sources: Sources, counters: Counters = PRODUCTION,
 ) -> tuple[int, str, list[dict]]:
     """Insert the report and its PENDING log; dispatch its first attempt after commit."""
     flags = suspicion_flags(
         claim.as_metrics(), evidence=claim.evidence, previous=previous,
         duplicate_claim=duplicate, rules=active_rules().quality,
+        unverifiable=_unverifiable(uow.session, post_id, sources, counters),
     )
     priority = priority_for(flags)
     flag_dicts = [f.to_dict() for f in flags]
@@ -90,10 +102,10 @@ def _new_report(
 
 
 def _check_campaign(session: Session, principal: Principal, campaign_id: int,
-                    platform: str) -> None:
+                    platform: str) -> Sources:
     """The campaign must be visible to the caller, taking claims today and open to the
     platform, and the platform enabled: one query answers all of it. A new post and new
-    metrics for an existing post pass the same checks."""
+    metrics for an existing post pass the same checks. Return the campaign's sources."""
     row = session.connection().execute(
         sql.CAMPAIGN_FOR_SUBMISSION, {"campaign_id": campaign_id, "platform": platform}
     ).first()
@@ -103,6 +115,7 @@ def _check_campaign(session: Session, principal: Principal, campaign_id: int,
     if closed is not None:
         raise CampaignInactive(f"campaign {campaign_id} takes no claims: it {closed}")
     _refuse_platform(campaign_id, platform, row.allowed is not None, row.is_active)
+    return Sources(row.clicks_source, row.conversions_source)
 
 
 def _refuse_platform(campaign_id: int, platform: str, allowed: bool,
@@ -136,7 +149,7 @@ def submit(
         raise ValidationFailed([{"field": "url", "message": str(exc)}]) from exc
     with unit_of_work() as uow:
         s = uow.session
-        _check_campaign(s, principal, campaign_id, platform)
+        sources = _check_campaign(s, principal, campaign_id, platform)
         # Two affiliates claiming one URL at once must see each other (R6): the holders
         # check and the insert run one claim of a URL at a time.
         serialise_on(s, "claim:" + normalised.canonical_url)
@@ -156,7 +169,7 @@ def submit(
         except IntegrityError as exc:  # a concurrent twin won the race
             raise DuplicateSubmission("this post was just submitted") from exc
         report_id, priority, flags = _new_report(uow, post_id, principal.user_id, claim, None,
-                                                 duplicate, request_id)
+                                                 duplicate, request_id, sources)
         if duplicate:
             raise_alert(
                 s, duplicate_claim_alert(normalised.canonical_url),
@@ -175,7 +188,7 @@ def update_metrics(
         post = s.get(Post, post_id)
         if post is None or post.affiliate_id != principal.user_id:
             raise NotFound("no such post")
-        _check_campaign(s, principal, post.campaign_id, post.platform)
+        sources = _check_campaign(s, principal, post.campaign_id, post.platform)
         last = s.scalars(
             select(Report).where(Report.post_id == post_id).order_by(Report.id.desc()).limit(1)
         ).first()
@@ -184,5 +197,5 @@ def update_metrics(
              "conversions": last.claimed_conversions} if last else None
         )
         report_id, priority, flags = _new_report(uow, post.id, post.affiliate_id, claim,
-                                                 previous, False, request_id)
+                                                 previous, False, request_id, sources)
         return _accepted(post.id, report_id, priority, flags)
