@@ -81,6 +81,9 @@ def _truth(platform: str, post_id: str, body: dict[str, Any]) -> Truth:
     omit = body.get("omit") or []
     if not isinstance(omit, list) or not set(omit) <= set(METRICS) | set(RETIRED):
         raise Invalid(f"omit must be a list of {', '.join(METRICS)}")
+    for old in RETIRED:  # still checked, so an old caller's typo is not silently dropped
+        if old in body and old not in omit:
+            _count(body, old, MAX_METRIC)
     derived = default_truth(post_id)
     values: dict[str, int | None] = {}
     for m in METRICS:
