@@ -11,11 +11,12 @@ from reconcile.config import PLATFORMS
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report
 from reconcile.services.accounts import create_client, create_user
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.attempts import Job, run_attempt, run_attempts
 from reconcile.services.campaigns import create_campaign
 from reconcile.services.principal import SYSTEM, Principal
 from reconcile.services.submissions import Claim, submit
 from tests.conftest import unique, unique_post_url
+from tests.integration.tracking_fake import FakeTracking
 
 post_url = unique_post_url
 
@@ -45,9 +46,14 @@ def submit_as(affiliate: dict[str, Any], campaign_id: int, platform: str = "yout
 
 def reconcile_now(sim: Any, accepted: dict, platform: str, url: str,
                   truth: tuple[int, int, int]) -> str | None:
-    """Make the simulator show `truth` for the post and run attempt 1 in this process."""
-    sim.post(platform, url, *truth)
-    return run_attempt(Job(int(accepted["report_id"]), 1))
+    """Run attempt 1 in this process with `truth` = (views the simulator shows, clicks the
+    post's tracked link counted, conversions its postbacks counted)."""
+    views, clicks, conversions = truth
+    sim.post(platform, url, views, 0, 0)
+    tracking = FakeTracking()
+    tracking.link(int(accepted["post_id"]), clicks, conversions)
+    return run_attempts([Job(int(accepted["report_id"]), 1)],
+                        counters=tracking.counters())[0]
 
 
 def alert_about(affiliate: dict[str, Any], campaign_id: int) -> int:

@@ -68,17 +68,23 @@ def _analytics(client: Any, campaign: dict[str, Any], role: str = "CLIENT") -> d
     return resp.get_json()
 
 
-def test_totals_sum_latest_claims_and_latest_platform_snapshots(
+def test_totals_sum_latest_claims_and_each_metric_from_its_own_source(
     client: Any, campaign: dict[str, Any]
 ) -> None:
     view = _analytics(client, campaign)
 
     assert view["campaign_id"] == campaign["id"]
+    assert view["sources"] == {"views": "platform", "clicks": "tracked",
+                               "conversions": "postback"}
     assert view["totals"] == {
         "posts": 4, "reports": 5,
         "claimed": {"views": 1200 + 1080 + 1600 + 700, "clicks": 60 + 50 + 50 + 10,
                     "conversions": 6 + 5 + 5 + 1},
+        # views from the simulator's platform; clicks from the tracked links' counts and
+        # conversions from postbacks (reconcile_now's counts), never from a claim
         "verified": {"views": 3000, "clicks": 150, "conversions": 15},
+        "verified_by_source": {"views": {"platform": 3000}, "clicks": {"tracked": 150},
+                               "conversions": {"postback": 15}},
     }
 
 
