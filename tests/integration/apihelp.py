@@ -11,7 +11,7 @@ from reconcile.config import PLATFORMS
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report
 from reconcile.services.accounts import create_client, create_user
-from reconcile.services.attempts import Job, run_attempt, run_attempts
+from reconcile.services.attempts import Job, run_attempts
 from reconcile.services.campaigns import create_campaign
 from reconcile.services.principal import SYSTEM, Principal
 from reconcile.services.submissions import Claim, submit
