@@ -22,10 +22,10 @@ post_url = unique_post_url
 
 
 def submit_claim(world: Any, affiliate: dict[str, Any], platform: str, url: str,
-                 claim: tuple[int, int, int]) -> int:
+                 claim: tuple[int, int, int], campaign_id: int | None = None) -> int:
     principal = Principal(user_id=affiliate["id"], role="AFFILIATE")
-    accepted = submit(principal, campaign_id=world.campaign_id, platform=platform, url=url,
-                      claim=Claim(*claim))
+    accepted = submit(principal, campaign_id=campaign_id or world.campaign_id,
+                      platform=platform, url=url, claim=Claim(*claim))
     return int(accepted["report_id"])
 
 

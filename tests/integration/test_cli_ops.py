@@ -31,15 +31,19 @@ def test_fetch_prints_the_normalised_url_post_id_and_the_metrics_the_adapter_see
     sim: Any
 ) -> None:
     vid = unique_video_id()
-    sim.post("youtube", f"https://www.youtube.com/watch?v={vid}", 1234, 56, 7)
+    sim.post("youtube", f"https://www.youtube.com/watch?v={vid}", 1234, likes=56, comments=7,
+             author="ana", published_at="2026-11-20T10:30:00Z", caption="Hi")
 
     result = _run("fetch", "youtube", f"https://youtu.be/{vid}?si=tracking")
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
         "platform": "youtube", "url": f"https://www.youtube.com/watch?v={vid}",
-        "post_id": vid, "metrics": {"views": 1234, "clicks": 56, "conversions": 7},
-        "missing_reason": None,
+        "post_id": vid, "missing_reason": None,
+        # YouTube has no share or link-click counts
+        "metrics": {"views": 1234, "likes": 56, "comments": 7, "shares": None,
+                    "link_clicks": None},
+        "author": "ana", "published_at": "2026-11-20T10:30:00+00:00", "caption": "Hi",
     }
 
 

@@ -22,10 +22,10 @@ from tests.integration.flows import post_url, submit_claim, trust
 
 CLAIM = {"claimed_views": 1000, "claimed_clicks": 50, "claimed_conversions": 5}
 SHOWN: dict[Status, dict[str, int | None]] = {
-    Status.MATCHED: {"views": 1000, "clicks": 50, "conversions": 5},
-    Status.DISCREPANCY_LOW: {"views": 926, "clicks": 50, "conversions": 5},
-    Status.AFFILIATE_OVERCLAIMED: {"views": 800, "clicks": 50, "conversions": 5},
-    Status.MISSING_PLATFORM_DATA: {"views": None, "clicks": None, "conversions": None},
+    Status.MATCHED: {"views": 1000, "likes": 50, "comments": 5},
+    Status.DISCREPANCY_LOW: {"views": 926, "likes": 50, "comments": 5},
+    Status.AFFILIATE_OVERCLAIMED: {"views": 800, "likes": 50, "comments": 5},
+    Status.MISSING_PLATFORM_DATA: {"views": None, "likes": None, "comments": None},
 }
 
 
