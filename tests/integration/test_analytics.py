@@ -137,3 +137,49 @@ def test_success_rate_is_null_before_anything_is_reconciled(client: Any,
     assert view["reconciliation"]["pending"] == 1
     assert view["totals"]["verified"] == {"views": 0, "clicks": 0, "conversions": 0}
     assert view["open_alerts"] == 0 and view["recent_alerts"] == []
+
+
+def test_platform_link_clicks_are_verified_from_the_platform_and_legacy_engagement_never(
+    client: Any, simulator: str, dispatched: Any
+) -> None:
+    from sqlalchemy import update
+
+    from reconcile.persistence.db import unit_of_work
+    from reconcile.persistence.models import Snapshot
+    from reconcile.rules.sources import Sources
+    from reconcile.services.attempts import Job, run_attempt
+    from reconcile.services.campaigns import create_campaign
+    from reconcile.services.principal import SYSTEM
+    from tests.conftest import unique
+
+    scene = make_scene()
+    campaign_id = int(create_campaign(SYSTEM, name=unique("x"), client_id=scene.client_a,
+                                      platforms=["x"], sources=Sources("platform", "none"))["id"])
+    affiliate = new_user("AFFILIATE")
+    shown = {"views": 2000, "likes": 400, "comments": 30, "shares": 20, "link_clicks": 90}
+    reports = []
+    for _ in range(2):
+        url = post_url("x")
+        requests.put(f"{simulator}/_sim/posts", json={"platform": "x", "url": url, **shown},
+                     timeout=5).raise_for_status()
+        accepted = submit_as(affiliate, campaign_id, "x", url, (2000, 90, 0))
+        assert run_attempt(Job(int(accepted["report_id"]), 1)) == "MATCHED"
+        reports.append(int(accepted["report_id"]))
+    # The second post's snapshot as migration 0010 left one from before sources: its
+    # clicks were engagement under another name.
+    with unit_of_work() as uow:
+        uow.session.execute(update(Snapshot).where(Snapshot.report_id == reports[1]).values(
+            sources={"views": "platform", "clicks": "legacy_engagement",
+                     "conversions": "legacy_engagement"}))
+
+    view = client.get(f"/api/v1/campaigns/{campaign_id}/analytics",
+                      headers=auth(scene.users["CLIENT"])).get_json()
+
+    assert view["sources"] == {"views": "platform", "clicks": "platform",
+                               "conversions": "none"}
+    assert view["totals"]["verified"] == {"views": 4000, "clicks": 90, "conversions": 0}
+    assert view["totals"]["verified_by_source"] == {
+        "views": {"platform": 4000},
+        "clicks": {"legacy_engagement": 90, "platform": 90},
+        "conversions": {},
+    }
