@@ -38,6 +38,7 @@ from reconcile.rules import (
     plan_effect,
     trust_threshold_alert,
 )
+from reconcile.rules.sources import PLATFORM_COUNTS
 from reconcile.services.alerting import raise_alert
 from reconcile.services.batch_writes import RepeatCheck, TableWrites, insert_rows
 
@@ -109,7 +110,8 @@ def _snapshot_row(o: Outcome, attempt_id: int, now: datetime) -> dict[str, Any]:
     return {
         "attempt_id": attempt_id, "report_id": o.target.report_id,
         "post_id": o.target.post_id, "attempt_number": o.job.attempt_number,
-        "fetched_at": now, **fetched.metrics, "author": fetched.author,
+        "fetched_at": now, **{c: fetched.metrics.get(c) for c in PLATFORM_COUNTS},
+        "author": fetched.author,
         "published_at": fetched.published_at, "caption": fetched.caption,
         "clicks": o.observed.get("clicks"), "conversions": o.observed.get("conversions"),
         "sources": dict(o.sources),
