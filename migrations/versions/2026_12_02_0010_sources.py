@@ -28,7 +28,8 @@ Existing data, told truthfully (docs/sources.md, "Data from before sources"):
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -88,53 +89,56 @@ def _snapshots() -> None:
             sources=sources, platform=platform))
 
 
-def _label_results(table: str, key: str, join: str) -> None:
-    """Add source and verifiable to every stored per-metric result, in batches."""
+def _rewrite(table: str, select: str, change: Callable[[dict[str, Any], str], None]) -> None:
+    """Rewrite every row's metrics, a batch of rows at a time (keyset by id), so a large
+    table is never held in memory at once."""
     conn = op.get_bind()
-    rows = conn.execute(sa.text(
-        f"SELECT t.{key}, t.metrics, p.platform FROM {table} t {join}")).all()
-    update = sa.text(f"UPDATE {table} SET metrics = :metrics WHERE {key} = :id")
-    changed = []
-    for row_id, metrics, platform in rows:
-        stored = json.loads(metrics) if isinstance(metrics, str) else metrics
-        if not stored:
-            continue
-        sources = _legacy_sources(platform)
-        for metric, entry in stored.items():
-            if isinstance(entry, dict):
-                entry.setdefault("source", sources.get(metric, "legacy_engagement"))
-                entry.setdefault("verifiable", True)
-        changed.append({"id": row_id, "metrics": json.dumps(stored)})
-    for start in range(0, len(changed), BATCH):
-        conn.execute(update, changed[start:start + BATCH])
+    page = sa.text(f"{select} WHERE t.id > :after ORDER BY t.id LIMIT {BATCH}")
+    update = sa.text(f"UPDATE {table} SET metrics = :metrics WHERE id = :id")
+    after = 0
+    while rows := conn.execute(page, {"after": after}).all():
+        changed = []
+        for row_id, metrics, platform in rows:
+            stored = json.loads(metrics) if isinstance(metrics, str) else metrics
+            if stored:
+                change(stored, platform)
+                changed.append({"id": row_id, "metrics": json.dumps(stored)})
+        if changed:
+            conn.execute(update, changed)
+        after = rows[-1][0]
+
+
+def _label(stored: dict[str, Any], platform: str) -> None:
+    """Add source and verifiable to each stored per-metric result."""
+    sources = _legacy_sources(platform)
+    for metric, entry in stored.items():
+        if isinstance(entry, dict):
+            entry.setdefault("source", sources.get(metric, "legacy_engagement"))
+            entry.setdefault("verifiable", True)
+
+
+def _unlabel(stored: dict[str, Any], platform: str) -> None:
+    for entry in stored.values():
+        if isinstance(entry, dict):
+            entry.pop("source", None)
+            entry.pop("verifiable", None)
+
+
+def _results(table: str) -> str:
+    return (f"SELECT t.id, t.metrics, p.platform FROM {table} t "
+            f"JOIN reports r ON r.id = t.report_id JOIN posts p ON p.id = r.post_id")
 
 
 def upgrade() -> None:
     _campaigns()
     _snapshots()
-    via_report = ("JOIN reports r ON r.id = t.report_id JOIN posts p ON p.id = r.post_id")
-    _label_results("attempts", "id", via_report)
-    _label_results("reconciliation_logs", "id", via_report)
-
-
-def _unlabel(table: str) -> None:
-    conn = op.get_bind()
-    update = sa.text(f"UPDATE {table} SET metrics = :metrics WHERE id = :id")
-    changed = []
-    for row_id, metrics in conn.execute(sa.text(f"SELECT id, metrics FROM {table}")).all():
-        stored = json.loads(metrics) if isinstance(metrics, str) else metrics
-        for entry in (stored or {}).values():
-            if isinstance(entry, dict):
-                entry.pop("source", None)
-                entry.pop("verifiable", None)
-        changed.append({"id": row_id, "metrics": json.dumps(stored)})
-    for start in range(0, len(changed), BATCH):
-        conn.execute(update, changed[start:start + BATCH])
+    for table in ("attempts", "reconciliation_logs"):
+        _rewrite(table, _results(table), _label)
 
 
 def downgrade() -> None:
-    _unlabel("attempts")
-    _unlabel("reconciliation_logs")
+    for table in ("attempts", "reconciliation_logs"):
+        _rewrite(table, _results(table), _unlabel)
     # Plain DROP COLUMN (SQLite 3.35+ has it): a batch copy of campaigns would trip the
     # foreign keys that point at it.
     for name in ("sources", "caption", "published_at", "author", "link_clicks", "shares",
