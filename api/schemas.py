@@ -67,6 +67,17 @@ class PlatformPatch(Strict):
     is_active: StrictBool
 
 
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+
+
+class SourcesIn(Strict):
+    """Where verified clicks and conversions come from (truth.md, "Sources")."""
+
+    clicks: Literal["tracked", "platform", "none"] = "tracked"
+    conversions: Literal["postback", "none"] = "postback"
+
+
 class CampaignIn(Strict):
     model_config = ConfigDict(extra="forbid", strict=False)
     name: Name
@@ -74,6 +85,17 @@ class CampaignIn(Strict):
     platforms: Annotated[list[PlatformName], Field(min_length=1, max_length=5)]
     start_date: date | None = None
     end_date: date | None = None
+    sources: SourcesIn = SourcesIn()
+    required_tags: Tags = []
+    require_verified_handle: StrictBool = True
+
+
+class CampaignPatch(Strict):
+    """What may change on a running campaign: how its numbers are verified."""
+
+    sources: SourcesIn | None = None
+    required_tags: Tags | None = None
+    require_verified_handle: StrictBool | None = None
 
 
 class MetricsIn(Strict):

@@ -62,6 +62,12 @@ class CampaignPlatformMismatch(ReconcileError):
     code, status = "CAMPAIGN_PLATFORM_MISMATCH", 422
 
 
+class SourceUnavailable(ReconcileError):
+    """The source asked for does not exist on every platform of the campaign."""
+
+    code, status = "SOURCE_UNAVAILABLE", 422
+
+
 class CampaignInactive(ReconcileError):
     """The campaign does not accept submissions."""
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,6 +106,15 @@ class Campaign(Base):
     start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+    # Where verified clicks and conversions come from (truth.md, "Sources"; migration 0010).
+    clicks_source: Mapped[str] = mapped_column(String(16), default="tracked",
+                                               server_default="tracked")
+    conversions_source: Mapped[str] = mapped_column(String(16), default="postback",
+                                                    server_default="postback")
+    required_tags: Mapped[list[Any]] = mapped_column(JSON, default=list,
+                                                     server_default="[]")
+    require_verified_handle: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                          server_default=true())
 
 
 class CampaignPlatform(Base):
@@ -201,9 +211,22 @@ class Snapshot(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     attempt_number: Mapped[int] = mapped_column(Integer)
+    # What the platform reported (migration 0010): the counts under their own names, never
+    # mapped onto clicks or conversions, and the post's author, time and caption.
     views: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    likes: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    comments: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    shares: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    link_clicks: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    author: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    caption: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The clicks and conversions the attempt compared, each from its own source, and the
+    # source of every compared metric: {"views": "platform", "clicks": "tracked", ...}.
+    # Snapshots from before 0010 say "legacy_engagement" where they held engagement.
     clicks: Mapped[int | None] = mapped_column(Metric, nullable=True)
     conversions: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     fetched_at: Mapped[datetime] = mapped_column(When, default=utcnow)
 
 

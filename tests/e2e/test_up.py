@@ -74,7 +74,7 @@ def _key(demo: dict, name: str) -> dict[str, str]:
 
 def _reconcile(system: dict, affiliate: str, claim: tuple[int, int, int]) -> tuple[dict, float]:
     url = f"https://www.youtube.com/watch?v={unique_video_id()}"
-    truth = {"platform": "youtube", "url": url, "views": 1000, "clicks": 50, "conversions": 5}
+    truth = {"platform": "youtube", "url": url, "views": 1000, "likes": 50, "comments": 5}
     requests.put(f"{system['sim']}/_sim/posts", json=truth, timeout=5).raise_for_status()
     body = {"campaign_id": system["demo"]["campaign_id"], "platform": "youtube", "url": url,
             "claimed_views": claim[0], "claimed_clicks": claim[1],

@@ -64,6 +64,8 @@ MATRIX: list[tuple[str, str, Make, tuple[int, ...]]] = [
     ("GET", "/campaigns", _fixed("/api/v1/campaigns"), (200, 200, 200, 403, 401)),
     ("GET", "/campaigns/{own}", _fixed("/api/v1/campaigns/{s.campaign_a}"), (200, 200, 200, 403, 401)),
     ("GET", "/campaigns/{other}", _fixed("/api/v1/campaigns/{s.campaign_b}"), (200, 404, 200, 403, 401)),
+    ("PATCH", "/campaigns/{own}", _fixed("/api/v1/campaigns/{s.campaign_a}", {"required_tags": []}), (200, 200, 403, 403, 401)),
+    ("PATCH", "/campaigns/{other}", _fixed("/api/v1/campaigns/{s.campaign_b}", {"required_tags": []}), (200, 404, 403, 403, 401)),
     ("GET", "/campaigns/{own}/analytics", _fixed("/api/v1/campaigns/{s.campaign_a}/analytics"), (200, 200, 200, 403, 401)),
     ("GET", "/campaigns/{other}/analytics", _fixed("/api/v1/campaigns/{s.campaign_b}/analytics"), (200, 404, 200, 403, 401)),
     ("POST", "/submissions", _fixed("/api/v1/submissions", _submission), (403, 403, 403, 202, 401)),
