@@ -21,6 +21,7 @@ from reconcile.services.principal import SYSTEM, Principal
 from reconcile.services.reads.reports import get_report
 from reconcile.services.reconciliation.attempts import Job, run_attempts
 from reconcile.services.tracking.counts import has_tracked_link
+from reconcile.vocabulary import Role
 from tests.conftest import unique, unique_post_url
 from tests.integration.tracking_fake import FakeTracking
 
@@ -37,7 +38,7 @@ def _submit(world: Any, campaign_id: int, platform: str, claim: tuple[int, int, 
     url = unique_post_url(platform)
     body = {"platform": platform, "url": url, **shown}
     requests.put(f"{world_sim(world)}/_sim/posts", json=body, timeout=5).raise_for_status()
-    return submit(Principal(world.affiliate["id"], "AFFILIATE"), campaign_id=campaign_id,
+    return submit(Principal(world.affiliate["id"], Role.AFFILIATE), campaign_id=campaign_id,
                   platform=platform, url=url, claim=Claim(*claim), has_link=has_tracked_link)
 
 
@@ -129,7 +130,7 @@ def test_a_snapshot_keeps_what_the_platform_reported_and_the_source_of_each_numb
 
     assert _run(accepted, tracking) == "MATCHED"
 
-    report = get_report(Principal(here.affiliate["id"], "AFFILIATE"),
+    report = get_report(Principal(here.affiliate["id"], Role.AFFILIATE),
                         int(accepted["report_id"]))
     [snapshot] = report["snapshots"]
     assert snapshot == {
