@@ -74,6 +74,10 @@ class CampaignIn(Strict):
     platforms: Annotated[list[PlatformName], Field(min_length=1, max_length=5)]
     start_date: date | None = None
     end_date: date | None = None
+    # Tracked links land here (http(s)); conversions count this long after their click.
+    landing_url: Annotated[str, Field(min_length=1, max_length=2048,
+                                      pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")] | None = None
+    attribution_window_days: Annotated[StrictInt, Field(ge=1, le=365)] = 30
 
 
 class MetricsIn(Strict):
@@ -88,6 +92,8 @@ class SubmissionIn(MetricsIn):
     platform: PlatformName
     url: Annotated[str, Field(min_length=1, max_length=2048)]
     title: Annotated[str, Field(max_length=500)] | None = None
+    link_code: Annotated[str, Field(min_length=1, max_length=16,
+                                    pattern=r"^[A-Za-z0-9]+$")] | None = None
 
 
 # --- Newer request bodies ----------------------------------------------------------------

@@ -11,6 +11,7 @@ from api.openapi import document
 from api.params import ListQuery, parse_query
 from api.responses import Analytics, CampaignOut, PlatformOut, page_of
 from api.schemas import CampaignIn, PlatformPatch
+from api.tracking_schemas import CampaignPatch
 from reconcile.services import analytics, campaigns
 
 bp = Blueprint("campaigns", __name__)
@@ -42,8 +43,20 @@ def create_campaign():
     created = campaigns.create_campaign(
         current(), name=body.name, client_id=body.client_id, platforms=list(body.platforms),
         start_date=body.start_date, end_date=body.end_date, request_id=g.request_id,
+        landing_url=body.landing_url, attribution_window_days=body.attribution_window_days,
     )
     return jsonify(created), 201
+
+
+@bp.patch("/campaigns/<int:campaign_id>")
+@document("Change a campaign's tracking settings (landing URL, attribution window)",
+          body=CampaignPatch, response=CampaignOut,
+          description="Tracked links land on the new URL at once.")
+@require("ADMIN", "CLIENT")
+def patch_campaign(campaign_id: int):
+    body = parse(CampaignPatch)
+    return jsonify(campaigns.update_tracking(current(), campaign_id,
+                                             body.model_dump(exclude_none=True), g.request_id))
 
 
 @bp.get("/campaigns")

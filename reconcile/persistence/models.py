@@ -82,6 +82,11 @@ class Campaign(Base):
     start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+    # Where a tracked link lands (truth.md, Tracked links) and how long after a click a
+    # conversion is still attributed to it (migration 0009).
+    landing_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attribution_window_days: Mapped[int] = mapped_column(Integer, default=30,
+                                                         server_default="30")
 
 
 class CampaignPlatform(Base):
@@ -281,3 +286,8 @@ class Switch(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     is_on: Mapped[bool] = mapped_column(Boolean, default=False)
     changed_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+
+
+# The tracking tables live in a module of their own; importing it here puts them on the
+# metadata that Alembic's comparison and the tests read.
+from reconcile.persistence import tracking_models as _tracking_models  # noqa: E402,F401

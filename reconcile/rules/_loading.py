@@ -43,6 +43,8 @@ def merge(defaults: Mapping[str, Any], override: Any, schema: Any, path: str) ->
         dotted = _join(path, key)
         if isinstance(default, Mapping):
             merged[key] = merge(default, override.get(key, {}), hints[key], dotted)
+        elif isinstance(default, list):
+            merged[key] = _networks(override.get(key, default), dotted)
         else:
             merged[key] = _coerce(override.get(key, default), hints[key], dotted)
     return merged
@@ -50,6 +52,20 @@ def merge(defaults: Mapping[str, Any], override: Any, schema: Any, path: str) ->
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else str(key)
+
+
+def _networks(value: Any, path: str) -> tuple[str, ...]:
+    """A list of addresses or CIDR networks (the only list the rules hold)."""
+    import ipaddress
+
+    if not isinstance(value, list):
+        raise RulesError(f"{path}: must be a list of addresses, got {type(value).__name__}")
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except (TypeError, ValueError):
+            raise RulesError(f"{path}: {item!r} is not an address or network") from None
+    return tuple(value)
 
 
 def _coerce(value: Any, kind: type, path: str) -> Any:
@@ -76,6 +92,8 @@ def build(schema: Any, data: Mapping[str, Any]) -> Any:
             kwargs[f.name] = build(hints[f.name], value)
         elif isinstance(value, Mapping):
             kwargs[f.name] = MappingProxyType(dict(value))
+        elif isinstance(value, list):
+            kwargs[f.name] = tuple(value)
         else:
             kwargs[f.name] = value
     return schema(**kwargs)
@@ -109,6 +127,8 @@ def check_rules(rules: Rules) -> None:
         ("quality.high_factor", q.high_factor >= q.medium_factor, "must be >= medium_factor"),
         ("quality.spike_factor", q.spike_factor >= 1, "must be >= 1"),
         ("quality.decrease_pct", q.decrease_pct <= 1, "must be <= 1"),
+        ("tracking.dedupe_minutes", rules.tracking.dedupe_minutes >= 1, "must be >= 1"),
+        ("tracking.claim_idle_seconds", rules.tracking.claim_idle_seconds >= 1, "must be >= 1"),
         ("rate_limits.critical_divisor", rules.rate_limits.critical_divisor >= 1, "must be >= 1"),
     ]
     for path, ok, message in checks:

@@ -122,6 +122,13 @@ class RateLimitRules:
 
 
 @dataclass(frozen=True)
+class TrackingRules:
+    dedupe_minutes: int
+    trusted_proxies: tuple[str, ...]
+    claim_idle_seconds: int
+
+
+@dataclass(frozen=True)
 class Rules:
     classification: ClassificationRules
     trust: TrustRules
@@ -133,6 +140,7 @@ class Rules:
     fetch: FetchRules
     intake: IntakeRules
     rate_limits: RateLimitRules
+    tracking: TrackingRules
 
     def as_dict(self) -> dict[str, Any]:
         """Return the effective rules as plain nested dicts (what `rules show` prints)."""

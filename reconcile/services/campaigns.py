@@ -30,6 +30,8 @@ def campaign_view(session: Session, campaign: Campaign) -> dict[str, Any]:
         "status": campaign.status,
         "start_date": campaign.start_date.isoformat() if campaign.start_date else None,
         "end_date": campaign.end_date.isoformat() if campaign.end_date else None,
+        "landing_url": campaign.landing_url,
+        "attribution_window_days": campaign.attribution_window_days,
     }
 
 
@@ -42,6 +44,8 @@ def create_campaign(
     start_date: date | None = None,
     end_date: date | None = None,
     request_id: str | None = None,
+    landing_url: str | None = None,
+    attribution_window_days: int = 30,
 ) -> dict[str, Any]:
     if principal.role == "CLIENT" and principal.client_id != client_id:
         raise Forbidden("a client may create campaigns only for itself")
@@ -58,7 +62,8 @@ def create_campaign(
                 [{"field": "platforms", "message": f"unknown platform(s): {', '.join(unknown)}"}]
             )
         campaign = Campaign(
-            name=name, client_id=client_id, start_date=start_date, end_date=end_date
+            name=name, client_id=client_id, start_date=start_date, end_date=end_date,
+            landing_url=landing_url, attribution_window_days=attribution_window_days,
         )
         s.add(campaign)
         s.flush()
@@ -68,6 +73,30 @@ def create_campaign(
         record(s, Actor.of(principal, request_id), "campaign.created",
                ("campaign", campaign.id), after=view)
         return view
+
+
+def update_tracking(principal: Principal, campaign_id: int, changes: dict[str, Any],
+                    request_id: str | None = None) -> dict[str, Any]:
+    """Change a campaign's landing URL or attribution window (the links follow at once)."""
+    from reconcile.persistence.tracking_models import TrackedLink
+    from reconcile.services.tracking import landing
+
+    with unit_of_work() as uow:
+        s = uow.session
+        campaign = visible_campaign(s, principal, campaign_id)
+        before = campaign_view(s, campaign)
+        for name in ("landing_url", "attribution_window_days"):
+            if changes.get(name) is not None:
+                setattr(campaign, name, changes[name])
+        s.flush()
+        view = campaign_view(s, campaign)
+        record(s, Actor.of(principal, request_id), "campaign.updated", ("campaign", campaign.id),
+               before=before, after=view)
+        codes = list(s.scalars(select(TrackedLink.code)
+                               .where(TrackedLink.campaign_id == campaign_id)))
+        if before["landing_url"] != view["landing_url"]:
+            uow.after_commit(lambda: landing.campaign_changed(codes, view["landing_url"]))
+    return view
 
 
 def visible_campaign(session: Session, principal: Principal, campaign_id: int) -> Campaign:

@@ -126,9 +126,10 @@ def _holders(session: Session, affiliate_id: int, campaign_id: int, platform: st
 
 def submit(
     principal: Principal, *, campaign_id: int, platform: str, url: str, claim: Claim,
-    title: str | None = None, request_id: str | None = None,
+    title: str | None = None, request_id: str | None = None, link_code: str | None = None,
 ) -> dict[str, Any]:
-    """Store a new post and its first report; reconciliation is dispatched after commit."""
+    """Store a new post and its first report; reconciliation is dispatched after commit.
+    `link_code` names the affiliate's tracked link that the post carries."""
     check_intake()
     try:
         normalised = normalise(platform, url)
@@ -155,6 +156,10 @@ def submit(
             }).scalar_one())
         except IntegrityError as exc:  # a concurrent twin won the race
             raise DuplicateSubmission("this post was just submitted") from exc
+        if link_code is not None:
+            from reconcile.services.tracking.links import attach
+
+            attach(s, principal.user_id, link_code, post_id, campaign_id)
         report_id, priority, flags = _new_report(uow, post_id, principal.user_id, claim, None,
                                                  duplicate, request_id)
         if duplicate:
