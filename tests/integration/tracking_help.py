@@ -1,0 +1,62 @@
+"""Helpers for the tracking tests: a campaign with a landing URL, links, clicks."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import select
+
+from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.tracking_models import Click, TrackedLink
+from reconcile.services.tracking.clicks import flush_clicks
+
+BROWSER = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/126.0 Safari/537.36")
+LANDING = "https://shop.example.com/spring?utm_source=rc"
+
+
+def auth(user: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {user['api_key']}"}
+
+
+def give_landing(client: Any, world: Any, url: str = LANDING, window: int | None = None) -> None:
+    body: dict[str, Any] = {"landing_url": url}
+    if window is not None:
+        body["attribution_window_days"] = window
+    r = client.patch(f"/api/v1/campaigns/{world.campaign_id}", json=body,
+                     headers=auth(world.advertiser))
+    assert r.status_code == 200, r.get_json()
+
+
+def make_link(client: Any, world: Any, affiliate: dict[str, Any] | None = None) -> str:
+    r = client.post("/api/v1/links", json={"campaign_id": world.campaign_id, "label": "bio"},
+                    headers=auth(affiliate or world.affiliate))
+    assert r.status_code == 201, r.get_json()
+    return str(r.get_json()["code"])
+
+
+def click(client: Any, code: str, *, agent: str | None = BROWSER, ip: str = "198.51.100.10",
+          method: str = "GET", headers: dict[str, str] | None = None) -> str | None:
+    """Follow the link as a visitor; return the click id the landing URL carries."""
+    send = {**(headers or {})}
+    if agent is not None:
+        send["User-Agent"] = agent
+    r = client.open(f"/r/{code}", method=method, headers=send,
+                    environ_base={"REMOTE_ADDR": ip})
+    assert r.status_code == 302, r.data
+    ids = parse_qs(urlsplit(r.headers["Location"]).query).get("rc_click")
+    return ids[0] if ids else None
+
+
+def written_clicks(code: str) -> list[Click]:
+    with unit_of_work() as uow:
+        rows = uow.session.scalars(
+            select(Click).join(TrackedLink, TrackedLink.id == Click.link_id)
+            .where(TrackedLink.code == code).order_by(Click.id)).all()
+        uow.session.expunge_all()
+        return list(rows)
+
+
+def drain() -> int:
+    return flush_clicks(max_seconds=10)
