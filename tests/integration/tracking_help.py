@@ -60,3 +60,87 @@ def written_clicks(code: str) -> list[Click]:
 
 def drain() -> int:
     return flush_clicks(max_seconds=10)
+
+
+# --- the authorisation matrix's scenes (tests/integration/test_api_authz.py) --------------
+
+
+def _link_in(campaign_id: int, affiliate: dict[str, Any]) -> str:
+    from reconcile.services.campaigns import update_tracking
+    from reconcile.services.principal import SYSTEM, Principal
+    from reconcile.services.tracking.links import create_link
+
+    update_tracking(SYSTEM, campaign_id, {"landing_url": LANDING})
+    made = create_link(Principal(user_id=affiliate["id"], role="AFFILIATE"), campaign_id)
+    return str(made["code"])
+
+
+def _click_in(campaign_id: int, affiliate: dict[str, Any]) -> str:
+    import uuid
+    from datetime import UTC, datetime
+
+    from reconcile.services.tracking.clicks import write_clicks
+
+    click_id = uuid.uuid4().hex
+    write_clicks([{"click_id": click_id, "code": _link_in(campaign_id, affiliate),
+                   "vh": "0" * 64, "ua": BROWSER, "at": datetime.now(UTC).isoformat(),
+                   "reason": ""}])
+    return click_id
+
+
+def _conversion_in(campaign_id: int, affiliate: dict[str, Any]) -> int:
+    import uuid
+
+    from reconcile.services.principal import SYSTEM
+    from reconcile.services.tracking.postbacks import Postback, record_postback
+
+    body, _ = record_postback(SYSTEM, Postback(_click_in(campaign_id, affiliate),
+                                               uuid.uuid4().hex))
+    return int(body["conversion_id"])
+
+
+def matrix_link_create(s: Any, role: str | None) -> tuple[str, Any, None]:
+    _link_in(s.campaign_a, s.users["AFFILIATE"])  # gives the campaign a landing URL
+    return "/api/v1/links", {"campaign_id": s.campaign_a}, None
+
+
+def matrix_link_stats(own: bool) -> Any:
+    def make(s: Any, role: str | None) -> tuple[str, Any, None]:
+        code = (_link_in(s.campaign_a, s.users["AFFILIATE"]) if own
+                else _link_in(s.campaign_b, s.affiliate_b))
+        return f"/api/v1/links/{code}/stats", None, None
+    return make
+
+
+def matrix_postback(own: bool) -> Any:
+    def make(s: Any, role: str | None) -> tuple[str, Any, None]:
+        import uuid
+
+        click_id = (_click_in(s.campaign_a, s.users["AFFILIATE"]) if own
+                    else _click_in(s.campaign_b, s.affiliate_b))
+        return "/api/v1/postbacks", {"click_id": click_id, "event_id": uuid.uuid4().hex}, None
+    return make
+
+
+def matrix_pixel(s: Any, role: str | None) -> tuple[str, Any, None]:
+    import hashlib
+    import hmac
+    import uuid
+    from urllib.parse import urlencode
+
+    from reconcile.services.principal import SYSTEM
+    from reconcile.services.tracking.postback_secrets import rotate_secret
+
+    secret = rotate_secret(SYSTEM, s.client_a)["secret"]
+    query = urlencode({"click_id": _click_in(s.campaign_a, s.users["AFFILIATE"]),
+                       "event_id": uuid.uuid4().hex})
+    sig = hmac.new(secret.encode(), query.encode(), hashlib.sha256).hexdigest()
+    return f"/api/v1/postbacks/pixel?{query}&sig={sig}", None, None
+
+
+def matrix_reverse(own: bool) -> Any:
+    def make(s: Any, role: str | None) -> tuple[str, Any, None]:
+        conversion = (_conversion_in(s.campaign_a, s.users["AFFILIATE"]) if own
+                      else _conversion_in(s.campaign_b, s.affiliate_b))
+        return f"/api/v1/postbacks/{conversion}/reverse", {"reason": "refund"}, None
+    return make
