@@ -213,7 +213,7 @@ def visitor_hash_key(environ: Mapping[str, str] | None = None) -> bytes:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written whole under a temporary name and linked in: two processes starting at once
         # both end up with the one key that won.
-        tmp = path.with_name(f"{path.name}.{os.getpid()}")
+        tmp = path.with_name(f"{path.name}.{secrets.token_hex(8)}")  # one per caller
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
@@ -223,6 +223,7 @@ def visitor_hash_key(environ: Mapping[str, str] | None = None) -> bytes:
             pass
         finally:
             os.unlink(tmp)
+    # Linked whole, so never read half-written.
     return path.read_text().strip().encode()
 
 

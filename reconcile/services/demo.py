@@ -12,6 +12,7 @@ from reconcile.persistence.models import Campaign, Client, User
 from reconcile.services import accounts, campaigns
 from reconcile.services.principal import SYSTEM
 
+DEMO_LANDING_URL = "https://shop.example.com/launch-week"
 DEMO_USERS = (
     ("ADMIN", "Demo Admin", "admin@demo.reconcile"),
     ("CLIENT", "Demo Advertiser", "advertiser@demo.reconcile"),
@@ -33,7 +34,8 @@ def seed_demo() -> dict[str, Any]:
         )
     if campaign_id is None:
         campaign_id = campaigns.create_campaign(
-            SYSTEM, name="Launch week", client_id=client_id, platforms=list(PLATFORMS)
+            SYSTEM, name="Launch week", client_id=client_id, platforms=list(PLATFORMS),
+            landing_url=DEMO_LANDING_URL,  # where the tour's tracked links land
         )["id"]
     users = []
     for role, name, email in DEMO_USERS:
