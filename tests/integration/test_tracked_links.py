@@ -240,3 +240,46 @@ def test_writing_clicks_is_idempotent_on_the_click_id(client, world, picks, batc
         written = uow.session.scalar(select(func.count()).select_from(Click)
                                      .where(Click.click_id.in_(ids)))
     assert written == len(set(picks))
+
+
+def test_forwarded_for_names_the_visitor_behind_a_trusted_proxy(client, world, monkeypatch,
+                                                                 tmp_path):
+    from reconcile.bootstrap import active_rules
+    from tests.conftest import FAST_RULES
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text(FAST_RULES.read_text().replace(
+        "[tracking]", '[tracking]\ntrusted_proxies = ["10.1.0.0/16"]'))
+    monkeypatch.setenv("RECONCILE_RULES", str(rules))
+    active_rules.cache_clear()
+    try:
+        give_landing(client, world)
+        code = make_link(client, world)
+        for visitor in ("192.0.2.1", "192.0.2.2", "192.0.2.1"):
+            click(client, code, ip="10.1.2.3", headers={"X-Forwarded-For": visitor})
+        drain()
+    finally:
+        monkeypatch.undo()
+        active_rules.cache_clear()
+    assert [c.filter_reason for c in written_clicks(code)] == [None, None, "duplicate"]
+
+
+@pytest.mark.parametrize(("landing", "status"), [
+    ("https://shop.example.com/x", 201), ("http://shop.example.com", 201),
+    ("ftp://shop.example.com", 422), ("shop.example.com", 422), ("https:///x", 422),
+])
+def test_a_campaign_is_created_with_its_landing_url_and_window(client, world, landing, status):
+    r = client.post("/api/v1/campaigns", headers=auth(world.advertiser), json={
+        "name": "with landing", "client_id": world.client_id, "platforms": ["youtube"],
+        "landing_url": landing, "attribution_window_days": 7})
+    assert r.status_code == status, r.get_json()
+    if status == 201:
+        assert (r.get_json()["landing_url"], r.get_json()["attribution_window_days"]) == (
+            landing, 7)
+
+
+@pytest.mark.parametrize("days", [0, 366, "7", 1.5, True])
+def test_the_attribution_window_is_1_to_365_whole_days(client, world, days):
+    r = client.patch(f"/api/v1/campaigns/{world.campaign_id}",
+                     json={"attribution_window_days": days}, headers=auth(world.advertiser))
+    assert r.status_code == 422
