@@ -45,7 +45,7 @@ def _written_clicks() -> int:
     from sqlalchemy import func, select
 
     from reconcile.persistence.db import unit_of_work
-    from reconcile.persistence.tracking_models import Click
+    from reconcile.persistence.models import Click
 
     with unit_of_work() as uow:
         return int(uow.session.scalar(select(func.count()).select_from(Click)) or 0)
@@ -103,7 +103,7 @@ def postback_phase(host: str, port: int, fixtures: TrackingFixtures, postbacks: 
     from sqlalchemy import select
 
     from reconcile.persistence.db import unit_of_work
-    from reconcile.persistence.tracking_models import Click
+    from reconcile.persistence.models import Click
 
     with unit_of_work() as uow:
         click_ids = list(uow.session.scalars(select(Click.click_id).where(Click.counted)

@@ -78,7 +78,7 @@ def create_campaign(
 def update_tracking(principal: Principal, campaign_id: int, changes: dict[str, Any],
                     request_id: str | None = None) -> dict[str, Any]:
     """Change a campaign's landing URL or attribution window (the links follow at once)."""
-    from reconcile.persistence.tracking_models import TrackedLink
+    from reconcile.persistence.models import TrackedLink
     from reconcile.services.tracking import landing
 
     with unit_of_work() as uow:

@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import ReconciliationLog
-from reconcile.persistence.tracking_models import Click, Conversion
+from reconcile.persistence.models import Click, Conversion, ReconciliationLog
 from reconcile.services.tracking.counts import counted_conversions
 from tests.conftest import unique_post_url
 from tests.integration.tracking_help import auth, click, drain, give_landing, make_link

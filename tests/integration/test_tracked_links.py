@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Campaign
-from reconcile.persistence.tracking_models import Click
+from reconcile.persistence.models import Campaign, Click
 from reconcile.services.tracking.clicks import write_clicks
 from reconcile.services.tracking.counts import counted_clicks
 from tests.conftest import unique_post_url

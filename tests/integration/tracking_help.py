@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.tracking_models import Click, TrackedLink
+from reconcile.persistence.models import Click, TrackedLink
 from reconcile.services.tracking.clicks import flush_clicks
 
 BROWSER = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -11,6 +11,7 @@ on click_id, so a batch written twice counts once.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -28,8 +29,7 @@ from reconcile.bootstrap import active_rules
 from reconcile.locks import redis_client
 from reconcile.observability.store import count, record
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Campaign, table_of
-from reconcile.persistence.tracking_models import Click, TrackedLink
+from reconcile.persistence.models import Campaign, Click, TrackedLink, table_of
 from reconcile.rules import closed_reason
 from reconcile.services.tracking.filters import CAMPAIGN_INACTIVE, DUPLICATE
 
@@ -89,8 +89,6 @@ def record_click(click: ClickSeen) -> str | None:
 
 
 def hash_agent(user_agent: str | None) -> str:
-    import hashlib
-
     return hashlib.sha256((user_agent or "").encode()).hexdigest()[:16]
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from reconcile.persistence.tracking_models import Click, Conversion, TrackedLink
+from reconcile.persistence.models import Click, Conversion, TrackedLink
 
 
 def counted_clicks(session: Session, post_ids: Collection[int], as_of: datetime) -> dict[int, int]:

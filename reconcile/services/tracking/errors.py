@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from reconcile.errors import Conflict, ReconcileError
+from reconcile.errors import Conflict, LinkInUse, ReconcileError
 
-
-class LinkInUse(Conflict):
-    """The tracked link already belongs to another post."""
-
-    code = "LINK_IN_USE"
+__all__ = ["AlreadyReversed", "BadSignature", "LinkInUse", "UnknownClick"]
 
 
 class UnknownClick(ReconcileError):

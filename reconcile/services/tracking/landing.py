@@ -19,8 +19,7 @@ from sqlalchemy import select
 
 from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Campaign
-from reconcile.persistence.tracking_models import TrackedLink
+from reconcile.persistence.models import Campaign, TrackedLink
 
 log = logging.getLogger("reconcile.tracking")
 

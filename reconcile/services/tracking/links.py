@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from reconcile.config import public_base_url
 from reconcile.errors import CampaignInactive, NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Campaign
-from reconcile.persistence.tracking_models import Click, Conversion, TrackedLink
+from reconcile.persistence.models import Campaign, Click, Conversion, TrackedLink
 from reconcile.rules import closed_reason
 from reconcile.services.principal import Principal
 from reconcile.services.tracking import landing

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from reconcile.errors import NotFound
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Client
-from reconcile.persistence.tracking_models import PostbackSecret
+from reconcile.persistence.models import Client, PostbackSecret
 from reconcile.services.audit import Actor, record
 from reconcile.services.principal import Principal
 

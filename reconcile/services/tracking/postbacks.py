@@ -19,8 +19,14 @@ from reconcile.dispatch import get_dispatcher
 from reconcile.errors import NotFound, ValidationFailed
 from reconcile.observability.store import count, record
 from reconcile.persistence.db import serialise_on, unit_of_work
-from reconcile.persistence.models import Campaign, ReconciliationLog, Report
-from reconcile.persistence.tracking_models import Click, Conversion, TrackedLink
+from reconcile.persistence.models import (
+    Campaign,
+    Click,
+    Conversion,
+    ReconciliationLog,
+    Report,
+    TrackedLink,
+)
 from reconcile.services.audit import Actor
 from reconcile.services.audit import record as audit
 from reconcile.services.principal import Principal
