@@ -72,17 +72,20 @@ def _click(session: Session, click_id: str) -> Any:
         .where(Click.click_id == click_id)).first()
 
 
-def _known_click(click_id: str) -> None:
-    """Write waiting clicks first if this one is not in the database yet: a fast buyer's
-    postback can arrive before the writer's next batch."""
-    with unit_of_work() as uow:
-        if _click(uow.session, click_id) is not None:
-            return
-    clicks.flush_clicks(max_seconds=2.0)
+def _known_click(session: Session, click_id: str) -> Any:
+    """The click, written first if it still waits in Redis: a fast buyer's postback can
+    arrive before the writer's next batch."""
+    click = _click(session, click_id)
+    if click is None:
+        session.commit()  # end the transaction: on SQLite it would lock the writer out
+        clicks.flush_clicks(max_seconds=2.0)
+        click = _click(session, click_id)
+    return click
 
 
 def status_of(click_counted: bool, clicked_at: datetime, occurred_at: datetime,
               window_days: int) -> str:
+    clicked_at = _utc(clicked_at)
     if not click_counted:
         return FILTERED_CLICK
     if occurred_at < clicked_at or occurred_at - clicked_at > timedelta(days=window_days):
@@ -90,11 +93,16 @@ def status_of(click_counted: bool, clicked_at: datetime, occurred_at: datetime,
     return COUNTED
 
 
+def _utc(when: datetime) -> datetime:
+    # SQLite hands stored times back without their zone; every stored time is UTC.
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def answer(c: Conversion) -> dict[str, Any]:
     return {"conversion_id": c.id, "status": c.status, "click_id": c.click_id,
             "event_id": c.event_id, "amount_minor": c.amount_minor, "currency": c.currency,
-            "occurred_at": c.occurred_at.isoformat(),
-            "reversed_at": c.reversed_at.isoformat() if c.reversed_at else None}
+            "occurred_at": _utc(c.occurred_at).isoformat(),
+            "reversed_at": _utc(c.reversed_at).isoformat() if c.reversed_at else None}
 
 
 def record_postback(principal: Principal | None, p: Postback, *,
@@ -104,10 +112,9 @@ def record_postback(principal: Principal | None, p: Postback, *,
     (the text it signed, its signature) instead, checked against the click's client."""
     now = datetime.now(UTC)
     _check(p, now)
-    _known_click(p.click_id)
     with unit_of_work() as uow:
         s = uow.session
-        click = _click(s, p.click_id)
+        click = _known_click(s, p.click_id)
         if click is None or (principal is not None and principal.role == "CLIENT"
                              and principal.client_id != click.client_id):
             _counted("unknown_click")
