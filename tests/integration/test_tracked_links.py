@@ -282,3 +282,29 @@ def test_the_attribution_window_is_1_to_365_whole_days(client, world, days):
     r = client.patch(f"/api/v1/campaigns/{world.campaign_id}",
                      json={"attribution_window_days": days}, headers=auth(world.advertiser))
     assert r.status_code == 422
+
+
+def test_written_and_filtered_clicks_are_counted_in_the_metrics(client, world):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def samples() -> dict[tuple[str, tuple], float]:
+        text = client.get("/metrics").get_data(as_text=True)
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(text)
+                for s in family.samples if s.name.startswith("reconcile_clicks")}
+
+    give_landing(client, world)
+    code = make_link(client, world)
+    before = samples()
+    click(client, code)
+    click(client, code, agent="Twitterbot/1.0")
+    drain()
+    after = samples()
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0) - before.get(key, 0)
+
+    assert grew("reconcile_clicks_recorded_total", outcome="counted") >= 1
+    assert grew("reconcile_clicks_recorded_total", outcome="filtered") >= 1
+    assert grew("reconcile_clicks_filtered_total", reason="bot") >= 1
