@@ -51,7 +51,7 @@ def create_campaign():
 @bp.patch("/campaigns/<int:campaign_id>")
 @document("Change a campaign's tracking settings (landing URL, attribution window)",
           body=CampaignPatch, response=CampaignOut,
-          description="Tracked links land on the new URL at once.")
+          description="Tracked links land on the new URL within 10 s.")
 @require("ADMIN", "CLIENT")
 def patch_campaign(campaign_id: int):
     body = parse(CampaignPatch)

@@ -77,7 +77,8 @@ def create_campaign(
 
 def update_tracking(principal: Principal, campaign_id: int, changes: dict[str, Any],
                     request_id: str | None = None) -> dict[str, Any]:
-    """Change a campaign's landing URL or attribution window (the links follow at once)."""
+    """Change a campaign's landing URL or attribution window (the links follow within
+    10 s)."""
     from reconcile.persistence.models import TrackedLink
     from reconcile.services.tracking import landing
 
