@@ -40,10 +40,11 @@ run: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## lint: ruff and mypy
+## lint: ruff, mypy and the import layers (lint-imports: no upward imports, no circles)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy reconcile api tasks celeryconfig.py
+	$(BIN)/lint-imports
 
 ## lock: re-resolve both lock files from pyproject.toml (newest versions it allows)
 lock: $(BIN)/python

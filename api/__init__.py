@@ -46,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.url_map.converters["default"] = app.url_map.converters["string"] = PrintableConverter
     # Slightly above the 64 KiB limit so the view, not werkzeug, words the refusal.
-    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY + 1024, JSON_SORT_KEYS=False)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY + 1024)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if test_config:
         app.config.update(test_config)

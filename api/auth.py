@@ -10,13 +10,14 @@ from flask import g, request
 
 from api import ratelimit
 from reconcile.errors import Forbidden, Unauthenticated
-from reconcile.services.accounts import authenticate
+from reconcile.services.admin.accounts import authenticate
 from reconcile.services.audit import Actor
 from reconcile.services.principal import Principal
+from reconcile.vocabulary import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ANY_ROLE = ("ADMIN", "CLIENT", "ANALYST", "AFFILIATE")
+ANY_ROLE = tuple(Role)
 
 
 def bearer_key() -> str | None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from api.auth import current
 from api.problems import named_problem
 from reconcile.errors import ReconcileError, ValidationFailed
-from reconcile.services import idempotency
+from reconcile.services.intake import idempotency
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 200

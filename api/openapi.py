@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from api.guide import GUIDE
 from api.responses import Problem
+from reconcile.vocabulary import PLATFORMS
 
 F = TypeVar("F", bound=Callable[..., Any])
 PREFIX = "/api/v1"
@@ -39,7 +40,7 @@ ERRORS = {
     "429": "Rate limited (see Retry-After)", "503": "A service the request needs is down",
 }
 _REF = "#/components/schemas/{model}"
-_PLATFORMS = ["reddit", "instagram", "tiktok", "youtube", "x"]
+_PLATFORMS = list(PLATFORMS)
 
 
 def document(summary: str, *, body: type[BaseModel] | None = None,

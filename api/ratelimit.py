@@ -25,8 +25,8 @@ from reconcile.bootstrap import active_rules
 from reconcile.errors import RateLimited
 from reconcile.locks import redis_client
 from reconcile.rules import RateLimitRules, rules_from_mapping
+from reconcile.services.intake.quotas import WINDOW_SECONDS, limit_for, trust_bucket
 from reconcile.services.principal import Principal
-from reconcile.services.quotas import WINDOW_SECONDS, limit_for, trust_bucket
 
 log = logging.getLogger("reconcile.api.ratelimit")
 

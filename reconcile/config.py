@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, parse_qsl, urlencode, urlsplit
 
-PLATFORMS = ("reddit", "instagram", "tiktok", "youtube", "x")
+from reconcile.vocabulary import PLATFORMS
 
 ENV_VARS = frozenset(
     {
@@ -61,10 +61,6 @@ class Settings:
     log_format: str
     log_level: str
     platform_api_token: str | None
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 class ConfigError(ValueError):

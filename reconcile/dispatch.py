@@ -8,23 +8,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
 from reconcile import redis_clients
 from reconcile.config import current_redis_url
 from reconcile.observability import trace
+from reconcile.vocabulary import QUEUES
 
 log = logging.getLogger("reconcile.dispatch")
 
 ATTEMPT_TASK = "reconcile.attempt"
 ALERT_TASK = "reconcile.deliver_alert"
-# The job queues, by priority. Beat's periodic tasks (sweep, housekeeping, outage check) have
-# a queue of their own that workers read first: behind a backlog of high jobs (re-runs,
-# flagged submissions) they would expire before a worker reached them.
-QUEUES = ("high", "normal", "low")
-PERIODIC_QUEUE = "periodic"
-WORKER_QUEUES = (PERIODIC_QUEUE, *QUEUES)
 
 
 class Dispatcher(Protocol):
@@ -139,3 +136,25 @@ def get_dispatcher() -> Dispatcher:
 def set_dispatcher(dispatcher: Dispatcher | None) -> None:
     global _dispatcher
     _dispatcher = dispatcher
+
+
+@dataclass(frozen=True)
+class NextAttempt:
+    """A report's next attempt as it is sent: which, to which queue, why, and when."""
+
+    report_id: int
+    number: int
+    priority: str = "normal"
+    trigger: str = "submission"
+    countdown: float | None = None
+    request_id: str | None = None
+
+
+def send_attempts(jobs: Iterable[NextAttempt], dispatcher: Dispatcher | None = None) -> int:
+    """Send each attempt job, after the commit that wrote it down; return how many the
+    broker took (one it refused is sent again by the sweep)."""
+    sender = dispatcher or get_dispatcher()
+    return sum(bool(sender.reconcile(job.report_id, job.number, priority=job.priority,
+                                     countdown=job.countdown, trigger=job.trigger,
+                                     request_id=job.request_id))
+               for job in jobs)

@@ -20,7 +20,14 @@ def redis_client() -> redis.Redis:
     return connect(current_redis_url())
 
 
+# Delete the key only while it still holds our token: a lock that expired and was taken by
+# another process is theirs now.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
+def release(client: redis.Redis, key: str, token: str) -> None:
+    """Release a token lock we hold, leaving it alone if it is no longer ours."""
+    client.eval(_RELEASE, 1, key, token)
 
 
 @contextmanager
@@ -43,7 +50,7 @@ def held(name: str, ttl_seconds: int) -> Iterator[bool]:
     finally:
         if acquired:
             try:
-                client.eval(_RELEASE, 1, key, token)
+                release(client, key, token)
             except redis.RedisError as exc:
                 log.warning("Lock not released, its TTL will free it",
                             extra={"error_code": str(exc)})

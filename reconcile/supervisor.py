@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 
 import click
 
+from reconcile.commands import beat_argv, worker_argv
 from reconcile.config import embedded_database_url, embedded_redis_socket, var_dir
-from reconcile.dispatch import WORKER_QUEUES
 from reconcile.restarts import RestartPolicy, describe_exit
+from reconcile.vocabulary import Role
 
 POLL_SECONDS = 0.5
 
@@ -139,11 +140,8 @@ def run_up(*, workers: int, demo: bool, api_port: int, sim_port: int, flower_por
         sup.spawn("api", [py, "-m", "gunicorn", "--workers", "2", "--threads", "4",
                           "--bind", f"127.0.0.1:{api_port}",
                           "--log-level", "warning", "api:create_app()"])
-        sup.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker", "-Q",
-                             ",".join(WORKER_QUEUES), "--concurrency", str(workers), "-E",
-                             "--loglevel", "INFO", "--without-mingle", "--without-gossip"])
-        # The schedule lives in Redis (RedBeat, celeryconfig): no schedule file.
-        sup.spawn("beat", [py, "-m", "celery", "-A", "tasks", "beat", "--loglevel", "WARNING"])
+        sup.spawn("worker", worker_argv(workers, python=py, events=True))
+        sup.spawn("beat", beat_argv(python=py, loglevel="WARNING"))
         if flower:
             sup.spawn("flower", flower_argv(py, flower_port))
             if not env.get("FLOWER_BASIC_AUTH"):
@@ -169,7 +167,7 @@ def flower_argv(py: str, port: int) -> list[str]:
 def _print_demo(api_port: int) -> None:
     import json
 
-    from reconcile.services.demo import seed_demo
+    from reconcile.services.admin.demo import seed_demo
 
     seeded = seed_demo()
     keys_file = var_dir() / "demo-keys.json"
@@ -178,7 +176,7 @@ def _print_demo(api_port: int) -> None:
     click.echo("demo data (keys also in var/demo-keys.json):")
     for user in seeded["users"]:
         click.echo(f"  {user['role']:<9} {user['name']:<16} {user['api_key']}")
-    affiliate = next(u for u in seeded["users"] if u["role"] == "AFFILIATE")
+    affiliate = next(u for u in seeded["users"] if u["role"] == Role.AFFILIATE)
     body = json.dumps({
         "campaign_id": seeded["campaign_id"], "platform": "youtube",
         "url": "https://youtu.be/dQw4w9WgXcQ", "claimed_views": 1600,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import after_setup_logger, worker_process_init
 
-# tasks/broker.py: kombu's connection with the worker's close-after-collect crash closed.
-app = Celery("reconcile", amqp="tasks.broker:BrokerAMQP")
+# tasks/connection.py: kombu's connection with the worker's close-after-collect crash closed.
+app = Celery("reconcile", amqp="tasks.connection:BrokerAMQP")
 app.config_from_object("celeryconfig")
 
 
@@ -26,10 +26,11 @@ def _json_logs(**_: object) -> None:
 
 
 # beat: imported with the app so its start-up signal is set before `celery beat` sends it.
+# tasks.bench (the bench's no-op task) is not here: only the bench's workers import it
+# (`--include`, reconcile.commands.BENCH_TASKS).
 from tasks import (  # noqa: E402,F401  (registers the tasks)
     alerts,
     beat,
-    bench,
     housekeeping,
     liveness,
     platforms,

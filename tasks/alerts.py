@@ -6,11 +6,11 @@ from celery.schedules import crontab
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
-from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
-from reconcile.services.alert_delivery import deliver
-from reconcile.services.alert_digest import flush_digests, resend_undelivered
-from reconcile.services.risk_summary import send_risk_summary
+from reconcile.services.alerts.deliver import deliver
+from reconcile.services.alerts.digest import flush_digests, resend_undelivered
+from reconcile.services.alerts.risk_summary import send_risk_summary
+from reconcile.vocabulary import PERIODIC_QUEUE
 from tasks import app
 
 MAX_TRIES = 5

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
-from reconcile.services.housekeeping import housekeeping as run
+from reconcile.services.admin.housekeeping import housekeeping as run
+from reconcile.vocabulary import PERIODIC_QUEUE
 from tasks import app
 
 HOUSEKEEPING_SECONDS = 300.0

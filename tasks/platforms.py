@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
-from reconcile.services.platform_ops import raise_outage_alerts
+from reconcile.services.admin.platform_ops import raise_outage_alerts
+from reconcile.vocabulary import PERIODIC_QUEUE
 from tasks import app
 
 OUTAGE_CHECK_SECONDS = 60.0

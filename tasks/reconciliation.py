@@ -20,23 +20,20 @@ the sweep re-dispatches their reports within a minute, and any later redelivery 
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
 
 from reconcile.bootstrap import active_rules
-from reconcile.dispatch import ATTEMPT_TASK, QUEUES
+from reconcile.broker import Drain, is_due
+from reconcile.dispatch import ATTEMPT_TASK
 from reconcile.observability import trace, workers
-from reconcile.services.attempts import Job, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempts
+from reconcile.vocabulary import QUEUES
 from tasks import app
-
-log = logging.getLogger("reconcile.tasks.reconciliation")
 
 # The largest chunk most platforms take in one call (youtube, instagram); a batch this size
 # also finishes well inside the task's soft time limit.
@@ -45,7 +42,7 @@ BATCH_MAX = 50
 # back to the end of their queue, and a queue full of them must not be churned through.
 MAX_PUT_BACK = 10
 
-_connections: dict[int, Any] = {}
+_DRAIN = Drain(lambda: app.connection_for_read(), max_put_back=MAX_PUT_BACK)
 workers.connect_signals()  # worker_idle_ratio: the pool's busy clock and heartbeats
 
 
@@ -76,86 +73,29 @@ def reconcile_attempt(
         results = run_attempts([job, *(j for j, _ in drained)],
                                passthrough=(SoftTimeLimitExceeded,))
     except BaseException:
-        _put_back([message for _, message in drained])
+        _DRAIN.put_back([message for _, message in drained])
         raise
-    _ack([message for _, message in drained])
+    _DRAIN.ack([message for _, message in drained])
     return results[0]
 
 
 def drain(limit: int, queues: Sequence[str] = QUEUES) -> list[tuple[Job, Any]]:
     """Take up to limit ready attempt jobs from the queues (in the order given), waiting
     briefly while they come."""
-    taken = _take(limit, queues)
+    taken = _DRAIN.take(limit, queues, _ready_job)
     wait = active_rules().fetch.batch_wait_seconds
     # Only a burst is worth waiting for: a lone job runs at once.
     if taken and len(taken) < limit and wait > 0:
         time.sleep(wait)
-        taken += _take(limit - len(taken), queues)
+        taken += _DRAIN.take(limit - len(taken), queues, _ready_job)
     return taken
-
-
-def _take(limit: int, queues: Sequence[str]) -> list[tuple[Job, Any]]:
-    taken: list[tuple[Job, Any]] = []
-    put_back: list[Any] = []
-    try:
-        channel = _channel()
-        for queue in queues:
-            while len(taken) < limit and len(put_back) < MAX_PUT_BACK:
-                message = channel.basic_get(queue)
-                if message is None:
-                    break
-                job = _ready_job(message)
-                if job is None:
-                    put_back.append(message)
-                else:
-                    taken.append((job, message))
-    except Exception as exc:  # the broker hiccuped: run what we have, reconnect next time
-        log.warning("Draining ready jobs failed", extra={"error_code": type(exc).__name__})
-        _connections.pop(os.getpid(), None)
-    finally:
-        _put_back(put_back)
-    return taken
-
-
-def _ack(messages: list[Any]) -> None:
-    for n, message in enumerate(messages):
-        try:
-            message.ack()
-        except Exception as exc:  # the broker went away: the attempts are committed already
-            # The rest stay unacknowledged in Redis (or went with it); a redelivery finds
-            # its attempt done and does nothing. Reconnect for the next batch.
-            log.warning("Acknowledging batched jobs failed; a redelivery will be a no-op",
-                        extra={"error_code": type(exc).__name__,
-                               "outcome": f"{len(messages) - n}/{len(messages)}"})
-            _connections.pop(os.getpid(), None)
-            return
-
-
-def _put_back(messages: list[Any]) -> None:
-    for message in messages:
-        try:
-            message.reject(requeue=True)
-        except Exception as exc:  # left unacknowledged: the sweep re-dispatches its report
-            log.warning("Putting a job back failed", extra={"error_code": type(exc).__name__})
-
-
-def _channel() -> Any:
-    # One broker connection per process; a forked child must not use its parent's.
-    pid = os.getpid()
-    if pid not in _connections:
-        _connections[pid] = app.connection_for_read()
-    return _connections[pid].default_channel
 
 
 def _ready_job(message: Any) -> Job | None:
     """Return the message's job if it is an attempt due now, else None."""
     headers = message.headers or {}
-    if headers.get("task") != ATTEMPT_TASK:
+    if headers.get("task") != ATTEMPT_TASK or not is_due(headers):
         return None
-    if headers.get("eta"):
-        eta = datetime.fromisoformat(headers["eta"])
-        if (eta if eta.tzinfo else eta.replace(tzinfo=UTC)) > datetime.now(UTC):
-            return None
     try:
         args, kwargs, _ = message.decode()
         return Job(report_id=int(args[0]), attempt_number=int(args[1]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconcile.bootstrap import active_rules
 from reconcile.locks import held
-from reconcile.services.reverify import reverify
+from reconcile.services.reconciliation.reverify import reverify
 from tasks import app
 
 SWEEP_SECONDS = float(active_rules().reverify.sweep_interval_seconds)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.locks import held
-from reconcile.services.sweeps import sweep
+from reconcile.services.reconciliation.sweeps import sweep
+from reconcile.vocabulary import PERIODIC_QUEUE
 from tasks import app
 
 SWEEP_SECONDS = 30.0

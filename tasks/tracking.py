@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconcile.dispatch import PERIODIC_QUEUE
 from reconcile.services.tracking.clicks import flush_clicks as flush
+from reconcile.vocabulary import PERIODIC_QUEUE
 from tasks import app
 
 FLUSH_SECONDS = 2.0

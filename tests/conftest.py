@@ -90,9 +90,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     # Every process the tests start (workers included) uses the short delays of this file.
     os.environ["RECONCILE_RULES"] = str(FAST_RULES)
     # ... and so does this one, even if collecting a test module read the rules already.
-    from reconcile.bootstrap import active_rules
+    from reconcile.bootstrap import use_rules
 
-    active_rules.cache_clear()
+    use_rules(None)
     cleanups: list[Callable[[], None]] = []
     if TEST_DB:
         db_url, drop = _create_postgres_database(TEST_DB) if USES_POSTGRES else (TEST_DB, None)
@@ -123,6 +123,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     yield {"database_url": db_url, "redis_url": redis_url, "var": str(var)}
     for cleanup in reversed(cleanups):
         cleanup()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "network(*hosts): hosts this test may connect to")
+
+
+@pytest.fixture(autouse=True)
+def _network_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that connects outside the services it declared (tests/guard.py)."""
+    from tests.guard import GUARD
+
+    declared = {host for mark in request.node.iter_markers("network") for host in mark.args}
+    unit = request.node.path.is_relative_to(ROOT / "tests" / "unit")
+    GUARD.start(unit=unit, declared=declared)
+    yield
+    violations = GUARD.stop()
+    if violations:
+        pytest.fail("test guard: " + "; ".join(sorted(set(violations))), pytrace=False)
 
 
 def requires_postgres() -> None:
@@ -159,19 +177,13 @@ class Proc:
 
 
 @pytest.fixture(scope="session")
-def simulator(stack: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The platform simulator as its own process; every platform's base URL points at it."""
-    import requests
+def simulator(stack: dict[str, str]) -> Iterator[str]:
+    """The platform simulator (tests/simulator.py); every platform's base URL points at it."""
+    from tests.simulator import running_sim
 
-    port = free_port()
-    log = tmp_path_factory.mktemp("sim") / "sim.log"
-    proc = Proc([sys.executable, "-m", "reconcile.cli", "sim", "--port", str(port)],
-                dict(os.environ), log)
-    url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: requests.get(f"{url}/_sim/calls", timeout=1).ok, 15, what="simulator")
-    os.environ["RECONCILE_PLATFORM_BASE_URL"] = url
-    yield url
-    proc.stop()
+    with running_sim() as url:
+        os.environ["RECONCILE_PLATFORM_BASE_URL"] = url
+        yield url
 
 
 @pytest.fixture

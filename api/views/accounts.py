@@ -11,14 +11,15 @@ from api.openapi import document
 from api.params import ListQuery, parse_query
 from api.responses import ApiKeyOut, ClientOut, UserCreated, UserOut, page_of
 from api.schemas import ClientIn, UserIn, UserPatch
-from reconcile.services import accounts
+from reconcile.services.admin import accounts
+from reconcile.vocabulary import Role
 
 bp = Blueprint("accounts", __name__)
 
 
 @bp.post("/clients")
 @document("Create a client (an advertiser)", body=ClientIn, response=ClientOut, status=201)
-@require("ADMIN")
+@require(Role.ADMIN)
 def create_client():
     body = parse(ClientIn)
     return jsonify(accounts.create_client(body.name, actor())), 201
@@ -26,7 +27,7 @@ def create_client():
 
 @bp.get("/clients")
 @document("List clients", query=ListQuery, response=page_of(ClientOut))
-@require("ADMIN", "ANALYST")
+@require(Role.ADMIN, Role.ANALYST)
 def list_clients():
     q = parse_query(ListQuery)
     rows = accounts.list_clients(after=decode_cursor(q.cursor), limit=q.limit + 1)
@@ -36,7 +37,7 @@ def list_clients():
 @bp.post("/users")
 @document("Create a user; the answer holds its API key, shown only here", body=UserIn,
           response=UserCreated, status=201)
-@require("ADMIN")
+@require(Role.ADMIN)
 def create_user():
     body = parse(UserIn)
     return jsonify(accounts.create_user(body.role, body.name, body.email, body.client_id,
@@ -54,7 +55,7 @@ def rotate_key(user_id: int):
 @bp.patch("/users/<int:user_id>")
 @document("Enable or disable a user (and so every key of it)", body=UserPatch,
           response=UserOut)
-@require("ADMIN")
+@require(Role.ADMIN)
 def patch_user(user_id: int):
     body = parse(UserPatch)
     return jsonify(accounts.set_user_active(user_id, body.is_active, actor()))

@@ -11,7 +11,8 @@ from api.openapi import document
 from api.params import AlertsQuery, parse_query
 from api.responses import AlertOut, AlertStats, page_of
 from api.schemas import ResolveIn
-from reconcile.services import alerts_admin
+from reconcile.services.alerts import manage as alerts_admin
+from reconcile.vocabulary import Role
 
 bp = Blueprint("alerts", __name__)
 
@@ -33,7 +34,7 @@ def list_alerts():
 @bp.get("/alerts/stats")
 @document("Alert counts by status, type and severity, and over the last 24 hours",
           response=AlertStats)
-@require("ADMIN", "ANALYST")
+@require(Role.ADMIN, Role.ANALYST)
 def stats():
     return jsonify(alerts_admin.alert_stats())
 
@@ -48,7 +49,7 @@ def get_alert(alert_id: int):
 @bp.post("/alerts/<int:alert_id>/resolve")
 @document("Resolve an open alert", body=ResolveIn, response=AlertOut,
           description="Resolving an alert already resolved → 409 ALERT_ALREADY_RESOLVED.")
-@require("ADMIN", "CLIENT")
+@require(Role.ADMIN, Role.CLIENT)
 def resolve(alert_id: int):
     body = parse(ResolveIn)
     return jsonify(alerts_admin.resolve_alert(current(), alert_id, body.note, g.request_id))

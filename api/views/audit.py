@@ -10,6 +10,7 @@ from api.openapi import document
 from api.params import AuditQuery, parse_query
 from api.responses import AuditEventOut, page_of
 from reconcile.services import audit
+from reconcile.vocabulary import Role
 
 bp = Blueprint("audit", __name__)
 
@@ -21,7 +22,7 @@ bp = Blueprint("audit", __name__)
                       "user.created, api_key.rotated, alert.resolved, intake.paused, "
                       "platform.disabled, reconciliation.rerun, export.written; since: "
                       "events at or after this time.")
-@require("ADMIN", "ANALYST")
+@require(Role.ADMIN, Role.ANALYST)
 def list_audit():
     q = parse_query(AuditQuery)
     rows = audit.list_events(actor=q.actor, action=q.action, since=q.since,

@@ -12,7 +12,9 @@ from api.params import ListQuery, parse_query
 from api.responses import Analytics, CampaignOut, PlatformOut, page_of
 from api.schemas import CampaignIn, PlatformPatch
 from api.tracking_schemas import CampaignPatch
-from reconcile.services import analytics, campaigns
+from reconcile.services.admin import campaigns, platforms
+from reconcile.services.reads import analytics
+from reconcile.vocabulary import Role
 
 bp = Blueprint("campaigns", __name__)
 
@@ -23,21 +25,21 @@ bp = Blueprint("campaigns", __name__)
 @require()
 def list_platforms():
     q = parse_query(ListQuery)
-    return jsonify(page_of_all(campaigns.list_platforms(), q.limit, q.cursor, "name"))
+    return jsonify(page_of_all(platforms.list_platforms(), q.limit, q.cursor, "name"))
 
 
 @bp.patch("/platforms/<name>")
 @document("Switch a platform on or off", body=PlatformPatch, response=PlatformOut)
-@require("ADMIN")
+@require(Role.ADMIN)
 def patch_platform(name: str):
     body = parse(PlatformPatch)
-    return jsonify(campaigns.set_platform_active(name, body.is_active, actor()))
+    return jsonify(platforms.set_platform_active(name, body.is_active, actor()))
 
 
 @bp.post("/campaigns")
 @document("Create a campaign", body=CampaignIn, response=CampaignOut, status=201,
           description="A client may create campaigns only for itself.")
-@require("ADMIN", "CLIENT")
+@require(Role.ADMIN, Role.CLIENT)
 def create_campaign():
     body = parse(CampaignIn)
     created = campaigns.create_campaign(
@@ -62,7 +64,7 @@ def patch_campaign(campaign_id: int):
 @bp.get("/campaigns")
 @document("List campaigns (a client sees its own)", query=ListQuery,
           response=page_of(CampaignOut))
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def list_campaigns():
     q = parse_query(ListQuery)
     rows = campaigns.list_campaigns(current(), after=decode_cursor(q.cursor), limit=q.limit + 1)
@@ -71,7 +73,7 @@ def list_campaigns():
 
 @bp.get("/campaigns/<int:campaign_id>")
 @document("A campaign", response=CampaignOut)
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def get_campaign(campaign_id: int):
     return jsonify(campaigns.get_campaign(current(), campaign_id))
 
@@ -82,6 +84,6 @@ def get_campaign(campaign_id: int):
           description="verified sums each post's latest platform snapshot (never claims); "
                       "success_rate = (MATCHED + DISCREPANCY_LOW) / reconciled, null when "
                       "nothing is reconciled yet.")
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def campaign_analytics(campaign_id: int):
     return jsonify(analytics.campaign_analytics(current(), campaign_id))

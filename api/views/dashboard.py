@@ -14,7 +14,8 @@ from api.auth import current, require
 from api.openapi import document
 from api.params import QueryId, parse_query
 from api.responses import Counts, Out
-from reconcile.services import dashboard_queries as reads
+from reconcile.services.reads import dashboard as reads
+from reconcile.vocabulary import Role
 
 bp = Blueprint("dashboard", __name__)
 
@@ -80,7 +81,7 @@ def me():
 @document("Attempts finished per hour by status", query=TimelineQuery, response=TimelineOut,
           description="One entry per UTC hour from `hours` ago (default 24, at most 168) to "
                       "now, oldest first; a client counts only its own campaigns.")
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def timeline():
     q = parse_query(TimelineQuery)
     return jsonify(reads.status_timeline(current(), q.hours, q.campaign_id))
@@ -92,7 +93,7 @@ def timeline():
           description="Bins of max_discrepancy_pct (upper edge inclusive): 0–5 %, 5–10 %, "
                       "10–20 %, 20–50 %, 50–100 %, over 100 %; reports without a number "
                       "(pending, missing data) are left out. A client counts its own.")
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def discrepancies():
     q = parse_query(CampaignFilter)
     return jsonify(reads.discrepancy_histogram(current(), q.campaign_id))
@@ -100,7 +101,7 @@ def discrepancies():
 
 @bp.get("/affiliates/buckets")
 @document("Active affiliates per trust bucket", response=BucketsOut)
-@require("ADMIN", "ANALYST")
+@require(Role.ADMIN, Role.ANALYST)
 def buckets():
     return jsonify(reads.trust_buckets())
 
@@ -108,6 +109,6 @@ def buckets():
 @bp.get("/alerts/open-counts")
 @document("Open alerts by severity and type", response=OpenAlertsOut,
           description="A client counts the alerts on its campaigns' reports.")
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def open_alerts():
     return jsonify(reads.open_alert_counts(current()))

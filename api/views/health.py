@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from api.problems import problem
-from reconcile.services.health import check_dependencies
+from reconcile.services.reads.health import check_dependencies
 
 bp = Blueprint("health", __name__)
 

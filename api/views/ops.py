@@ -6,13 +6,15 @@ from flask import Blueprint, jsonify
 
 from api.auth import require
 from api.openapi import document
-from reconcile.services import platform_ops, slo
+from reconcile.services.admin import platform_ops
+from reconcile.services.reads import slo
+from reconcile.vocabulary import Role
 
 bp = Blueprint("ops", __name__)
 
 
 @bp.get("/ops/breakers")
-@require("ADMIN", "ANALYST")
+@require(Role.ADMIN, Role.ANALYST)
 def breakers():
     return jsonify(platform_ops.breaker_states())
 
@@ -22,6 +24,6 @@ def breakers():
           description="Median submission latency and p95 attempt time and time to first "
                       "reconciliation over the last hour; ready queue depth now; "
                       "missing-terminal ratio over 24 h. No samples: value null, ok true.")
-@require("ADMIN", "ANALYST")
+@require(Role.ADMIN, Role.ANALYST)
 def slo_signals():
     return jsonify(slo.slo_report())

@@ -9,6 +9,7 @@ from api.body import parse
 from api.openapi import document
 from api.params import parse_query
 from api.tracking_schemas import ConversionOut, PixelQuery, PostbackIn, ReverseIn, SecretOut
+from reconcile.services.reconciliation import reversal
 from reconcile.services.tracking import postback_secrets, postbacks
 from reconcile.services.tracking.errors import BadSignature
 from reconcile.services.tracking.postbacks import Postback
@@ -53,7 +54,7 @@ def pixel():
 @require("CLIENT", "ADMIN")
 def reverse(conversion_id: int):
     body = parse(ReverseIn)
-    return jsonify(postbacks.reverse(current(), conversion_id, body.reason, g.request_id))
+    return jsonify(reversal.reverse(current(), conversion_id, body.reason, g.request_id))
 
 
 @bp.post("/clients/<int:client_id>/postback-secret")

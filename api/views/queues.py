@@ -9,8 +9,9 @@ from api.auth import actor, require
 from api.body import parse
 from api.openapi import document
 from api.schemas import Strict
-from reconcile.services import intake
-from reconcile.services.queues import queues_snapshot
+from reconcile.services.intake import control as intake
+from reconcile.services.reads.queues import queues_snapshot
+from reconcile.vocabulary import Role
 
 bp = Blueprint("queues", __name__)
 
@@ -20,14 +21,14 @@ class IntakeIn(Strict):
 
 
 @bp.get("/ops/queues")
-@require("ADMIN", "ANALYST")
+@require(Role.ADMIN, Role.ANALYST)
 def get_queues():
     return jsonify(queues_snapshot())
 
 
 @bp.post("/ops/intake")
 @document("Pause or resume submissions (paused: 503 INTAKE_PAUSED)", body=IntakeIn)
-@require("ADMIN")
+@require(Role.ADMIN)
 def set_intake():
     body = parse(IntakeIn)
     return jsonify(intake.set_paused(body.paused, actor()))

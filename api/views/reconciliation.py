@@ -11,8 +11,9 @@ from api.openapi import document
 from api.params import ResultsQuery, parse_query
 from api.responses import RerunOut, ResultsPage
 from api.schemas import RerunIn
-from reconcile.services import queries
-from reconcile.services.rerun import rerun
+from reconcile.services.reads import queries
+from reconcile.services.reconciliation.rerun import rerun
+from reconcile.vocabulary import Role
 
 bp = Blueprint("reconciliation", __name__)
 
@@ -23,7 +24,7 @@ bp = Blueprint("reconciliation", __name__)
           description="Exactly one of report_ids, post_id, campaign_id, platform. A post, "
                       "campaign or platform means the latest report of each post. Without "
                       "force, reports already terminal are skipped (listed in `skipped`).")
-@require("ADMIN", "CLIENT", rate="reruns")
+@require(Role.ADMIN, Role.CLIENT, rate="reruns")
 def run():
     body = parse(RerunIn)
     sent = rerun(current(), report_ids=body.report_ids, post_id=body.post_id,
@@ -37,7 +38,7 @@ def run():
           response=ResultsPage,
           description="since/until filter on the report's submitted_at (until exclusive); "
                       "summary.by_status counts every match, not only this page.")
-@require("ADMIN", "ANALYST", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def results():
     q = parse_query(ResultsQuery)
     found = queries.list_results(

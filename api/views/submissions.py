@@ -15,8 +15,10 @@ from api.schemas import MessageIn, MetricsIn, SubmissionIn
 from reconcile.chat import MessageNotUnderstood, parse_message
 from reconcile.errors import ValidationFailed
 from reconcile.observability import events as observe
-from reconcile.services import queries, reports, submissions
-from reconcile.services.submissions import Claim
+from reconcile.services.intake import submissions
+from reconcile.services.intake.submissions import Claim
+from reconcile.services.reads import queries, reports
+from reconcile.vocabulary import Role
 
 bp = Blueprint("submissions", __name__)
 
@@ -40,7 +42,7 @@ def _submit(body: SubmissionIn) -> dict:
 @document("Submit a post's claimed metrics", body=SubmissionIn, response=Accepted, status=202,
           description="Honours an Idempotency-Key header: a replay returns the first answer.",
           headers=[IDEMPOTENCY_KEY])
-@require("AFFILIATE", rate="submissions")
+@require(Role.AFFILIATE, rate="submissions")
 def submit():
     body = parse(SubmissionIn)
     return idempotent(body, lambda: (_submit(body), 202))
@@ -52,7 +54,7 @@ def submit():
           description="The platform comes from the link's host; the same checks as "
                       "POST /submissions apply. 422 names what the text lacks.",
           headers=[IDEMPOTENCY_KEY])
-@require("AFFILIATE", rate="submissions")
+@require(Role.AFFILIATE, rate="submissions")
 def submit_message():
     body = parse(MessageIn)
     try:
@@ -86,7 +88,7 @@ def list_submissions():
 @bp.put("/submissions/<int:post_id>/metrics")
 @document("Claim new metrics for your post (a new report)", body=MetricsIn, response=Accepted,
           status=202)
-@require("AFFILIATE", rate="submissions")
+@require(Role.AFFILIATE, rate="submissions")
 def update_metrics(post_id: int):
     body = parse(MetricsIn)
     accepted = submissions.update_metrics(current(), post_id, _claim(body), g.request_id)
@@ -104,8 +106,8 @@ def get_report(report_id: int):
 @document("An affiliate's trust score, bucket and ledger", response=TrustOut,
           description="An affiliate sees itself; a client, the affiliates who posted in its "
                       "campaigns, with only its campaigns' ledger rows; any other → 404.")
-@require("ADMIN", "ANALYST", "AFFILIATE", "CLIENT")
+@require(Role.ADMIN, Role.ANALYST, Role.AFFILIATE, Role.CLIENT)
 def get_trust(affiliate_id: int):
-    from reconcile.services.trust import get_trust as read_trust
+    from reconcile.services.reads.trust import get_trust as read_trust
 
     return jsonify(read_trust(current(), affiliate_id))

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from reconcile.bench.stage import BenchError
-from reconcile.dispatch import QUEUES
+from reconcile.vocabulary import QUEUES
 
 
 @contextmanager

@@ -21,8 +21,8 @@ from reconcile.bench.report import RunResult, latency_summary, per_second, summa
 from reconcile.bench.stage import BenchError, Stage, check_urls, staged
 from reconcile.bench.tracking import create_tracking_fixtures, postback_phase, redirect_phase
 from reconcile.bench.workload import create_fixtures, submissions
-from reconcile.config import PLATFORMS
-from reconcile.dispatch import WORKER_QUEUES
+from reconcile.commands import BENCH_TASKS, worker_argv
+from reconcile.vocabulary import PLATFORMS
 
 HOST = "127.0.0.1"
 
@@ -75,12 +75,12 @@ def _set_latency(sim_url: str, latency_ms: int) -> None:
 
 def _point_at(stage: Stage) -> dict[str, str]:
     """Point this process and the children at the stage; return the children's environment."""
-    from reconcile.bootstrap import active_rules
+    from reconcile.bootstrap import use_rules
 
     own = {"DATABASE_URL": stage.database_url, "REDIS_URL": stage.redis_url,
            "RECONCILE_RULES": str(stage.rules_path), "RECONCILE_VAR_DIR": str(stage.run_dir)}
     os.environ.update(own)
-    active_rules.cache_clear()
+    use_rules(None)
     return {**os.environ, **own}
 
 
@@ -155,11 +155,8 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
             # Queued before the workers exist, so they measure consuming, not publishing.
             publish(stage.redis_url, opts.noop_tasks)
             say(f"no-op baseline: {opts.noop_tasks} tasks on {opts.workers} worker processes")
-            cluster.spawn("worker", [py, "-m", "celery", "-A", "tasks", "worker",
-                                     "-Q", ",".join(WORKER_QUEUES),
-                                     "--concurrency", str(opts.workers),
-                                     "--loglevel", "WARNING", "--without-mingle",
-                                     "--without-gossip"])
+            cluster.spawn("worker", worker_argv(opts.workers, python=py, loglevel="WARNING",
+                                                include=[BENCH_TASKS]))
             sampler.start()
             noops, noop_seconds = wait_for_noops(stage.redis_url, opts.noop_tasks, 300,
                                                  cluster.check)

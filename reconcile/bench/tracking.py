@@ -25,7 +25,7 @@ class TrackingFixtures:
 
 def create_tracking_fixtures() -> TrackingFixtures:
     """A client with a landing URL, its advertiser's key, and one affiliate's link."""
-    from reconcile.services import accounts, campaigns
+    from reconcile.services.admin import accounts, campaigns
     from reconcile.services.principal import SYSTEM, Principal
     from reconcile.services.tracking.links import create_link
 

@@ -7,9 +7,9 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from reconcile.config import PLATFORMS
 from reconcile.platforms.urls import normalise
 from reconcile.sim.store import default_truth
+from reconcile.vocabulary import PLATFORMS, Role
 
 # (claimed views as a multiple of the platform's, how many in every 20 submissions):
 # matched, low, medium, high (an under-claim), over-claim, critical over-claim.
@@ -25,14 +25,14 @@ class Fixtures:
 
 def create_fixtures(affiliates: int) -> Fixtures:
     """Create a client, a campaign on every platform and `affiliates` affiliates."""
-    from reconcile.services import accounts, campaigns
+    from reconcile.services.admin import accounts, campaigns
     from reconcile.services.principal import SYSTEM
 
     client_id = accounts.create_client("Bench Advertiser")["id"]
     campaign = campaigns.create_campaign(SYSTEM, name="Bench", client_id=client_id,
                                          platforms=list(PLATFORMS))
     keys = [
-        accounts.create_user("AFFILIATE", f"Bench Affiliate {i}", f"bench{i}@bench.invalid")[
+        accounts.create_user(Role.AFFILIATE, f"Bench Affiliate {i}", f"bench{i}@bench.invalid")[
             "api_key"]
         for i in range(affiliates)
     ]

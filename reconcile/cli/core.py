@@ -8,6 +8,7 @@ import click
 
 from reconcile.cli.common import friendly, main, print_json, text_option
 from reconcile.cli.usage import OneLineCommand
+from reconcile.vocabulary import Role, values
 
 
 @main.command()
@@ -48,7 +49,7 @@ def clients() -> None:
 @friendly
 def clients_create(name: str) -> None:
     """Create a client and print it as JSON."""
-    from reconcile.services.accounts import create_client
+    from reconcile.services.admin.accounts import create_client
     from reconcile.services.audit import CLI
 
     if not name.strip() or len(name) > 200:
@@ -63,14 +64,14 @@ def users() -> None:
 
 @users.command("create", cls=OneLineCommand)
 @click.option("--role", required=True,
-              type=click.Choice(["ADMIN", "CLIENT", "ANALYST", "AFFILIATE"], case_sensitive=False))
+              type=click.Choice(values(Role), case_sensitive=False))
 @click.option("--name", required=True, callback=text_option)
 @click.option("--email", required=True, callback=text_option)
 @click.option("--client-id", type=int, default=None)
 @friendly
 def users_create(role: str, name: str, email: str, client_id: int | None) -> None:
     """Create a user and print it as JSON with its API key (shown only now)."""
-    from reconcile.services.accounts import create_user
+    from reconcile.services.admin.accounts import create_user
     from reconcile.services.audit import CLI
 
     print_json(create_user(role.upper(), name, email, client_id, CLI))

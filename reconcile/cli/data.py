@@ -23,9 +23,9 @@ DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 @friendly
 def export(since: datetime, fmt: str, out: Path, force: bool) -> None:
     """Export reports, attempts, snapshots, trust ledger and alerts since a date."""
+    from reconcile.services.admin.export import TABLES, count_rows
+    from reconcile.services.admin.export import export as run
     from reconcile.services.audit import CLI
-    from reconcile.services.export import TABLES, count_rows
-    from reconcile.services.export import export as run
 
     targets = [out] if fmt == "jsonl" else [out / f"{t}.csv" for t in TABLES]
     if fmt == "csv" and out.exists() and not out.is_dir():
@@ -51,8 +51,8 @@ def export(since: datetime, fmt: str, out: Path, force: bool) -> None:
 @friendly
 def backup(file: Path, force: bool) -> None:
     """Write a backup of the database to FILE."""
+    from reconcile.services.admin.backup import backup as run
     from reconcile.services.audit import CLI
-    from reconcile.services.backup import backup as run
 
     if file.exists() and not force:
         raise click.ClickException(f"{file}: already exists; pass --force to overwrite it")
@@ -71,8 +71,8 @@ def backup(file: Path, force: bool) -> None:
 @friendly
 def restore(file: Path, force: bool) -> None:
     """Replace the database's contents with the backup in FILE."""
+    from reconcile.services.admin.backup import restore as run
     from reconcile.services.audit import CLI
-    from reconcile.services.backup import restore as run
 
     try:
         run(file, force=force, actor=CLI)

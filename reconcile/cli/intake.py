@@ -17,7 +17,7 @@ def intake() -> None:
 def intake_pause() -> None:
     """Refuse new submissions until resumed."""
     from reconcile.services.audit import CLI
-    from reconcile.services.intake import set_paused
+    from reconcile.services.intake.control import set_paused
 
     set_paused(True, CLI)
     click.echo("intake paused: submissions get 503 INTAKE_PAUSED")
@@ -28,7 +28,7 @@ def intake_pause() -> None:
 def intake_resume() -> None:
     """Accept submissions again."""
     from reconcile.services.audit import CLI
-    from reconcile.services.intake import set_paused
+    from reconcile.services.intake.control import set_paused
 
     set_paused(False, CLI)
     click.echo("intake resumed")
@@ -38,6 +38,6 @@ def intake_resume() -> None:
 @friendly
 def queues() -> None:
     """Print queue depths, scheduled retries and the oldest ready job's age."""
-    from reconcile.services.queues import queues_snapshot
+    from reconcile.services.reads.queues import queues_snapshot
 
     print_json(queues_snapshot())

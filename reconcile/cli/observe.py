@@ -10,7 +10,7 @@ from reconcile.cli.usage import OneLineCommand
 @friendly
 def slo() -> None:
     """Print each runbook signal over its recent window as {value, target, ok}."""
-    from reconcile.services.slo import slo_report
+    from reconcile.services.reads.slo import slo_report
 
     print_json(slo_report())
 
@@ -19,6 +19,6 @@ def slo() -> None:
 @friendly
 def status() -> None:
     """Print an incident snapshot: queues, statuses (24 h), breakers, open alerts."""
-    from reconcile.services.status import snapshot
+    from reconcile.services.reads.status import snapshot
 
     print_json(snapshot())

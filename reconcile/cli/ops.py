@@ -9,7 +9,7 @@ import click
 
 from reconcile.cli.common import friendly, main, print_json
 from reconcile.cli.usage import OneLineCommand
-from reconcile.config import PLATFORMS
+from reconcile.vocabulary import PLATFORMS
 
 DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -20,7 +20,7 @@ DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 @friendly
 def fetch(platform: str, url: str) -> None:
     """Print what PLATFORM's adapter sees for URL: post id, metrics or missing_reason."""
-    from reconcile.services.probe import probe
+    from reconcile.services.reads.probe import probe
 
     print_json(probe(platform, url))
 
@@ -36,8 +36,8 @@ def rereconcile(campaign_id: int | None, platform: str | None, status: str | Non
                 since: datetime | None) -> None:
     """Re-run the latest report of every post in scope, at low priority."""
     from reconcile.services.audit import CLI
-    from reconcile.services.bulk_rerun import Scope, count_in_scope
-    from reconcile.services.bulk_rerun import rereconcile as run
+    from reconcile.services.reconciliation.bulk_rerun import Scope, count_in_scope
+    from reconcile.services.reconciliation.bulk_rerun import rereconcile as run
 
     scope = Scope(campaign_id, platform, status.upper() if status else None,
                   since.replace(tzinfo=UTC) if since else None)
@@ -57,6 +57,6 @@ def rereconcile(campaign_id: int | None, platform: str | None, status: str | Non
 @friendly
 def risk_summary() -> None:
     """Print the last 24 hours' risk summary (what the daily webhook message carries)."""
-    from reconcile.services.risk_summary import risk_summary as summarise
+    from reconcile.services.alerts.risk_summary import risk_summary as summarise
 
     print_json(summarise())

@@ -14,7 +14,7 @@ COLUMNS = ("platform", "state", "fail_counter", "opened_at", "seconds_until_half
 @friendly
 def breakers(as_json: bool) -> None:
     """Show every platform's circuit breaker as the worker pool shares it."""
-    from reconcile.services.platform_ops import breaker_states
+    from reconcile.services.admin.platform_ops import breaker_states
 
     states = breaker_states()
     if as_json:
@@ -36,8 +36,8 @@ def platforms() -> None:
 
 
 def _switch(name: str, active: bool) -> None:
+    from reconcile.services.admin.platforms import set_platform_active
     from reconcile.services.audit import CLI
-    from reconcile.services.campaigns import set_platform_active
 
     result = set_platform_active(name, active, CLI)
     click.echo(f"{result['name']}: {'enabled' if result['is_active'] else 'disabled'}")

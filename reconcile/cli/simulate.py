@@ -26,7 +26,7 @@ def rules_simulate(path: str, sample: int, since: datetime | None, as_json: bool
     """Compare status and trust outcomes of the rules in PATH with the rules in force."""
     from reconcile.bootstrap import active_rules
     from reconcile.rules import load_rules
-    from reconcile.services.simulate import simulate
+    from reconcile.services.admin.rules_whatif import simulate
 
     candidate = load_rules(path)
     result = simulate(candidate, active_rules(), sample,

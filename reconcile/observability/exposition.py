@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import (
@@ -21,6 +22,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import choose_encoder
 
 from reconcile.observability import store
+from reconcile.vocabulary import PLATFORMS
 
 log = logging.getLogger("reconcile.metrics")
 T = TypeVar("T")
@@ -42,8 +44,22 @@ HELP = {
 }
 
 
+@dataclass(frozen=True)
+class Gauges:
+    """Where the scrape-time gauges come from: passed in by the caller (the API's /metrics
+    view), so observability imports no use case and re-computes nothing they compute."""
+
+    queue_depths: Callable[[], dict[str, int]]
+    idle_ratio: Callable[[], float | None]
+    trust_buckets: Callable[[], dict[str, int]]
+    breaker_state: Callable[[str], str]
+
+
 class ClusterCollector:
     """Read the pool's counters from Redis and compute the gauges."""
+
+    def __init__(self, gauges: Gauges) -> None:
+        self.gauges = gauges
 
     def collect(self) -> Iterator[Metric]:
         stored = store.read()
@@ -54,7 +70,7 @@ class ClusterCollector:
             yield family
         for name, bounds in store.HISTOGRAMS.items():
             yield _histogram(name, bounds, stored[name])
-        yield from _gauges()
+        yield from _gauges(self.gauges)
 
 
 def _histogram(name: str, bounds: tuple[float, ...], raw: dict[str, float]) -> Metric:
@@ -67,33 +83,28 @@ def _histogram(name: str, bounds: tuple[float, ...], raw: dict[str, float]) -> M
     return family
 
 
-def _gauges() -> Iterator[Metric]:
-    from reconcile.config import PLATFORMS
-    from reconcile.observability.workers import idle_ratio
-    from reconcile.services.intake import queue_depths
-    from reconcile.services.platform_ops import breaker_state
-
+def _gauges(g: Gauges) -> Iterator[Metric]:
     depth = GaugeMetricFamily(NAMESPACE + "queue_depth", "Ready jobs per queue",
                               labels=["queue"])
-    for queue, n in _safely(queue_depths, cast(dict[str, int], {})).items():
+    for queue, n in _safely(g.queue_depths, cast(dict[str, int], {})).items():
         depth.add_metric([queue], n)
     yield depth
     idle = GaugeMetricFamily(NAMESPACE + "worker_idle_ratio",
                              "Idle share of the worker pool (1-2 min)")
-    ratio = _safely(idle_ratio, None)
+    ratio = _safely(g.idle_ratio, None)
     if ratio is not None:
         idle.add_metric([], ratio)
     yield idle
     buckets = GaugeMetricFamily(NAMESPACE + "affiliates_by_trust_bucket",
                                 "Affiliates per trust bucket", labels=["bucket"])
     # A database outage leaves this gauge out rather than failing the whole scrape.
-    for bucket, n in _safely(affiliates_by_bucket, cast(dict[str, int], {})).items():
+    for bucket, n in _safely(g.trust_buckets, cast(dict[str, int], {})).items():
         buckets.add_metric([bucket], n)
     yield buckets
     states = GaugeMetricFamily(NAMESPACE + "breaker_state", "0 closed, 1 half-open, 2 open",
                                labels=["platform"])
     for platform in PLATFORMS:
-        state = breaker_state(platform)
+        state = g.breaker_state(platform)
         if state in BREAKER_VALUES:
             states.add_metric([platform], BREAKER_VALUES[state])
     yield states
@@ -107,32 +118,10 @@ def _safely(fn: Callable[[], T], default: T) -> T:
         return default
 
 
-def affiliates_by_bucket() -> dict[str, int]:
-    """Count active affiliates per trust bucket, in one query."""
-    from sqlalchemy import case, func, select
-
-    from reconcile.bootstrap import active_rules
-    from reconcile.persistence.db import unit_of_work
-    from reconcile.persistence.models import User
-    from reconcile.rules.trust import CRITICAL
-
-    limits = active_rules().trust.buckets
-    names = ("high_trust", "normal", "low_trust")
-    bucket: Any = case(*((User.trust_score >= limits[n], n) for n in names), else_=CRITICAL)
-    with unit_of_work() as uow:
-        rows = uow.session.execute(
-            select(bucket, func.count()).where(User.role == "AFFILIATE", User.is_active)
-            .group_by(bucket)
-        ).all()
-    counts = dict.fromkeys((*names, CRITICAL), 0)
-    counts.update({str(b): int(n) for b, n in rows})
-    return counts
-
-
-def render(accept: str = "") -> tuple[bytes, str]:
+def render(gauges: Gauges, accept: str = "") -> tuple[bytes, str]:
     """Return the whole pool's metrics and their content type, in the format `accept` (an
     HTTP Accept header) prefers: OpenMetrics when it names it, else the Prometheus text."""
     encoder, content_type = choose_encoder(accept)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ClusterCollector())
+    registry.register(ClusterCollector(gauges))
     return encoder(registry), content_type

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -31,7 +32,29 @@ def utcnow() -> datetime:
 Score = Numeric(6, 4, asdecimal=False)
 Metric = BigInteger().with_variant(Integer(), "sqlite")
 Id = BigInteger().with_variant(Integer(), "sqlite")
-When = DateTime(timezone=True)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that reads back time-zone aware on every database.
+
+    PostgreSQL keeps the zone (timestamptz); SQLite stores none and hands back naive
+    values. Every time this system stores is UTC, so a naive one read back is UTC: this type
+    says so once, for every reader, instead of each reader repairing it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+When = UTCDateTime()
 
 
 class Base(DeclarativeBase):

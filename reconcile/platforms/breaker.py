@@ -25,14 +25,13 @@ import pybreaker
 import redis
 
 from reconcile.bootstrap import active_rules
-from reconcile.locks import redis_client
+from reconcile.locks import redis_client, release
 from reconcile.observability import events as observe
 
 log = logging.getLogger("reconcile.platforms.breaker")
 
 T = TypeVar("T")
 CLOSED, OPEN, HALF_OPEN = pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 
 
 class CircuitOpen(Exception):
@@ -150,7 +149,7 @@ def call(platform: str, fn: Callable[[], T], failed: Callable[[T], bool],
         return _through(_breaker(platform, probing=token is not None), platform, fn, failed)
     finally:
         if token is not None:
-            redis_client().eval(_RELEASE, 1, _key(platform, "probe"), token)
+            release(redis_client(), _key(platform, "probe"), token)
 
 
 def _admit(platform: str, probe_ttl_seconds: float) -> str | None:

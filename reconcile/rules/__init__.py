@@ -21,7 +21,6 @@ from reconcile.rules.classification import (
 from reconcile.rules.flags import Flag, priority_for, suspicion_flags
 from reconcile.rules.retry import (
     DEFERRAL_REASONS,
-    MISSING_REASONS,
     RetryDecision,
     capped_wait,
     decide_after_attempt,
@@ -59,7 +58,6 @@ from reconcile.rules.trust import (
 __all__ = [
     "DEFERRAL_REASONS",
     "METRICS",
-    "MISSING_REASONS",
     "AlertRules",
     "AlertSpec",
     "BreakerRules",

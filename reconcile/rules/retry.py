@@ -10,9 +10,6 @@ from reconcile.rules.classification import Status
 from reconcile.rules.ruleset import RetryRules
 
 DEFERRAL_REASONS = frozenset({"circuit_open", "platform_disabled"})
-MISSING_REASONS = frozenset(
-    {"fetch_error", "timeout", "rate_limited", "auth_error", "not_found", "invalid_response"}
-) | DEFERRAL_REASONS
 
 
 @dataclass(frozen=True)

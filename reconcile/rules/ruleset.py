@@ -12,7 +12,7 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
-from reconcile.rules._loading import RulesError, build, check_rules, merge
+from reconcile.rules._loading import RulesError, build, merge
 
 
 @dataclass(frozen=True)
@@ -196,3 +196,44 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{name}: invalid TOML ({str(exc).splitlines()[0]})") from None
     return rules_from_mapping(data)
+
+
+_PENALTIES = ("minor_discrepancy", "medium_discrepancy", "high_discrepancy", "overclaim")
+
+
+
+def check_rules(rules: Rules) -> None:
+    """Reject thresholds that are out of order, naming the first offending key."""
+    c, t, q = rules.classification, rules.trust, rules.quality
+    b, d = t.buckets, t.deltas
+    checks: list[tuple[str, bool, str]] = [
+        ("classification.low_max_pct", c.low_max_pct > c.base_tolerance_pct,
+         "must be > base_tolerance_pct"),
+        ("classification.medium_max_pct", c.medium_max_pct >= c.low_max_pct,
+         "must be >= low_max_pct"),
+        ("classification.overclaim_pct", c.overclaim_pct > 0, "must be > 0"),
+        ("classification.overclaim_critical_pct", c.overclaim_critical_pct >= c.overclaim_pct,
+         "must be >= overclaim_pct"),
+        ("trust.initial", t.initial <= 1, "must be <= 1"),
+        ("trust.buckets.high_trust", b["high_trust"] <= 1, "must be <= 1"),
+        ("trust.buckets.normal", b["normal"] < b["high_trust"], "must be < high_trust"),
+        ("trust.buckets.low_trust", b["low_trust"] < b["normal"], "must be < normal"),
+        ("trust.deltas.perfect_match", 0 <= d["perfect_match"] <= 1, "must be in [0, 1]"),
+        *((f"trust.deltas.{n}", -1 <= d[n] <= 0, "must be in [-1, 0]") for n in _PENALTIES),
+        ("retry.missing.max_attempts", rules.retry.missing.max_attempts >= 1, "must be >= 1"),
+        ("retry.missing.jitter_pct", rules.retry.missing.jitter_pct <= 1, "must be <= 1"),
+        ("retry.failed.max_tries", rules.retry.failed.max_tries >= 1, "must be >= 1"),
+        ("intake.max_rerun_backlog", rules.intake.max_rerun_backlog >= 1, "must be >= 1"),
+        ("fetch.max_attempts", rules.fetch.max_attempts >= 1, "must be >= 1"),
+        ("breaker.fail_max", rules.breaker.fail_max >= 1, "must be >= 1"),
+        ("quality.medium_factor", q.medium_factor >= 1, "must be >= 1"),
+        ("quality.high_factor", q.high_factor >= q.medium_factor, "must be >= medium_factor"),
+        ("quality.spike_factor", q.spike_factor >= 1, "must be >= 1"),
+        ("quality.decrease_pct", q.decrease_pct <= 1, "must be <= 1"),
+        ("tracking.dedupe_minutes", rules.tracking.dedupe_minutes >= 1, "must be >= 1"),
+        ("tracking.claim_idle_seconds", rules.tracking.claim_idle_seconds >= 1, "must be >= 1"),
+        ("rate_limits.critical_divisor", rules.rate_limits.critical_divisor >= 1, "must be >= 1"),
+    ]
+    for path, ok, message in checks:
+        if not ok:
+            raise RulesError(f"{path}: {message}")

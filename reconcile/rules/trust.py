@@ -9,6 +9,9 @@ from reconcile.rules.ruleset import TrustRules
 
 REVERSAL_PREFIX = "reversal:"
 CRITICAL = "critical"
+# The trust buckets, highest first: every one but the last has an inclusive lower threshold
+# in the rules (trust.buckets).
+BUCKETS = ("high_trust", "normal", "low_trust", CRITICAL)
 
 _EVENTS: dict[str, str] = {
     Status.MATCHED: "perfect_match",
@@ -34,7 +37,7 @@ def event_for(status: str) -> str | None:
 
 def bucket_for(score: float, rules: TrustRules) -> str:
     """Return the bucket a score falls in; each threshold is inclusive."""
-    for name in ("high_trust", "normal", "low_trust"):
+    for name in BUCKETS[:-1]:
         if score >= rules.buckets[name]:
             return name
     return CRITICAL

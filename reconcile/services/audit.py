@@ -85,9 +85,8 @@ def actor_filter(actor: str) -> str:
 
 
 def event_view(e: AuditEvent) -> dict[str, Any]:
-    when = e.occurred_at if e.occurred_at.tzinfo else e.occurred_at.replace(tzinfo=UTC)
     return {
-        "id": e.id, "occurred_at": when.isoformat(), "actor": e.actor,
+        "id": e.id, "occurred_at": e.occurred_at.isoformat(), "actor": e.actor,
         "actor_user_id": e.actor_user_id, "actor_role": e.actor_role, "action": e.action,
         "target_type": e.target_type, "target_id": e.target_id, "before": e.before,
         "after": e.after, "request_id": e.request_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("ADMIN", "CLIENT", "ANALYST", "AFFILIATE")
+from reconcile.vocabulary import READS_EVERYTHING, Role
 
 
 @dataclass(frozen=True)
@@ -18,11 +18,11 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "ADMIN"
+        return self.role == Role.ADMIN
 
     @property
     def reads_everything(self) -> bool:
-        return self.role in ("ADMIN", "ANALYST")
+        return self.role in READS_EVERYTHING
 
 
-SYSTEM = Principal(user_id=0, role="ADMIN")
+SYSTEM = Principal(user_id=0, role=Role.ADMIN)

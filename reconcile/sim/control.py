@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from reconcile.config import PLATFORMS
 from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.sim.guard import store
 from reconcile.sim.store import FAULT_MODES, METRICS, Fault, Truth
+from reconcile.vocabulary import PLATFORMS
 
 bp = Blueprint("sim_control", __name__, url_prefix="/_sim")
 

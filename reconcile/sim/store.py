@@ -6,7 +6,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 
-from reconcile.config import PLATFORMS
+from reconcile.vocabulary import PLATFORMS
 
 METRICS = ("views", "clicks", "conversions")
 FAULT_MODES = ("none", "error", "timeout", "rate_limit", "auth", "not_found", "malformed")

@@ -8,11 +8,11 @@ from typing import Any
 
 import requests
 
-from reconcile.config import PLATFORMS
-from reconcile.services.accounts import create_client
-from reconcile.services.attempts import Job, run_attempt
-from reconcile.services.campaigns import create_campaign
+from reconcile.services.admin.accounts import create_client
+from reconcile.services.admin.campaigns import create_campaign
 from reconcile.services.principal import SYSTEM
+from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.vocabulary import PLATFORMS
 from tests.conftest import unique
 from tests.integration.apihelp import new_user, post_url, submit_as
 

@@ -51,8 +51,8 @@ def _attempts_last_day() -> Counter[str]:
 def test_an_operator_sees_the_databases_numbers_in_every_panel(
     dashboard: Dashboard, scene: Scene, role: str,
 ) -> None:
-    from reconcile.services.platform_ops import breaker_states
-    from reconcile.services.queues import queues_snapshot
+    from reconcile.services.admin.platform_ops import breaker_states
+    from reconcile.services.reads.queues import queues_snapshot
 
     dashboard.sign_in(scene.users[role]["api_key"], role)
 

@@ -1,5 +1,6 @@
-"""Deploy tests: the system started exactly as `make run` starts it, on a real PostgreSQL and
-a Redis the test owns (and stops, and hangs). They need TEST_DATABASE_URL (PostgreSQL)."""
+"""Deploy tests: the deployment files checked against the code (test_compose.py, test_lock.py),
+and the system started exactly as `make run` starts it, on a real PostgreSQL and a Redis the test
+owns (and stops, and hangs). Those (marked `deploy`) need TEST_DATABASE_URL (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from tests.conftest import requires_postgres
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _postgres() -> None:
-    requires_postgres()
+@pytest.fixture(autouse=True)
+def _postgres(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("deploy"):
+        requires_postgres()

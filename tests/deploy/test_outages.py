@@ -4,7 +4,7 @@ rides it out on its own.
 One system (database URL in Heroku's postgres:// form), one Redis of the test's own (no
 persistence: a restart loses every queued message), a steady burst throughout. Redis is
 stopped for 5 s, then for 1 s a few times more: the Celery worker used to exit in one such
-loss of the broker out of a few under load (tasks/broker.py), so one is not enough to show
+loss of the broker out of a few under load (tasks/connection.py), so one is not enough to show
 it no longer does, and how long Redis stays away does not matter to that race. Then Redis
 hangs (SIGSTOP) for 15 s and, last, is stopped for 30 s. Then: no answer was slow or a 500,
 no child of `reconcile up` died, the worker is back without help, Flower takes events again,

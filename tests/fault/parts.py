@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from reconcile.dispatch import WORKER_QUEUES
+from reconcile import commands
 from tests.conftest import TEST_DB, USES_POSTGRES, _create_postgres_database
 
 # The test suite's short delays, but a fetch timeout well above the simulator latency the
@@ -63,9 +63,7 @@ def api_argv(port: int) -> list[str]:
 
 
 def worker_argv(name: str, concurrency: int) -> list[str]:
-    return [PY, "-m", "celery", "-A", "tasks", "worker", "-Q", ",".join(WORKER_QUEUES),
-            "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--loglevel", "INFO",
-            "--without-mingle", "--without-gossip"]
+    return commands.worker_argv(concurrency, python=PY, name=name)
 
 
 def beat_argv(schedule: Path) -> list[str]:

@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from reconcile.config import PLATFORMS
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report
-from reconcile.services.accounts import create_client, create_user
-from reconcile.services.attempts import Job, run_attempt
-from reconcile.services.campaigns import create_campaign
+from reconcile.services.admin.accounts import create_client, create_user
+from reconcile.services.admin.campaigns import create_campaign
+from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import SYSTEM, Principal
-from reconcile.services.submissions import Claim, submit
+from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.vocabulary import PLATFORMS
 from tests.conftest import unique, unique_post_url
 
 post_url = unique_post_url

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from reconcile.config import PLATFORMS
-from reconcile.dispatch import WORKER_QUEUES, set_dispatcher
+from reconcile.commands import worker_argv
+from reconcile.dispatch import set_dispatcher
+from reconcile.vocabulary import PLATFORMS
 from tests.conftest import Proc, unique, wait_for
 
 
@@ -43,15 +43,15 @@ class World:
         return {"Authorization": f"Bearer {user['api_key']}"}
 
     def new_affiliate(self) -> dict[str, Any]:
-        from reconcile.services.accounts import create_user
+        from reconcile.services.admin.accounts import create_user
 
         return create_user("AFFILIATE", "Affiliate", f"{unique('aff')}@example.com")
 
 
 @pytest.fixture
 def world(stack: dict[str, str]) -> World:
-    from reconcile.services.accounts import create_client, create_user
-    from reconcile.services.campaigns import create_campaign
+    from reconcile.services.admin.accounts import create_client, create_user
+    from reconcile.services.admin.campaigns import create_campaign
     from reconcile.services.principal import SYSTEM
 
     client_id = create_client(unique("client"))["id"]
@@ -74,24 +74,7 @@ def start_worker(
     """Start a Celery worker as its own process and wait until it answers a ping."""
     env = {**os.environ, **(extra_env or {})}
     proc = Proc(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tasks",
-            "worker",
-            "-Q",
-            ",".join(WORKER_QUEUES),
-            "--concurrency",
-            str(concurrency),
-            "--hostname",
-            f"{name}@%h",
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        worker_argv(concurrency, name=name),
         env,
         tmp_dir / f"{name}.log",
     )
@@ -143,3 +126,21 @@ def dispatched() -> Iterator[RecordingDispatcher]:
     set_dispatcher(recorder)
     yield recorder
     set_dispatcher(None)
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement the engine sends while the test runs (clear it to start over)."""
+    from sqlalchemy import event
+
+    from reconcile.persistence.db import get_engine
+
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        sent.append(sql)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)

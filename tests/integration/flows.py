@@ -14,8 +14,8 @@ from reconcile.persistence.models import (
     TrustLedger,
     User,
 )
+from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
-from reconcile.services.submissions import Claim, submit
 from tests.conftest import unique_post_url, wait_for
 
 post_url = unique_post_url

@@ -8,7 +8,8 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from reconcile.dispatch import QUEUES, CeleryDispatcher
+from reconcile.dispatch import CeleryDispatcher
+from reconcile.vocabulary import QUEUES
 
 
 def scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

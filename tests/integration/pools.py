@@ -21,10 +21,10 @@ import requests
 
 from reconcile import dispatch
 from reconcile.config import redis_client_url
-from reconcile.dispatch import QUEUES
-from reconcile.sim.testing import running_sim
+from reconcile.vocabulary import QUEUES
 from tests.conftest import Proc
 from tests.integration.conftest import start_worker
+from tests.simulator import running_sim
 
 
 @dataclass
@@ -75,11 +75,11 @@ def isolated(tmp: Path, workers: int = 0) -> Iterator[Pool]:
     """Yield a pool on its own Redis and simulator, with `workers` worker processes."""
     from celery import Celery
 
-    from reconcile.bootstrap import active_rules
+    from reconcile.bootstrap import use_rules
 
     # This process must count and wait by the same (test) rules as the workers it starts,
     # even if something read the rules before the session pointed RECONCILE_RULES at them.
-    active_rules.cache_clear()
+    use_rules(None)
     with _own_redis(tmp) as url, running_sim(timeout_hold_seconds=5) as sim_url, \
             pytest.MonkeyPatch.context() as mp:
         mp.setenv("REDIS_URL", url)
@@ -109,8 +109,8 @@ def submit_reports(world: Any, n: int) -> list[int]:
     """Submit n youtube posts claiming exactly what the simulator will show (4 at a time)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from reconcile.services.intake.submissions import Claim, submit
     from reconcile.services.principal import Principal
-    from reconcile.services.submissions import Claim, submit
     from reconcile.sim.store import default_truth
     from tests.conftest import unique_video_id
 

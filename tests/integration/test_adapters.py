@@ -9,11 +9,12 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from reconcile.config import PLATFORMS, load_settings
+from reconcile.config import load_settings
 from reconcile.platforms import get_adapter
 from reconcile.platforms.adapters import ADAPTERS, FetchResult, PlatformAdapter
 from reconcile.sim.store import default_truth
-from reconcile.sim.testing import running_sim
+from reconcile.vocabulary import PLATFORMS
+from tests.simulator import running_sim
 
 URLS = {
     "reddit": ("https://www.reddit.com/r/python/comments/{id}/title/", "rd{n:05d}"),

@@ -13,9 +13,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
-from reconcile.config import PLATFORMS
 from reconcile.platforms.adapters import ADAPTERS, FetchResult, PlatformAdapter
 from reconcile.platforms.adapters.parsing import retry_after_seconds
+from reconcile.vocabulary import PLATFORMS
 
 IDS = {
     "reddit": "abc12",

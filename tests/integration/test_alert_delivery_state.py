@@ -13,8 +13,8 @@ from reconcile.bootstrap import active_rules
 from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
-from reconcile.services.alert_delivery import deliver, window_end
-from reconcile.services.alert_digest import flush_digests
+from reconcile.services.alerts.deliver import deliver, window_end
+from reconcile.services.alerts.digest import flush_digests
 from tests.conftest import unique
 from tests.integration.receiver import Receiver, webhook_receiver
 

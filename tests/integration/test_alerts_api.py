@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from reconcile.errors import AlertAlreadyResolved
-from reconcile.services.alerts_admin import resolve_alert
+from reconcile.services.alerts.manage import resolve_alert
 from reconcile.services.principal import Principal
 from tests.integration.apihelp import alert_about, make_scene
 

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from reconcile.dispatch import set_dispatcher
+from reconcile.services.intake.submissions import Claim, update_metrics
 from reconcile.services.principal import Principal
-from reconcile.services.submissions import Claim, update_metrics
 from tests.integration.apihelp import (
     auth,
     make_scene,

@@ -163,3 +163,22 @@ def test_alerts_are_filtered_and_scoped_to_the_caller(client: Any, scene: Any) -
                      status="OPEN", platform="youtube") == {scene.own_alert}
     assert alert_ids("ADMIN", affiliate_id=mine, status="RESOLVED") == set()
     assert alert_ids("AFFILIATE", affiliate_id=scene.affiliate_b["id"]) == set()
+
+
+@pytest.mark.parametrize(("path", "role"), [("/api/v1/submissions", "AFFILIATE"),
+                                            ("/api/v1/reconciliation/results", "CLIENT"),
+                                            ("/api/v1/alerts", "CLIENT")])
+def test_a_page_costs_the_same_statements_whatever_its_length(
+    client: Any, scene: Any, path: str, role: str, statements: list[str]
+) -> None:
+    for _ in range(4):
+        submit_as(scene.users["AFFILIATE"], scene.campaign_a, claim=(5000, 50, 5))
+    headers = scene.key(role)
+
+    statements.clear()
+    assert client.get(path, query_string={"limit": 1}, headers=headers).status_code == 200
+    for_one = len(statements)
+    statements.clear()
+    assert client.get(path, query_string={"limit": 5}, headers=headers).status_code == 200
+
+    assert len(statements) == for_one, statements  # no query per row

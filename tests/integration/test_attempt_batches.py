@@ -6,16 +6,15 @@ decide the outcomes and the tests measure the batch's reads and writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from reconcile.persistence.db import get_engine, unit_of_work
+from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import User
 from reconcile.platforms.fetching import FetchOutcome
-from reconcile.services.attempts import Job, run_attempt, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
 from tests.integration.flows import alerts, attempts, ledger, post_url, submit_claim, trust
 
 TRUTH = {"views": 1000, "clicks": 50, "conversions": 5}
@@ -23,30 +22,17 @@ MATCHED, HIGH, OVERCLAIM = (1000, 50, 5), (700, 50, 5), (1600, 50, 5)
 
 
 @pytest.fixture
-def platform_shows_truth(monkeypatch: pytest.MonkeyPatch) -> list[Sequence[str]]:
-    """Every post shows TRUTH; returns the list of calls, one list of post ids per call."""
-    calls: list[Sequence[str]] = []
+def platform_shows_truth() -> ShowsTruth:
+    """Every post shows TRUTH; the fake platform keeps one list of post ids per call."""
+    return ShowsTruth()
 
-    def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
-        calls.append(post_ids)
+
+class ShowsTruth(list[Sequence[str]]):
+    """A fake platform fetch (pass it as `fetch=`) that records its calls."""
+
+    def __call__(self, platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
+        self.append(post_ids)
         return {pid: FetchOutcome(metrics=dict(TRUTH)) for pid in post_ids}
-
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
-    return calls
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement the engine sends while the test runs."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        sent.append(sql)
-
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def _reports(world: Any, affiliate: dict[str, Any], platform: str,
@@ -60,7 +46,7 @@ def _rules_and_severities(report_id: int) -> list[tuple[str, str]]:
 
 
 def test_a_duplicate_delivery_in_a_batch_is_a_no_op_and_the_rest_of_the_batch_commits(
-    world: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch,
+    world: Any, dispatched: Any,
 ) -> None:
     affiliate = world.new_affiliate()
     first, twin, last = _reports(world, affiliate, "youtube", [MATCHED, OVERCLAIM, MATCHED])
@@ -73,12 +59,11 @@ def test_a_duplicate_delivery_in_a_batch_is_a_no_op_and_the_rest_of_the_batch_co
         if fetches == 1:
             # Another worker delivers the same attempt and commits it while this batch
             # fetches: the batch's commit meets its attempt row.
-            twin_ran.append(run_attempt(Job(twin, 1)))
+            twin_ran.append(run_attempt(Job(twin, 1), fetch=fetch))
         return {pid: FetchOutcome(metrics=dict(TRUTH)) for pid in post_ids}
 
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
 
-    results = run_attempts([Job(first, 1), Job(twin, 1), Job(last, 1)])
+    results = run_attempts([Job(first, 1), Job(twin, 1), Job(last, 1)], fetch=fetch)
 
     assert twin_ran == ["AFFILIATE_OVERCLAIMED"]
     assert results == ["MATCHED", None, "MATCHED"]
@@ -95,7 +80,8 @@ def test_the_same_attempt_twice_in_one_batch_has_one_effect(
     affiliate = world.new_affiliate()
     [report] = _reports(world, affiliate, "tiktok", [OVERCLAIM])
 
-    assert run_attempts([Job(report, 1), Job(report, 1)]) == ["AFFILIATE_OVERCLAIMED", None]
+    results = run_attempts([Job(report, 1), Job(report, 1)], fetch=platform_shows_truth)
+    assert results == ["AFFILIATE_OVERCLAIMED", None]
     assert len(attempts(report)) == len(ledger(report)) == len(alerts(report)) == 1
     assert trust(affiliate["id"]) == pytest.approx(0.40)
 
@@ -108,7 +94,8 @@ def test_a_second_high_discrepancy_in_the_same_batch_and_platform_is_a_repeat(
     [on_reddit] = _reports(world, affiliate, "reddit", [HIGH])
     [others] = _reports(world, other, "x", [HIGH])
 
-    results = run_attempts([Job(r, 1) for r in (x_first, on_reddit, others, x_second)])
+    results = run_attempts([Job(r, 1) for r in (x_first, on_reddit, others, x_second)],
+                           fetch=platform_shows_truth)
 
     assert results == ["DISCREPANCY_HIGH"] * 4
     assert [_rules_and_severities(r) for r in (x_first, x_second, on_reddit, others)] == [
@@ -132,7 +119,7 @@ def test_a_batch_mixing_platforms_and_affiliates_moves_each_affiliates_trust_in_
         jobs += _reports(world, steady, platform, [MATCHED])
         jobs += _reports(world, falling, platform, [OVERCLAIM])
 
-    results = run_attempts([Job(r, 1) for r in jobs])
+    results = run_attempts([Job(r, 1) for r in jobs], fetch=platform_shows_truth)
 
     assert results == ["MATCHED", "AFFILIATE_OVERCLAIMED"] * 3
     assert len(platform_shows_truth) == 3  # one call per platform for the whole batch
@@ -156,10 +143,10 @@ def test_a_batch_costs_the_same_statements_whether_it_holds_three_jobs_or_twelve
     large = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED] * 4)]
 
     statements.clear()
-    assert run_attempts([Job(r, 1) for r in small]) == ["MATCHED"] * 3
+    assert run_attempts([Job(r, 1) for r in small], fetch=platform_shows_truth) == ["MATCHED"] * 3
     for_small = len(statements)
     statements.clear()
-    assert run_attempts([Job(r, 1) for r in large]) == ["MATCHED"] * 12
+    assert run_attempts([Job(r, 1) for r in large], fetch=platform_shows_truth) == ["MATCHED"] * 12
     for_large = len(statements)
 
     assert for_small == for_large, statements

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt, TrustEffect, TrustLedger, User
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
-from reconcile.services.submissions import Claim, submit
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.conftest import unique_video_id
 
 

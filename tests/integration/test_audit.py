@@ -115,7 +115,7 @@ def test_a_refused_action_records_nothing(client: Any, world: Any, dispatched: A
 def test_the_record_commits_with_the_action_or_not_at_all(
     world: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reconcile.services import accounts
+    from reconcile.services.admin import accounts
 
     user = new_user("ANALYST")
 
@@ -226,7 +226,7 @@ def test_reconcile_audit_refuses_a_bad_actor_in_one_line() -> None:
 def test_a_change_of_the_rules_in_force_is_recorded_once_by_the_system(stack: Any) -> None:
     from reconcile.bootstrap import active_rules
     from reconcile.rules import rules_from_mapping
-    from reconcile.services.housekeeping import note_rules_version
+    from reconcile.services.admin.housekeeping import note_rules_version
 
     current = active_rules()
     note_rules_version(current)  # whatever the trail held, it now names the rules in force

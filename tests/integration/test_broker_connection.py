@@ -1,4 +1,4 @@
-"""The worker's broker connection survives Redis going away mid-poll (tasks/broker.py).
+"""The worker's broker connection survives Redis going away mid-poll (tasks/connection.py).
 
 Step by step, on a Redis of the test's own, what a worker's connection goes through when
 Redis dies under load: a task taken and not yet acknowledged, a BRPOP outstanding, the
@@ -15,7 +15,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 from tasks import app
-from tasks.broker import BrokerConnection
+from tasks.connection import BrokerConnection
 from tests.own_redis import OwnRedis
 
 
@@ -53,7 +53,7 @@ def _lose_broker_mid_poll(connection: Connection, server: OwnRedis) -> None:
 
 def test_kombus_own_connection_crashes_on_the_close_after_collect(server) -> None:
     """The bug the workaround is for; if this starts passing, kombu or Celery fixed it and
-    tasks/broker.py can go."""
+    tasks/connection.py can go."""
     with pytest.raises(AttributeError, match="hostname"):
         _lose_broker_mid_poll(Connection(server.url), server)
 

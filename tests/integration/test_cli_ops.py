@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from reconcile.cli import main
+from reconcile.services.intake.submissions import Claim, submit, update_metrics
 from reconcile.services.principal import Principal
-from reconcile.services.submissions import Claim, submit, update_metrics
 from tests.conftest import unique_video_id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconcile.services.accounts import create_client
+from reconcile.services.admin.accounts import create_client
 from tests.integration.apihelp import (
     auth,
     new_campaign,

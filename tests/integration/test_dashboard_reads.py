@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Attempt
-from reconcile.services.accounts import create_client
+from reconcile.services.admin.accounts import create_client
 from tests.conftest import unique
 from tests.integration.apihelp import auth, new_campaign, new_user, post_url, submit_as
 from tests.integration.conftest import World
@@ -23,7 +23,7 @@ CLAIMS_AND_BINS = [(1000, 0), (1080, 1), (1150, 2), (1400, 3), (2000, 4), (8000,
 
 
 def _reconciled(sim: Any, affiliate: dict[str, Any], campaign_id: int, views: int) -> int:
-    from reconcile.services.attempts import Job, run_attempt
+    from reconcile.services.reconciliation.attempts import Job, run_attempt
 
     url = post_url("youtube")
     sim.post("youtube", url, *TRUTH)

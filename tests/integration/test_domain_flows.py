@@ -15,7 +15,8 @@ import pytest
 from reconcile.bootstrap import active_rules
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import User
-from reconcile.services.attempts import Job, load_target, run_attempt
+from reconcile.services.reconciliation import effects
+from reconcile.services.reconciliation.attempts import Job, load_target, run_attempt
 from tests.conftest import wait_for
 from tests.integration.flows import (
     alerts,
@@ -247,7 +248,8 @@ def test_an_alert_commits_with_its_outcome_or_not_at_all(
     def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("alert store unavailable")
 
-    monkeypatch.setattr("reconcile.services.effects.raise_alert", broken)
+    # The alert store is an edge this test breaks on purpose, inside the batch's transaction.
+    monkeypatch.setattr(effects, "raise_alert", broken)
     assert run_attempt(Job(report_id, 1)) is None  # a failed run of this job alone
 
     assert (attempts(report_id), ledger(report_id)) == ([], [])

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Report
+from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
-from reconcile.services.submissions import Claim, submit
 from tests.conftest import requires_postgres, unique_post_url
 
 PAIRS = 60

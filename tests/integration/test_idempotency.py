@@ -148,7 +148,7 @@ def test_a_failed_dependency_releases_the_key_for_a_retry(
     client: Any, world: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from reconcile.errors import ServiceUnavailable
-    from reconcile.services import submissions
+    from reconcile.services.intake import submissions
 
     key = unique("key")
     headers = {**world.auth(world.affiliate), "Idempotency-Key": key}
@@ -169,7 +169,7 @@ def test_a_failed_dependency_releases_the_key_for_a_retry(
 def test_a_twin_of_a_running_request_is_answered_409_in_progress_at_once(
     server: str, world: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reconcile.services import submissions
+    from reconcile.services.intake import submissions
 
     running, release = threading.Event(), threading.Event()
     real = submissions.submit
@@ -208,8 +208,8 @@ def _stored_at(user_id: int, key: str, created_at: datetime) -> None:
 
 
 def test_keys_past_their_retention_are_deleted_by_housekeeping(world: Any) -> None:
-    from reconcile.services.housekeeping import housekeeping
-    from reconcile.services.idempotency import RETENTION
+    from reconcile.services.admin.housekeeping import housekeeping
+    from reconcile.services.intake.idempotency import RETENTION
 
     now = datetime.now(UTC)
     old, fresh = unique("old"), unique("fresh")
@@ -226,7 +226,7 @@ def test_keys_past_their_retention_are_deleted_by_housekeeping(world: Any) -> No
 def test_an_expired_key_not_yet_deleted_counts_as_gone(
     client: Any, world: Any, dispatched: Any
 ) -> None:
-    from reconcile.services.idempotency import RETENTION
+    from reconcile.services.intake.idempotency import RETENTION
 
     key = unique("key")
     _stored_at(world.affiliate["id"], key, datetime.now(UTC) - RETENTION - timedelta(hours=1))

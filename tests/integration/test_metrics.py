@@ -9,12 +9,13 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from reconcile.dispatch import QUEUES, CeleryDispatcher
+from reconcile.dispatch import CeleryDispatcher
 from reconcile.locks import redis_client
 from reconcile.observability import events, store
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt
 from reconcile.platforms import breaker
+from reconcile.vocabulary import QUEUES
 from tests.conftest import unique_video_id, wait_for
 from tests.integration.obs import consumers_paused, scrape, total
 

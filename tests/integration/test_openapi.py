@@ -131,7 +131,7 @@ def _call(case: Any, fuzz: dict[str, Any], role: str) -> None:
         if case.path == "/api/v1/ops/intake":
             # A paused intake makes every later submission a (correct) 503 INTAKE_PAUSED,
             # which the server-error check cannot tell from a fault: resume at once.
-            from reconcile.services.intake import set_paused
+            from reconcile.services.intake.control import set_paused
 
             set_paused(False)
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from reconcile.bootstrap import active_rules
 from reconcile.cli import main
-from reconcile.config import PLATFORMS
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.platforms import breaker
 from reconcile.platforms.fetching import fetch_truth
-from reconcile.services.campaigns import set_platform_active
+from reconcile.services.admin.platforms import set_platform_active
+from reconcile.vocabulary import PLATFORMS
 from tests.conftest import unique_video_id, wait_for
 from tests.integration.pools import (
     Pool,

@@ -23,7 +23,7 @@ from reconcile.bootstrap import active_rules
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Report
 from reconcile.platforms.fetching import FetchOutcome
-from reconcile.services.attempts import Job, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempts
 from tests.integration.flows import attempts, log_of, post_url, submit_claim
 
 TRUTH = (1000, 50, 5)
@@ -124,18 +124,17 @@ def _post_id_of(report_id: int) -> str:
                                                                  "conversions": 5}),
 ])
 def test_a_job_that_keeps_failing_is_quarantined_and_never_holds_up_the_others(
-    world: Any, sim: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch, case: str,
+    world: Any, sim: Any, dispatched: Any, case: str,
     metrics: dict[str, Any],
 ) -> None:
     others, poisoned = _batch(world, sim, "youtube")
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many",
-                        _fetch_poisoning(_post_id_of(poisoned), metrics))
+    fetch = _fetch_poisoning(_post_id_of(poisoned), metrics)
     tries = active_rules().retry.failed.max_tries
     dispatched.sent.clear()
 
-    first = run_attempts([Job(r, 1) for r in [*others, poisoned]])
+    first = run_attempts([Job(r, 1) for r in [*others, poisoned]], fetch=fetch)
     for _ in range(tries - 1):  # the job comes back (its retry, a redelivery) and fails again
-        assert run_attempts([Job(poisoned, 1)]) == [None]
+        assert run_attempts([Job(poisoned, 1)], fetch=fetch) == [None]
 
     _first_try_matched(others, first)
     assert first[-1] is None
@@ -150,5 +149,6 @@ def test_a_job_that_keeps_failing_is_quarantined_and_never_holds_up_the_others(
     assert raised[0].threshold_breached["last_failure"] == rlog.last_failure
     resent = [(n, kw["countdown"]) for r, n, kw in dispatched.sent if r == poisoned]
     assert len(resent) == tries - 1 and all(n == 1 and wait > 0 for n, wait in resent)
-    assert run_attempts([Job(poisoned, 1)]) == [None]  # once quarantined, it is left alone
+    # Once quarantined, it is left alone.
+    assert run_attempts([Job(poisoned, 1)], fetch=fetch) == [None]
     assert log_of(poisoned).failures == tries

@@ -71,7 +71,7 @@ def test_a_postback_right_after_the_click_finds_it_before_the_writer_ran(client,
 
 @pytest.mark.parametrize("who", ["stranger", "nobody"])
 def test_an_unknown_click_is_422(client, world, who):
-    from reconcile.services.accounts import create_client, create_user
+    from reconcile.services.admin.accounts import create_client, create_user
 
     _, click_id = _clicked(client, world)
     drain()
@@ -175,7 +175,7 @@ def test_a_rotated_secret_stops_working_at_once(client, world):
 @pytest.mark.parametrize(("role", "status"), [("affiliate", 403), ("analyst", 403),
                                               ("stranger", 404)])
 def test_only_the_client_or_an_admin_rotates_its_secret(client, world, role, status):
-    from reconcile.services.accounts import create_client, create_user
+    from reconcile.services.admin.accounts import create_client, create_user
 
     if role == "stranger":
         other = create_client(f"o-{uuid.uuid4().hex[:6]}")["id"]
@@ -214,7 +214,7 @@ def test_a_reversal_stops_counting_and_re_reconciles_the_post(client, world, dis
 
 
 def test_another_client_cannot_reverse(client, world):
-    from reconcile.services.accounts import create_client, create_user
+    from reconcile.services.admin.accounts import create_client, create_user
 
     _, click_id = _clicked(client, world)
     conversion = _post(client, world.advertiser, click_id=click_id, event_id="r2").get_json()

@@ -104,7 +104,7 @@ def _plain(server: dict[str, str]) -> redis.Redis:
 def test_the_shared_client_locks_and_counts_in_the_right_database(url, server) -> None:
     from reconcile.locks import held
     from reconcile.observability import store
-    from reconcile.services.health import broker_ok
+    from reconcile.services.reads.health import broker_ok
 
     name = f"forms-{uuid.uuid4().hex[:8]}"
     with held(name, ttl_seconds=30) as mine:

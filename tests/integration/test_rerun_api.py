@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.integration.apihelp import make_scene, post_url, reconcile_now, submit_as
 
 

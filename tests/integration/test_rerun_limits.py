@@ -3,15 +3,17 @@ wait behind them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from reconcile.bootstrap import use_rules
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog
 from reconcile.rules import rules_from_mapping
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.conftest import wait_for
 from tests.integration.apihelp import make_scene, post_url, reconcile_now, submit_as
 from tests.integration.brokers import private_broker
@@ -27,9 +29,10 @@ def scene(dispatched: Any) -> Any:
 
 
 @pytest.fixture
-def small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    rules = rules_from_mapping({"intake": {"max_rerun_backlog": LIMIT}})
-    monkeypatch.setattr("reconcile.services.rerun.active_rules", lambda: rules)
+def small_limit() -> Iterator[None]:
+    use_rules(rules_from_mapping({"intake": {"max_rerun_backlog": LIMIT}}))
+    yield
+    use_rules(None)
 
 
 def _run(client: Any, scene: Any, report_ids: list[int]) -> Any:

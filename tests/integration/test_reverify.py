@@ -12,10 +12,10 @@ from reconcile.bootstrap import active_rules
 from reconcile.locks import held
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog, Report, User
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.intake.submissions import Claim, update_metrics
 from reconcile.services.principal import Principal
-from reconcile.services.reverify import reverify
-from reconcile.services.submissions import Claim, update_metrics
+from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.services.reconciliation.reverify import reverify
 from tests.conftest import wait_for
 from tests.integration.flows import (
     alerts,

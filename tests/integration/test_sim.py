@@ -12,10 +12,10 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from reconcile.config import PLATFORMS
 from reconcile.platforms.adapters import ADAPTERS
 from reconcile.sim import create_sim_app
-from reconcile.sim.testing import running_sim
+from reconcile.vocabulary import PLATFORMS
+from tests.simulator import running_sim
 
 VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 

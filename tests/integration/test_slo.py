@@ -13,7 +13,7 @@ from reconcile.observability.store import RECENT_SUBMISSIONS
 from reconcile.observability.store import client as metrics_redis
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Attempt, ReconciliationLog, Report
-from reconcile.services import slo
+from reconcile.services.reads import slo
 from tests.integration.flows import post_url, submit_claim
 
 # The runbook's signals and targets (operations spec, "Health and SLOs").

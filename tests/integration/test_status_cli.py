@@ -9,13 +9,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from reconcile.cli import main
-from reconcile.config import PLATFORMS
-from reconcile.dispatch import QUEUES
 from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.rules import AlertSpec
-from reconcile.services.alerting import raise_alert
+from reconcile.services.alerts.raising import raise_alert
+from reconcile.vocabulary import PLATFORMS, QUEUES
 from tests.conftest import unique
 from tests.integration.flows import post_url, submit_claim
 

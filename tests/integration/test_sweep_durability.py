@@ -13,9 +13,9 @@ from sqlalchemy import select
 from reconcile.bootstrap import active_rules
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
-from reconcile.services.attempts import Job, run_attempt
-from reconcile.services.sweeps import LOST_AFTER, sweep
-from reconcile.services.targets import load_targets
+from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.services.reconciliation.sweeps import LOST_AFTER, sweep
+from reconcile.services.reconciliation.targets import load_targets
 from tests.integration.apihelp import make_scene, post_url, reconcile_now, submit_as
 from tests.integration.brokers import private_broker
 from tests.integration.flows import log_of

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import ReconciliationLog
+from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
-from reconcile.services.submissions import Claim, submit
-from reconcile.services.sweeps import sweep as sweep_with_queues
+from reconcile.services.reconciliation.sweeps import sweep as sweep_with_queues
 from tests.conftest import unique_video_id
 
 

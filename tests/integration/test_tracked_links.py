@@ -206,7 +206,7 @@ def test_another_affiliate_s_code_is_not_found(client, world):
 
 
 def test_stats_are_for_the_owner_its_client_and_readers_only(client, world):
-    from reconcile.services.accounts import create_client, create_user
+    from reconcile.services.admin.accounts import create_client, create_user
 
     give_landing(client, world)
     code = make_link(client, world)
@@ -241,16 +241,12 @@ def test_writing_clicks_is_idempotent_on_the_click_id(client, world, picks, batc
     assert written == len(set(picks))
 
 
-def test_forwarded_for_names_the_visitor_behind_a_trusted_proxy(client, world, monkeypatch,
-                                                                 tmp_path):
-    from reconcile.bootstrap import active_rules
-    from tests.conftest import FAST_RULES
+def test_forwarded_for_names_the_visitor_behind_a_trusted_proxy(client, world):
+    from reconcile.bootstrap import active_rules, use_rules
+    from reconcile.rules import rules_from_mapping
 
-    rules = tmp_path / "rules.toml"
-    rules.write_text(FAST_RULES.read_text().replace(
-        "[tracking]", '[tracking]\ntrusted_proxies = ["10.1.0.0/16"]'))
-    monkeypatch.setenv("RECONCILE_RULES", str(rules))
-    active_rules.cache_clear()
+    use_rules(rules_from_mapping({**active_rules().as_dict(),
+                                  "tracking": {"trusted_proxies": ["10.1.0.0/16"]}}))
     try:
         give_landing(client, world)
         code = make_link(client, world)
@@ -258,8 +254,7 @@ def test_forwarded_for_names_the_visitor_behind_a_trusted_proxy(client, world, m
             click(client, code, ip="10.1.2.3", headers={"X-Forwarded-For": visitor})
         drain()
     finally:
-        monkeypatch.undo()
-        active_rules.cache_clear()
+        use_rules(None)
     assert [c.filter_reason for c in written_clicks(code)] == [None, None, "duplicate"]
 
 

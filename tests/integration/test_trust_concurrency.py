@@ -20,7 +20,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Report, TrustEffect, TrustLedger
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Status, plan_effect
-from reconcile.services.attempts import Job, run_attempt, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
 from tests.conftest import requires_postgres
 from tests.integration.flows import post_url, submit_claim, trust
 
@@ -58,7 +58,7 @@ def _sequential_score(statuses: list[str]) -> float:
 
 
 def test_two_hundred_concurrent_attempts_for_one_affiliate_lose_no_trust_update(
-    world: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch
+    world: Any, dispatched: Any
 ) -> None:
     requires_postgres()
     affiliate = world.new_affiliate()
@@ -71,16 +71,16 @@ def test_two_hundred_concurrent_attempts_for_one_affiliate_lose_no_trust_update(
             reports.append((report_id, status))
             if views is None:
                 incomplete_posts.add(_post_id_of(report_id))
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many",
-                        _fake_fetch(incomplete_posts))
+    fetch = _fake_fetch(incomplete_posts)
     jobs = [Job(report_id, 1) for report_id, _ in reports]
     jobs += [Job(report_id, 1) for report_id, _ in reports[::4]]  # duplicate deliveries
     random.Random(7).shuffle(jobs)
     singles, batches = jobs[:150], [jobs[i:i + 5] for i in range(150, len(jobs), 5)]
 
     with ThreadPoolExecutor(THREADS) as pool:
-        done = list(pool.map(lambda job: run_attempt(job), singles))
-        done += [s for batch in pool.map(run_attempts, batches) for s in batch]
+        done = list(pool.map(lambda job: run_attempt(job, fetch=fetch), singles))
+        done += [s for batch in pool.map(lambda jobs: run_attempts(jobs, fetch=fetch), batches)
+                 for s in batch]
 
     assert sorted(s for s in done if s) == sorted(str(status) for _, status in reports)
     events = [status for _, status in reports if status != Status.INCOMPLETE_PLATFORM_DATA]

@@ -14,7 +14,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import TrustEffect
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Status, event_for
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.integration.flows import ledger, post_url, submit_claim, trust
 
 CLAIM = (1000, 50, 5)
@@ -34,7 +34,7 @@ SHOWN: dict[Status, dict[str, int | None]] = {
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(outcomes=st.lists(st.sampled_from(list(SHOWN)), min_size=1, max_size=5))
 def test_any_sequence_of_reruns_leaves_one_effect_for_the_last_verified_outcome(
-    world: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch, outcomes: list[Status]
+    world: Any, dispatched: Any, outcomes: list[Status]
 ) -> None:
     affiliate = world.new_affiliate()
     report_id = submit_claim(world, affiliate, "youtube", post_url("youtube"), CLAIM)
@@ -43,10 +43,9 @@ def test_any_sequence_of_reruns_leaves_one_effect_for_the_last_verified_outcome(
     def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
         return {pid: FetchOutcome(metrics=shown["now"]) for pid in post_ids}
 
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
     for n, outcome in enumerate(outcomes, start=1):
         shown["now"] = SHOWN[outcome]
-        assert run_attempt(Job(report_id, n, trigger="rerun")) == outcome
+        assert run_attempt(Job(report_id, n, trigger="rerun"), fetch=fetch) == outcome
 
     events = [event_for(o) for o in outcomes if event_for(o) is not None]
     changes = sum(1 for a, b in zip(events, events[1:], strict=False) if a != b)

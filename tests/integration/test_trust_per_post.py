@@ -17,7 +17,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import TrustEffect, TrustLedger
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Status, event_for
-from reconcile.services.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.integration.flows import post_url, submit_claim, trust
 
 CLAIM = {"claimed_views": 1000, "claimed_clicks": 50, "claimed_conversions": 5}
@@ -30,15 +30,16 @@ SHOWN: dict[Status, dict[str, int | None]] = {
 
 
 @pytest.fixture
-def platform_shows(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def platform_shows() -> Shows:
     """What the (faked) platform shows for every post: set ["now"] to an outcome."""
-    shown: dict[str, Any] = {"now": Status.MATCHED}
+    return Shows(now=Status.MATCHED)
 
-    def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
-        return {pid: FetchOutcome(metrics=SHOWN[shown["now"]]) for pid in post_ids}
 
-    monkeypatch.setattr("reconcile.services.attempts.fetch_truth_many", fetch)
-    return shown
+class Shows(dict[str, Any]):
+    """A fake platform fetch (pass it as `fetch=`) showing SHOWN[self["now"]] for any post."""
+
+    def __call__(self, platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
+        return {pid: FetchOutcome(metrics=SHOWN[self["now"]]) for pid in post_ids}
 
 
 def _ledger(affiliate_id: int) -> list[TrustLedger]:
@@ -62,13 +63,15 @@ def test_twenty_identical_metric_updates_move_trust_by_one_match_at_most(
         "campaign_id": world.campaign_id, "platform": "youtube", "url": post_url(), **CLAIM})
     assert first.status_code == 202
     post_id = first.get_json()["post_id"]
-    assert run_attempt(Job(first.get_json()["report_id"], 1)) == Status.MATCHED
+    first_id = first.get_json()["report_id"]
+    assert run_attempt(Job(first_id, 1), fetch=platform_shows) == Status.MATCHED
 
     for _ in range(20):
         again = client.put(f"/api/v1/submissions/{post_id}/metrics", json=CLAIM,
                            headers=headers)
         assert again.status_code == 202
-        assert run_attempt(Job(again.get_json()["report_id"], 1)) == Status.MATCHED
+        again_id = again.get_json()["report_id"]
+        assert run_attempt(Job(again_id, 1), fetch=platform_shows) == Status.MATCHED
 
     one_match = active_rules().trust.deltas["perfect_match"]
     assert trust(affiliate["id"]) == pytest.approx(0.5 + one_match)
@@ -81,18 +84,18 @@ def test_twenty_identical_metric_updates_move_trust_by_one_match_at_most(
 def test_a_newer_report_s_outcome_replaces_the_older_one_s_effect(
     world: Any, dispatched: Any, platform_shows: dict[str, Any]
 ) -> None:
+    from reconcile.services.intake.submissions import Claim, update_metrics
     from reconcile.services.principal import Principal
-    from reconcile.services.submissions import Claim, update_metrics
 
     affiliate = world.new_affiliate()
     old = submit_claim(world, affiliate, "youtube", post_url(), (1000, 50, 5))
-    run_attempt(Job(old, 1))
+    run_attempt(Job(old, 1), fetch=platform_shows)
     post_id = _effects(affiliate["id"])[0].post_id
     new = update_metrics(Principal(affiliate["id"], "AFFILIATE"), post_id,
                          Claim(1000, 50, 5))["report_id"]
     platform_shows["now"] = Status.AFFILIATE_OVERCLAIMED
 
-    run_attempt(Job(new, 1))
+    run_attempt(Job(new, 1), fetch=platform_shows)
 
     deltas = active_rules().trust.deltas
     rows = [(r.report_id, r.event, r.delta) for r in _ledger(affiliate["id"])]
@@ -106,8 +109,8 @@ def test_a_newer_report_s_outcome_replaces_the_older_one_s_effect(
 def test_an_older_report_reconciled_after_a_newer_one_moves_no_trust(
     world: Any, dispatched: Any, platform_shows: dict[str, Any]
 ) -> None:
+    from reconcile.services.intake.submissions import Claim, update_metrics
     from reconcile.services.principal import Principal
-    from reconcile.services.submissions import Claim, update_metrics
 
     affiliate = world.new_affiliate()
     old = submit_claim(world, affiliate, "youtube", post_url(), (1000, 50, 5))
@@ -117,10 +120,11 @@ def test_an_older_report_reconciled_after_a_newer_one_moves_no_trust(
         post_id = uow.session.get(Report, old).post_id
     new = update_metrics(Principal(affiliate["id"], "AFFILIATE"), post_id,
                          Claim(1000, 50, 5))["report_id"]
-    run_attempt(Job(new, 1))
+    run_attempt(Job(new, 1), fetch=platform_shows)
     platform_shows["now"] = Status.AFFILIATE_OVERCLAIMED
 
-    assert run_attempt(Job(old, 1)) == Status.AFFILIATE_OVERCLAIMED  # recorded, as history
+    # Recorded, as history.
+    assert run_attempt(Job(old, 1), fetch=platform_shows) == Status.AFFILIATE_OVERCLAIMED
 
     assert [(r.report_id, r.event) for r in _ledger(affiliate["id"])] == [
         (new, "perfect_match")]
@@ -138,8 +142,8 @@ def test_any_order_of_attempts_on_a_post_s_reports_leaves_the_latest_report_s_ef
     """Three reports of one post, attempted (and re-run) in any order with any outcome: the
     post's effect is the last verified outcome of the newest report that has one, the score
     is 0.5 plus that effect, and the ledger sums to the same."""
+    from reconcile.services.intake.submissions import Claim, update_metrics
     from reconcile.services.principal import Principal
-    from reconcile.services.submissions import Claim, update_metrics
 
     affiliate = world.new_affiliate()
     principal = Principal(affiliate["id"], "AFFILIATE")
@@ -156,7 +160,7 @@ def test_any_order_of_attempts_on_a_post_s_reports_leaves_the_latest_report_s_ef
         report = reports[index]
         numbers[report] += 1
         platform_shows["now"] = outcome
-        run_attempt(Job(report, numbers[report], trigger="rerun"))
+        run_attempt(Job(report, numbers[report], trigger="rerun"), fetch=platform_shows)
         event = event_for(outcome)
         if event is not None and (holder is None or index >= holder[0]):
             holder = (index, event)

@@ -19,11 +19,11 @@ import pytest
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, TrustLedger
 from reconcile.rules import AlertSpec
-from reconcile.services.alert_delivery import deliver, window_end
-from reconcile.services.alert_digest import flush_digests, resend_undelivered
-from reconcile.services.alerting import raise_alert
-from reconcile.services.risk_summary import risk_summary, send_risk_summary
-from reconcile.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from reconcile.services.alerts.deliver import deliver, window_end
+from reconcile.services.alerts.digest import flush_digests, resend_undelivered
+from reconcile.services.alerts.raising import raise_alert
+from reconcile.services.alerts.risk_summary import risk_summary, send_risk_summary
+from reconcile.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.conftest import unique, wait_for
 from tests.integration.conftest import start_worker
 from tests.integration.obs import consumers_paused

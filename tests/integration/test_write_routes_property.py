@@ -57,7 +57,7 @@ def _write_routes(app: Any) -> list[tuple[str, str]]:
 def targets(stack: Any, simulator: str) -> dict[str, Any]:
     """A world of this module's own, and throwaway resources for the path parameters."""
     from reconcile.dispatch import set_dispatcher
-    from reconcile.services.accounts import create_client
+    from reconcile.services.admin.accounts import create_client
     from tests.integration.conftest import RecordingDispatcher
 
     set_dispatcher(RecordingDispatcher())
@@ -161,7 +161,7 @@ def _other_bodies(draw: Any, template: dict[str, Any], kind: str) -> bytes:
 def _restore() -> None:
     """Switch back whatever a generated request switched (platforms, the intake pause):
     hypothesis runs every example inside one call of the test, fixtures are not reset."""
-    from reconcile.services.intake import set_paused
+    from reconcile.services.intake.control import set_paused
 
     with unit_of_work() as uow:
         uow.session.execute(update(Platform).values(is_active=True))

@@ -66,7 +66,7 @@ def drain() -> int:
 
 
 def _link_in(campaign_id: int, affiliate: dict[str, Any]) -> str:
-    from reconcile.services.campaigns import update_tracking
+    from reconcile.services.admin.campaigns import update_tracking
     from reconcile.services.principal import SYSTEM, Principal
     from reconcile.services.tracking.links import create_link
 

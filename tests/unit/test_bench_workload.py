@@ -6,10 +6,10 @@ import json
 from collections import Counter
 
 from reconcile.bench.workload import Fixtures, submission_body, submissions
-from reconcile.config import PLATFORMS
 from reconcile.platforms.urls import normalise
 from reconcile.rules import classify, load_rules
 from reconcile.sim.store import default_truth
+from reconcile.vocabulary import PLATFORMS
 
 TOKEN = "a1b2c3"
 

@@ -9,8 +9,6 @@ from reconcile.cli import main
 from reconcile.config import (
     ConfigError,
     broker_url,
-    current_database_url,
-    current_redis_url,
     normalise_database_url,
     redis_client_url,
 )
@@ -117,13 +115,6 @@ def test_an_unsupported_redis_url_is_named_without_its_password(given, complaint
     message = str(caught.value)
     assert message.startswith("REDIS_URL") and complaint in message
     assert "s3cret" not in message
-
-
-def test_unset_urls_mean_the_embedded_services(tmp_path, monkeypatch):
-    monkeypatch.setenv("RECONCILE_VAR_DIR", str(tmp_path))
-
-    assert current_database_url({}) == f"sqlite:///{tmp_path.resolve()}/reconcile.sqlite3"
-    assert current_redis_url({}) == f"unix://{tmp_path.resolve()}/redis.sock"
 
 
 @pytest.mark.parametrize("variable", ["DATABASE_URL", "REDIS_URL"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconcile.rules import default_rules
-from reconcile.services.quotas import WINDOW_SECONDS, limit_for
+from reconcile.services.intake.quotas import WINDOW_SECONDS, limit_for
 
 RULES = default_rules().rate_limits
 

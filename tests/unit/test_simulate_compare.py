@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconcile.rules import default_rules, rules_from_mapping
-from reconcile.services.simulate import Sample, compare
+from reconcile.services.admin.rules_whatif import Sample, compare
 
 
 def _sample(affiliate: int, claimed_views: int, observed_views: int | None) -> Sample:

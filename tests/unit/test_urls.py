@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from reconcile.config import PLATFORMS
 from reconcile.platforms.urls import (
     MAX_URL_LENGTH,
     PLATFORM_HOSTS,
@@ -14,6 +13,7 @@ from reconcile.platforms.urls import (
     normalise,
     post_id_is_valid,
 )
+from reconcile.vocabulary import PLATFORMS
 
 RD = "https://www.reddit.com/comments/1abc2de"
 IG = "https://www.instagram.com/p/C3xYz_-AbC1/"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reconcile.services.alert_delivery import window_end
-from reconcile.services.alert_messages import alert_message, digest_message, summary_message
-from reconcile.services.webhooks import encode, redact, sign, verify, webhook_id
+from reconcile.services.alerts.deliver import window_end
+from reconcile.services.alerts.messages import alert_message, digest_message, summary_message
+from reconcile.webhooks import encode, redact, sign, verify, webhook_id
 
 SECRET = "s3cret"
 NOW = 1_800_000_000.0

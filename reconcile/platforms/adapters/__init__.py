@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from reconcile.platforms.adapters.base import (
-    AUTH_ERROR,
-    FETCH_ERROR,
-    INVALID_RESPONSE,
-    NOT_FOUND,
-    RATE_LIMITED,
-    TIMEOUT,
-    FetchResult,
-    PlatformAdapter,
-    make_session,
-)
+from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter, make_session
 from reconcile.platforms.adapters.instagram import InstagramAdapter
 from reconcile.platforms.adapters.reddit import RedditAdapter
 from reconcile.platforms.adapters.tiktok import TikTokAdapter
@@ -24,11 +14,8 @@ ADAPTERS: dict[str, type[PlatformAdapter]] = {
     for cls in (RedditAdapter, InstagramAdapter, TikTokAdapter, YouTubeAdapter, XAdapter)
 }
 
-MISSING_REASONS = (FETCH_ERROR, TIMEOUT, RATE_LIMITED, AUTH_ERROR, NOT_FOUND, INVALID_RESPONSE)
-
 __all__ = [
     "ADAPTERS",
-    "MISSING_REASONS",
     "FetchResult",
     "InstagramAdapter",
     "PlatformAdapter",

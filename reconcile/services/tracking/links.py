@@ -1,4 +1,5 @@
-"""Make a tracked link, attach it to a post, and read its numbers."""
+"""Make a tracked link and read its numbers (a submission attaches it to its post:
+reconcile.services.intake.link_codes)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,6 @@ from reconcile.persistence.models import Campaign, Click, Conversion, TrackedLin
 from reconcile.rules import closed_reason
 from reconcile.services.principal import Principal
 from reconcile.services.tracking import landing
-from reconcile.services.tracking.errors import LinkInUse
 
 _ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 8  # 62^8: guessing a code in use is hopeless
@@ -61,23 +61,6 @@ def create_link(principal: Principal, campaign_id: int, label: str | None = None
         except IntegrityError:
             continue
     raise RuntimeError("could not draw a free link code")
-
-
-def attach(session: Session, affiliate_id: int, code: str, post_id: int,
-           campaign_id: int) -> None:
-    """Give the affiliate's link `code` to its new post, in the submission's transaction."""
-    link = session.scalars(select(TrackedLink).where(TrackedLink.code == code)).first()
-    if link is None or link.affiliate_id != affiliate_id:
-        raise NotFound("no such link")  # another affiliate's code is not yours to know of
-    if link.campaign_id != campaign_id:
-        raise ValidationFailed([{"field": "link_code",
-                                 "message": "the link belongs to another campaign"}])
-    # Conditional, so two submissions racing for one link cannot both take it.
-    taken = session.execute(
-        update(TrackedLink).where(TrackedLink.id == link.id, TrackedLink.post_id.is_(None))
-        .values(post_id=post_id).execution_options(synchronize_session=False))
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise LinkInUse(f"link {code} already belongs to post {link.post_id}")
 
 
 def _visible_link(session: Session, principal: Principal, code: str) -> TrackedLink:

@@ -1,4 +1,5 @@
-"""Conversion postbacks: record one (idempotent on the client's event_id), and reverse one.
+"""Conversion postbacks: record one, idempotent on the client's event_id (a reversal, which
+re-reconciles, is reconcile.services.reconciliation.reversal).
 
 A postback names the click it follows. Its status is decided once, when it arrives:
 `filtered_click` when that click was filtered, `outside_window` when it occurred more than
@@ -15,25 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reconcile.dispatch import get_dispatcher
-from reconcile.errors import NotFound, ValidationFailed
+from reconcile.errors import ValidationFailed
 from reconcile.observability.store import count, record
 from reconcile.persistence.db import serialise_on, unit_of_work
-from reconcile.persistence.models import (
-    Campaign,
-    Click,
-    Conversion,
-    ReconciliationLog,
-    Report,
-    TrackedLink,
-)
-from reconcile.services.audit import Actor
-from reconcile.services.audit import record as audit
+from reconcile.persistence.models import Campaign, Click, Conversion, TrackedLink
 from reconcile.services.principal import Principal
-from reconcile.services.reopen import reopen
 from reconcile.services.tracking import clicks
 from reconcile.services.tracking.currencies import is_currency
-from reconcile.services.tracking.errors import AlreadyReversed, BadSignature, UnknownClick
+from reconcile.services.tracking.errors import BadSignature, UnknownClick
 from reconcile.services.tracking.postback_secrets import verifies
 
 COUNTED, OUTSIDE_WINDOW, FILTERED_CLICK = "counted", "outside_window", "filtered_click"
@@ -85,7 +75,6 @@ def _known_click(session: Session, click_id: str) -> Any:
 
 def status_of(click_counted: bool, clicked_at: datetime, occurred_at: datetime,
               window_days: int) -> str:
-    clicked_at = _utc(clicked_at)
     if not click_counted:
         return FILTERED_CLICK
     if occurred_at < clicked_at or occurred_at - clicked_at > timedelta(days=window_days):
@@ -93,16 +82,11 @@ def status_of(click_counted: bool, clicked_at: datetime, occurred_at: datetime,
     return COUNTED
 
 
-def _utc(when: datetime) -> datetime:
-    # SQLite hands stored times back without their zone; every stored time is UTC.
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def answer(c: Conversion) -> dict[str, Any]:
     return {"conversion_id": c.id, "status": c.status, "click_id": c.click_id,
             "event_id": c.event_id, "amount_minor": c.amount_minor, "currency": c.currency,
-            "occurred_at": _utc(c.occurred_at).isoformat(),
-            "reversed_at": _utc(c.reversed_at).isoformat() if c.reversed_at else None}
+            "occurred_at": c.occurred_at.isoformat(),
+            "reversed_at": c.reversed_at.isoformat() if c.reversed_at else None}
 
 
 def record_postback(principal: Principal | None, p: Postback, *,
@@ -117,16 +101,16 @@ def record_postback(principal: Principal | None, p: Postback, *,
         click = _known_click(s, p.click_id)
         if click is None or (principal is not None and principal.role == "CLIENT"
                              and principal.client_id != click.client_id):
-            _counted("unknown_click")
+            counted_event("unknown_click")
             raise UnknownClick(f"no click {p.click_id[:64]} of yours is known")
         if signed is not None and not verifies(s, click.client_id, *signed):
-            _counted("bad_signature")
+            counted_event("bad_signature")
             raise BadSignature("the signature does not match the client's postback secret")
         serialise_on(s, f"postback:{click.client_id}:{p.event_id}")
         first = s.scalars(select(Conversion).where(Conversion.client_id == click.client_id,
                                                    Conversion.event_id == p.event_id)).first()
         if first is not None:
-            _counted("replayed")
+            counted_event("replayed")
             return answer(first), 200
         occurred = p.occurred_at or now
         conversion = Conversion(
@@ -138,51 +122,9 @@ def record_postback(principal: Principal | None, p: Postback, *,
         s.add(conversion)
         s.flush()
         body = answer(conversion)
-    _counted(body["status"])
+    counted_event(body["status"])
     return body, 201
 
 
-def _counted(outcome: str) -> None:
+def counted_event(outcome: str) -> None:
     record(count("postbacks_total", outcome=outcome))
-
-
-def reverse(principal: Principal, conversion_id: int, reason: str,
-            request_id: str | None = None) -> dict[str, Any]:
-    """Stop counting a conversion and re-reconcile its post's latest report."""
-    now = datetime.now(UTC)
-    with unit_of_work() as uow:
-        s = uow.session
-        conversion = s.get(Conversion, conversion_id, with_for_update=True)
-        if conversion is None or (principal.role == "CLIENT"
-                                  and conversion.client_id != principal.client_id):
-            raise NotFound("no such conversion")
-        if conversion.reversed_at is not None:
-            raise AlreadyReversed(f"conversion {conversion_id} was reversed at "
-                                  f"{conversion.reversed_at.isoformat()}")
-        conversion.reversed_at, conversion.reverse_reason = now, reason
-        rerun = _rerun_latest(uow, conversion.click_id, now, request_id)
-        audit(s, Actor.of(principal, request_id), "conversion.reversed",
-              ("conversion", conversion_id), after={"reason": reason, "rerun": rerun})
-        body = {**answer(conversion), "reverse_reason": reason, "rerun": rerun}
-    _counted("reversed")
-    return body
-
-
-def _rerun_latest(uow: Any, click_id: str, now: datetime,
-                  request_id: str | None) -> dict[str, int] | None:
-    """Reopen the latest report of the click's post and send its next attempt after commit
-    (the re-run machinery: the sweep resends it if the message is lost)."""
-    s = uow.session
-    row = s.execute(
-        select(Report.id, ReconciliationLog.attempt_count)
-        .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
-        .join(TrackedLink, TrackedLink.post_id == Report.post_id)
-        .join(Click, Click.link_id == TrackedLink.id)
-        .where(Click.click_id == click_id).order_by(Report.id.desc()).limit(1)).first()
-    if row is None:
-        return None  # the link has no post yet: nothing was reconciled with this conversion
-    report_id, attempt = int(row.id), int(row.attempt_count) + 1
-    reopen(s, [report_id], "high", "rerun", now)
-    uow.after_commit(lambda: get_dispatcher().reconcile(
-        report_id, attempt, priority="high", trigger="rerun", request_id=request_id))
-    return {"report_id": report_id, "attempt": attempt}

@@ -1,0 +1,2 @@
+"""Operators' use cases: accounts, campaigns, platform switches, backup, export, demo,
+the rules what-if, housekeeping."""

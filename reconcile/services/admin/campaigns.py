@@ -1,0 +1,118 @@
+"""Campaigns and the platforms they allow."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reconcile.errors import Forbidden, ValidationFailed
+from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.models import Campaign, CampaignPlatform, Client, Platform
+from reconcile.services.access import visible_campaign
+from reconcile.services.audit import Actor, record
+from reconcile.services.principal import Principal
+from reconcile.vocabulary import Role
+
+
+def campaign_view(session: Session, campaign: Campaign) -> dict[str, Any]:
+    platforms = session.scalars(
+        select(CampaignPlatform.platform)
+        .where(CampaignPlatform.campaign_id == campaign.id)
+        .order_by(CampaignPlatform.platform)
+    ).all()
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "client_id": campaign.client_id,
+        "platforms": list(platforms),
+        "status": campaign.status,
+        "start_date": campaign.start_date.isoformat() if campaign.start_date else None,
+        "end_date": campaign.end_date.isoformat() if campaign.end_date else None,
+        "landing_url": campaign.landing_url,
+        "attribution_window_days": campaign.attribution_window_days,
+    }
+
+
+def create_campaign(
+    principal: Principal,
+    *,
+    name: str,
+    client_id: int,
+    platforms: list[str],
+    start_date: date | None = None,
+    end_date: date | None = None,
+    request_id: str | None = None,
+    landing_url: str | None = None,
+    attribution_window_days: int = 30,
+) -> dict[str, Any]:
+    if principal.role == Role.CLIENT and principal.client_id != client_id:
+        raise Forbidden("a client may create campaigns only for itself")
+    if start_date and end_date and end_date < start_date:
+        raise ValidationFailed([{"field": "end_date", "message": "must not precede start_date"}])
+    with unit_of_work() as uow:
+        s = uow.session
+        if s.get(Client, client_id) is None:
+            raise ValidationFailed([{"field": "client_id", "message": "no such client"}])
+        known = set(s.scalars(select(Platform.name)))
+        unknown = sorted(set(platforms) - known)
+        if unknown:
+            raise ValidationFailed(
+                [{"field": "platforms", "message": f"unknown platform(s): {', '.join(unknown)}"}]
+            )
+        campaign = Campaign(
+            name=name, client_id=client_id, start_date=start_date, end_date=end_date,
+            landing_url=landing_url, attribution_window_days=attribution_window_days,
+        )
+        s.add(campaign)
+        s.flush()
+        s.add_all(CampaignPlatform(campaign_id=campaign.id, platform=p) for p in set(platforms))
+        s.flush()
+        view = campaign_view(s, campaign)
+        record(s, Actor.of(principal, request_id), "campaign.created",
+               ("campaign", campaign.id), after=view)
+        return view
+
+
+def update_tracking(principal: Principal, campaign_id: int, changes: dict[str, Any],
+                    request_id: str | None = None) -> dict[str, Any]:
+    """Change a campaign's landing URL or attribution window (the links follow within
+    10 s)."""
+    from reconcile.persistence.models import TrackedLink
+    from reconcile.services.tracking import landing
+
+    with unit_of_work() as uow:
+        s = uow.session
+        campaign = visible_campaign(s, principal, campaign_id)
+        before = campaign_view(s, campaign)
+        for name in ("landing_url", "attribution_window_days"):
+            if changes.get(name) is not None:
+                setattr(campaign, name, changes[name])
+        s.flush()
+        view = campaign_view(s, campaign)
+        record(s, Actor.of(principal, request_id), "campaign.updated", ("campaign", campaign.id),
+               before=before, after=view)
+        codes = list(s.scalars(select(TrackedLink.code)
+                               .where(TrackedLink.campaign_id == campaign_id)))
+        if before["landing_url"] != view["landing_url"]:
+            uow.after_commit(lambda: landing.campaign_changed(codes, view["landing_url"]))
+    return view
+
+
+def get_campaign(principal: Principal, campaign_id: int) -> dict[str, Any]:
+    with unit_of_work() as uow:
+        return campaign_view(uow.session, visible_campaign(uow.session, principal, campaign_id))
+
+
+def list_campaigns(
+    principal: Principal, after: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    with unit_of_work() as uow:
+        q = select(Campaign).order_by(Campaign.id).limit(limit)
+        if after is not None:
+            q = q.where(Campaign.id > after)
+        if principal.role == Role.CLIENT:
+            q = q.where(Campaign.client_id == principal.client_id)
+        return [campaign_view(uow.session, c) for c in uow.session.scalars(q)]

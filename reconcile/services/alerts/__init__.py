@@ -1,0 +1,1 @@
+"""Alerts: raise them, manage them, deliver them to webhooks, digests, the risk summary."""

@@ -1,0 +1,1 @@
+"""Write side: what comes in (submissions, idempotency keys, the intake switch, quotas)."""
