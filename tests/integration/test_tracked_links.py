@@ -303,3 +303,15 @@ def test_written_and_filtered_clicks_are_counted_in_the_metrics(client, world):
     assert grew("reconcile_clicks_recorded_total", outcome="counted") >= 1
     assert grew("reconcile_clicks_recorded_total", outcome="filtered") >= 1
     assert grew("reconcile_clicks_filtered_total", reason="bot") >= 1
+
+
+def test_a_redis_that_forgot_the_recording_script_still_records(client, world):
+    from reconcile.locks import redis_client
+
+    give_landing(client, world)
+    code = make_link(client, world)
+    click(client, code, ip="198.51.100.31")
+    redis_client().script_flush()  # what a restarted Redis knows of it
+    click(client, code, ip="198.51.100.32")
+    drain()
+    assert [c.counted for c in written_clicks(code)] == [True, True]

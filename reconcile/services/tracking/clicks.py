@@ -74,8 +74,8 @@ def record_click(click: ClickSeen) -> str | None:
               "ua", click.user_agent or "", "at", click.at.isoformat()]
     dedupe = active_rules().tracking.dedupe_minutes * 60
     try:
-        reason = redis_client().eval(_RECORD, 2, STREAM, seen, click.reason or "", str(dedupe),
-                                     *fields)
+        reason = _script(redis_client())(keys=[STREAM, seen],
+                                         args=[click.reason or "", str(dedupe), *fields])
     except redis.RedisError as exc:
         _lost_unreported += 1
         log.error("Click lost: Redis did not answer; the visitor was redirected",
@@ -86,6 +86,18 @@ def record_click(click: ClickSeen) -> str | None:
     record(count("clicks_lost_total", lost, reason="redis_down") if lost else [])
     text = reason.decode() if isinstance(reason, bytes) else str(reason)
     return text or None
+
+
+_scripts: dict[int, Any] = {}
+
+
+def _script(client: redis.Redis) -> Any:
+    """The recording script bound to the client: sent by its hash (EVALSHA), its body only
+    when Redis does not know it yet (after a restart)."""
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_RECORD)
+    return script
 
 
 def hash_agent(user_agent: str | None) -> str:
