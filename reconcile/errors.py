@@ -46,6 +46,12 @@ class Conflict(ReconcileError):
     code, status = "CONFLICT", 409
 
 
+class LinkInUse(Conflict):
+    """The tracked link already belongs to another post."""
+
+    code = "LINK_IN_USE"
+
+
 class DuplicateSubmission(ReconcileError):
     """You already submitted this post for this campaign and platform."""
 

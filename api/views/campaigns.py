@@ -53,23 +53,27 @@ def create_campaign():
         current(), name=body.name, client_id=body.client_id, platforms=list(body.platforms),
         start_date=body.start_date, end_date=body.end_date, sources=_sources(body.sources),
         required_tags=list(body.required_tags),
-        require_verified_handle=body.require_verified_handle, request_id=g.request_id,
+        require_verified_handle=body.require_verified_handle,
+        landing_url=body.landing_url, attribution_window_days=body.attribution_window_days,
+        request_id=g.request_id,
     )
     return jsonify(created), 201
 
 
 @bp.patch("/campaigns/<int:campaign_id>")
-@document("Change how a campaign's numbers are verified", body=CampaignPatch,
-          response=CampaignOut,
+@document("Change a campaign: its sources, required tags, handle rule, landing URL or "
+          "attribution window", body=CampaignPatch, response=CampaignOut,
           description="Later attempts use the new sources; 422 SOURCE_UNAVAILABLE as on "
-                      "create.")
+                      "create. Tracked links land on a new landing URL within 10 s.")
 @require(Role.ADMIN, Role.CLIENT)
 def patch_campaign(campaign_id: int):
     body = parse(CampaignPatch)
     return jsonify(campaigns.update_campaign(
         current(), campaign_id, sources=_sources(body.sources),
         required_tags=list(body.required_tags) if body.required_tags is not None else None,
-        require_verified_handle=body.require_verified_handle, request_id=g.request_id,
+        require_verified_handle=body.require_verified_handle,
+        landing_url=body.landing_url, attribution_window_days=body.attribution_window_days,
+        request_id=g.request_id,
     ))
 
 

@@ -33,7 +33,7 @@ def _submit(body: SubmissionIn) -> dict:
     accepted = submissions.submit(
         current(), campaign_id=body.campaign_id, platform=body.platform, url=body.url,
         claim=_claim(body), has_link=has_tracked_link, title=body.title,
-        request_id=g.request_id,
+        request_id=g.request_id, link_code=body.link_code,
     )
     observe.submitted(g.started, request_id=g.request_id, platform=body.platform)
     return accepted
@@ -68,7 +68,8 @@ def submit_message():
         "claimed_views": said.views, "claimed_clicks": said.clicks,
         "claimed_conversions": said.conversions,
     })
-    understood = structured.model_dump(exclude={"campaign_id", "evidence", "title"})
+    understood = structured.model_dump(exclude={"campaign_id", "evidence", "title",
+                                                       "link_code"})
     return idempotent(body, lambda: ({**_submit(structured), "understood": understood}, 202))
 
 

@@ -1,7 +1,7 @@
 """sources: each verified number from a source that measures it (truth.md, "Sources")
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 18:00:00
 
 Campaigns gain `clicks_source` (tracked | platform | none), `conversions_source`
@@ -11,11 +11,13 @@ published_at, caption) and `sources`, the source of each compared metric.
 
 Existing data, told truthfully (docs/sources.md, "Data from before sources"):
 
-- Campaigns get clicks `none` and conversions `none`: they have no landing page, so no
-  tracked link can exist for them, and what they verified as clicks and conversions was
-  engagement. An advertiser switches a campaign to tracked links or postbacks with
-  `PATCH /campaigns/{id}`. They get `require_verified_handle` false (nobody had a handle
-  to verify when they were made); new campaigns default to true.
+- Campaigns without a landing URL (0009) get clicks `none` and conversions `none`: no
+  tracked link can lead anywhere for them, and what they verified as clicks and
+  conversions was engagement. A campaign already given a landing URL keeps the defaults
+  (clicks `tracked`, conversions `postback`): its links and postbacks are what it set up.
+  An advertiser switches a campaign to tracked links or postbacks with
+  `PATCH /campaigns/{id}`. All get `require_verified_handle` false (nobody had a handle to
+  verify when they were made); new campaigns default to true.
 - Snapshots keep their numbers. `sources` says what each really was: views `platform`;
   clicks `platform` on x (they were url_link_clicks) and `legacy_engagement` elsewhere
   (likes, upvotes, profile visits); conversions `legacy_engagement` everywhere (comments,
@@ -35,7 +37,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -65,8 +67,9 @@ def _campaigns() -> None:
                                          server_default="[]"))
     op.add_column("campaigns", sa.Column("require_verified_handle", sa.Boolean(),
                                          nullable=False, server_default=sa.true()))
-    op.execute("UPDATE campaigns SET clicks_source = 'none', conversions_source = 'none', "
-               "require_verified_handle = false")
+    op.execute("UPDATE campaigns SET require_verified_handle = false")
+    op.execute("UPDATE campaigns SET clicks_source = 'none', conversions_source = 'none' "
+               "WHERE landing_url IS NULL")
 
 
 def _snapshots() -> None:

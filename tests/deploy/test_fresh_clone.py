@@ -82,7 +82,8 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
 
         wait_for(up, INSTALL_AND_START_SECONDS, 0.5, what="make run to come up")
 
-        key, truth, submit, read = tour_commands((clone / "README.md").read_text(), ports)
+        key, truth, submit, read, tracked = tour_commands((clone / "README.md").read_text(),
+                                                          ports)
         _sh(truth, clone, env)
         answer = json.loads(_sh("\n".join([key, submit]), clone, env))
         assert answer["status"] == "PENDING" and answer["report_id"] == 1, answer
@@ -94,6 +95,11 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
         report = wait_for(outcome, 60, 0.2, what="the tour's claim to be reconciled")
         rec = report["reconciliation"]
         assert (rec["status"], rec["discrepancy_level"]) == ("AFFILIATE_OVERCLAIMED", "CRITICAL")
+
+        # Tracked links: make one, click it as a browser, report a sale, read the link.
+        printed = _sh("\n".join([key, tracked]), clone, env).strip().splitlines()
+        stats = json.loads(printed[-1])
+        assert (stats["clicks"]["counted"], stats["conversions"]["counted"]) == (1, 1), printed
     finally:
         running = descendants(make.pid) | {make.pid}
         if make.poll() is None:

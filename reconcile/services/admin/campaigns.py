@@ -36,6 +36,8 @@ def campaign_view(session: Session, campaign: Campaign) -> dict[str, Any]:
                     "conversions": campaign.conversions_source},
         "required_tags": list(campaign.required_tags or []),
         "require_verified_handle": campaign.require_verified_handle,
+        "landing_url": campaign.landing_url,
+        "attribution_window_days": campaign.attribution_window_days,
     }
 
 
@@ -60,6 +62,8 @@ def create_campaign(
     required_tags: list[str] | None = None,
     require_verified_handle: bool = True,
     request_id: str | None = None,
+    landing_url: str | None = None,
+    attribution_window_days: int = 30,
 ) -> dict[str, Any]:
     if principal.role == Role.CLIENT and principal.client_id != client_id:
         raise Forbidden("a client may create campaigns only for itself")
@@ -82,6 +86,7 @@ def create_campaign(
             clicks_source=sources.clicks, conversions_source=sources.conversions,
             required_tags=list(required_tags or []),
             require_verified_handle=require_verified_handle,
+            landing_url=landing_url, attribution_window_days=attribution_window_days,
         )
         s.add(campaign)
         s.flush()
@@ -96,8 +101,14 @@ def create_campaign(
 def update_campaign(principal: Principal, campaign_id: int, *, sources: Sources | None = None,
                     required_tags: list[str] | None = None,
                     require_verified_handle: bool | None = None,
+                    landing_url: str | None = None,
+                    attribution_window_days: int | None = None,
                     request_id: str | None = None) -> dict[str, Any]:
-    """Change how a campaign's numbers are verified; later attempts use the new sources."""
+    """Change how a campaign's numbers are verified and where its tracked links land; later
+    attempts use the new sources, the links follow a new landing URL within 10 s."""
+    from reconcile.persistence.models import TrackedLink
+    from reconcile.services.tracking import landing
+
     with unit_of_work() as uow:
         s = uow.session
         campaign = visible_campaign(s, principal, campaign_id)
@@ -110,11 +121,19 @@ def update_campaign(principal: Principal, campaign_id: int, *, sources: Sources 
             campaign.required_tags = list(required_tags)
         if require_verified_handle is not None:
             campaign.require_verified_handle = require_verified_handle
+        if landing_url is not None:
+            campaign.landing_url = landing_url
+        if attribution_window_days is not None:
+            campaign.attribution_window_days = attribution_window_days
         s.flush()
         view = campaign_view(s, campaign)
         record(s, Actor.of(principal, request_id), "campaign.updated",
                ("campaign", campaign.id), before=before, after=view)
-        return view
+        if before["landing_url"] != view["landing_url"]:
+            codes = list(s.scalars(select(TrackedLink.code)
+                                   .where(TrackedLink.campaign_id == campaign_id)))
+            uow.after_commit(lambda: landing.campaign_changed(codes, view["landing_url"]))
+    return view
 
 
 def get_campaign(principal: Principal, campaign_id: int) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from reconcile.services.admin import accounts, campaigns
 from reconcile.services.principal import SYSTEM
 from reconcile.vocabulary import PLATFORMS, Role
 
+DEMO_LANDING_URL = "https://shop.example.com/launch-week"
 DEMO_USERS = (
     (Role.ADMIN, "Demo Admin", "admin@demo.reconcile"),
     (Role.CLIENT, "Demo Advertiser", "advertiser@demo.reconcile"),
@@ -33,7 +34,8 @@ def seed_demo() -> dict[str, Any]:
         )
     if campaign_id is None:
         campaign_id = campaigns.create_campaign(
-            SYSTEM, name="Launch week", client_id=client_id, platforms=list(PLATFORMS)
+            SYSTEM, name="Launch week", client_id=client_id, platforms=list(PLATFORMS),
+            landing_url=DEMO_LANDING_URL,  # where the tour's tracked links land
         )["id"]
     users = []
     for role, name, email in DEMO_USERS:

@@ -38,6 +38,7 @@ from reconcile.services.access import may_see_client, owned_post
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.intake import submission_sql as sql
 from reconcile.services.intake.control import check_intake
+from reconcile.services.intake.link_codes import attach
 from reconcile.services.principal import Principal
 
 
@@ -144,10 +145,13 @@ def _holders(session: Session, affiliate_id: int, campaign_id: int, platform: st
 def submit(
     principal: Principal, *, campaign_id: int, platform: str, url: str, claim: Claim,
     has_link: LinkFn, title: str | None = None, request_id: str | None = None,
+    link_code: str | None = None,
 ) -> dict[str, Any]:
     """Store a new post and its first report; reconciliation is dispatched after commit.
 
-    `has_link` tells which posts have a tracked link (production: the tracking package's
+    `link_code` names the affiliate's tracked link that the post carries; it is attached
+    before the report is made, so the `unverifiable_claim` check sees the link. `has_link`
+    tells which posts have a tracked link (production: the tracking package's
     has_tracked_link, passed in by the caller: intake sits below tracking in the layers).
     """
     check_intake()
@@ -176,6 +180,8 @@ def submit(
             }).scalar_one())
         except IntegrityError as exc:  # a concurrent twin won the race
             raise DuplicateSubmission("this post was just submitted") from exc
+        if link_code is not None:
+            attach(s, principal.user_id, link_code, post_id, campaign_id)
         report_id, priority, flags = _new_report(uow, post_id, principal.user_id, claim, None,
                                                  duplicate, request_id, sources, has_link)
         if duplicate:

@@ -1,1 +1,2 @@
-"""Tracked links and conversion postbacks (truth.md); only the count seam lives here yet."""
+"""Tracked links, their clicks and conversion postbacks (truth.md, Tracked links and
+Conversion postbacks): the numbers that platforms do not report, measured here."""
