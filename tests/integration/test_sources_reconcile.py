@@ -108,8 +108,9 @@ def test_each_claimed_metric_is_compared_with_its_own_source(
             assert metrics[m]["observed"] is None and metrics[m]["pct"] is None
     # likes, comments and shares (900, 800, 700) are never what a claim is compared with
     assert {metrics[m]["observed"] for m in metrics} & {900, 800, 700} == set()
-    # At submission the production seam decides whether the post has a link (until the
-    # tracking package is merged, none has): a non-zero claim with no source is flagged.
+    # At submission the real tracking tables decide whether the post has a link (this one
+    # was submitted without link_code, so it has none): a non-zero claim with no source is
+    # flagged.
     at_submission = metric_sources(Sources(clicks, conversions), has_tracked_link=False)
     unmeasured = [v for m, v in zip(("clicks", "conversions"), claim[1:], strict=True)
                   if at_submission[m] == "none" and v > 0]

@@ -1,7 +1,8 @@
 """A stand-in for the tracking package's counts (reconcile.services.tracking.counts).
 
-Reconciliation takes its count functions as a parameter; tests pass these, so they hold
-whether the seam is the placeholder or the real tracking tables.
+Reconciliation takes its count functions as a parameter; the reconciliation-logic tests
+pass these to set exact counts at exact times without clicking through the redirect (the
+real counts are tested through it in test_tracking_flow.py and tests/e2e/test_up.py).
 """
 
 from __future__ import annotations
