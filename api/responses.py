@@ -71,6 +71,8 @@ class CampaignOut(Out):
     sources: SourcesOut
     required_tags: list[str]
     require_verified_handle: bool
+    landing_url: str | None
+    attribution_window_days: int
 
 
 class Accepted(Out):

@@ -107,3 +107,42 @@ def test_another_client_s_campaign_is_not_found(client: Any, world: Any) -> None
     answer = client.patch(f"/api/v1/campaigns/{campaign}", json={"required_tags": []},
                           headers=auth(stranger))
     assert answer.status_code == 404
+
+
+def test_one_patch_changes_sources_and_tracking_settings_in_one_audited_change(
+    client: Any, world: Any
+) -> None:
+    campaign = new_campaign(world.client_id, ("x", "instagram"))
+    url = f"/api/v1/campaigns/{campaign}"
+    headers = world.auth(world.advertiser)
+    body = {"sources": {"clicks": "platform", "conversions": "postback"},
+            "required_tags": ["#ad"], "require_verified_handle": False,
+            "landing_url": "https://shop.example.com/one-patch",
+            "attribution_window_days": 7}
+
+    changed = client.patch(url, json=body, headers=headers)
+
+    assert changed.status_code == 200, changed.get_json()
+    shown = client.get(url, headers=headers).get_json()
+    assert {k: shown[k] for k in body} == body
+    events = client.get(f"/api/v1/audit?actor={world.advertiser['id']}"
+                        "&action=campaign.updated", headers=world.auth(world.admin)).get_json()
+    [event] = [e for e in events["items"]
+               if (e["target_type"], e["target_id"]) == ("campaign", str(campaign))]
+    assert (event["before"]["landing_url"], event["after"]["landing_url"]) == (
+        None, "https://shop.example.com/one-patch")
+    assert (event["before"]["sources"]["clicks"], event["after"]["sources"]["clicks"]) == (
+        "tracked", "platform")
+
+
+def test_a_refused_patch_changes_no_field_of_it(client: Any, world: Any) -> None:
+    campaign = new_campaign(world.client_id, ("youtube",))
+    url = f"/api/v1/campaigns/{campaign}"
+    headers = world.auth(world.advertiser)
+    before = client.get(url, headers=headers).get_json()
+
+    refused = client.patch(url, headers=headers, json={
+        "sources": {"clicks": "platform"}, "landing_url": "https://shop.example.com/no"})
+
+    assert refused.status_code == 422 and refused.get_json()["code"] == "SOURCE_UNAVAILABLE"
+    assert client.get(url, headers=headers).get_json() == before
