@@ -20,7 +20,18 @@ log = logging.getLogger("reconcile.api.request")
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the API application."""
-    from api.views import accounts, campaigns, health, metrics, ops, queues, submissions
+    from api.views import (
+        accounts,
+        campaigns,
+        health,
+        links,
+        metrics,
+        ops,
+        postbacks,
+        queues,
+        redirect,
+        submissions,
+    )
     from reconcile.config import ConfigError, check_urls
     from reconcile.logs import configure_logging
 
@@ -40,11 +51,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     problems.register(app)
-    for bp in (accounts.bp, campaigns.bp, submissions.bp, queues.bp, ops.bp):
+    for bp in (accounts.bp, campaigns.bp, submissions.bp, queues.bp, ops.bp, links.bp,
+               postbacks.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     _register_reads_and_docs(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)  # GET /metrics, outside /api/v1
+    app.register_blueprint(redirect.bp)  # GET /r/<code>, outside /api/v1: the tracked links
     _request_lifecycle(app)
     ratelimit.register(app)
     return app

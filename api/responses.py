@@ -57,12 +57,22 @@ class PlatformOut(Out):
     is_active: bool
 
 
+class SourcesOut(Out):
+    clicks: str
+    conversions: str
+
+
 class CampaignOut(Out):
     id: int
     name: str
     client_id: int
     platforms: list[str]
     status: str
+    sources: SourcesOut
+    required_tags: list[str]
+    require_verified_handle: bool
+    landing_url: str | None
+    attribution_window_days: int
 
 
 class Accepted(Out):
@@ -78,6 +88,40 @@ class MessageAccepted(Accepted):
     understood: dict[str, Any]
 
 
+class MetricResultOut(Out):
+    """One claimed metric against its own source (docs/sources.md)."""
+
+    claimed: int
+    observed: int | None
+    difference: int | None
+    pct: float | None
+    source: str  # platform | tracked | postback | none (legacy_engagement: before 0010)
+    verifiable: bool
+
+
+class ReconciliationOut(Out):
+    status: str
+    metrics: dict[str, MetricResultOut]
+
+
+class SnapshotOut(Out):
+    """What one attempt saw: the platform's report and the compared clicks and conversions."""
+
+    attempt: int
+    fetched_at: str | None
+    views: int | None
+    clicks: int | None
+    conversions: int | None
+    likes: int | None
+    comments: int | None
+    shares: int | None
+    link_clicks: int | None
+    author: str | None
+    published_at: str | None
+    caption: str | None
+    sources: dict[str, str]
+
+
 class ReportOut(Out):
     report_id: int
     post_id: int
@@ -88,8 +132,8 @@ class ReportOut(Out):
     claimed: Metrics
     submitted_at: str
     suspicion_flags: list[dict[str, Any]]
-    reconciliation: dict[str, Any]
-    snapshots: list[dict[str, Any]]
+    reconciliation: ReconciliationOut
+    snapshots: list[SnapshotOut]
     alerts: list[dict[str, Any]]
 
 

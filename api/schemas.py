@@ -67,6 +67,23 @@ class PlatformPatch(Strict):
     is_active: StrictBool
 
 
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+
+
+# Tracked links land here (http(s)); conversions count this long after their click.
+LandingUrl = Annotated[str, Field(min_length=1, max_length=2048,
+                                  pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")]
+WindowDays = Annotated[StrictInt, Field(ge=1, le=365)]
+
+
+class SourcesIn(Strict):
+    """Where verified clicks and conversions come from (truth.md, "Sources")."""
+
+    clicks: Literal["tracked", "platform", "none"] = "tracked"
+    conversions: Literal["postback", "none"] = "postback"
+
+
 class CampaignIn(Strict):
     model_config = ConfigDict(extra="forbid", strict=False)
     name: Name
@@ -74,6 +91,22 @@ class CampaignIn(Strict):
     platforms: Annotated[list[PlatformName], Field(min_length=1, max_length=5)]
     start_date: date | None = None
     end_date: date | None = None
+    sources: SourcesIn = SourcesIn()
+    required_tags: Tags = []
+    require_verified_handle: StrictBool = True
+    landing_url: LandingUrl | None = None
+    attribution_window_days: WindowDays = 30
+
+
+class CampaignPatch(Strict):
+    """What may change on a running campaign (any subset): how its numbers are verified and
+    where its tracked links land."""
+
+    sources: SourcesIn | None = None
+    required_tags: Tags | None = None
+    require_verified_handle: StrictBool | None = None
+    landing_url: LandingUrl | None = None
+    attribution_window_days: WindowDays | None = None
 
 
 class MetricsIn(Strict):
@@ -88,6 +121,8 @@ class SubmissionIn(MetricsIn):
     platform: PlatformName
     url: Annotated[str, Field(min_length=1, max_length=2048)]
     title: Annotated[str, Field(max_length=500)] | None = None
+    link_code: Annotated[str, Field(min_length=1, max_length=16,
+                                    pattern=r"^[A-Za-z0-9]+$")] | None = None
 
 
 # --- Newer request bodies ----------------------------------------------------------------

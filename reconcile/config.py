@@ -29,6 +29,8 @@ ENV_VARS = frozenset(
         "PLATFORM_API_TOKEN",
         "METRICS_TOKEN",
         "FLOWER_BASIC_AUTH",
+        "PUBLIC_BASE_URL",
+        "VISITOR_HASH_KEY",
     }
 )
 
@@ -177,6 +179,48 @@ def check_urls(environ: Mapping[str, str] | None = None) -> None:
 def metrics_token(environ: Mapping[str, str] | None = None) -> str | None:
     """METRICS_TOKEN: the bearer token a scraper must send to GET /metrics (unset: none)."""
     return (os.environ if environ is None else environ).get("METRICS_TOKEN") or None
+
+
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+
+def public_base_url(environ: Mapping[str, str] | None = None) -> str:
+    """PUBLIC_BASE_URL: where people reach the API, for the tracked links it hands out."""
+    raw = (os.environ if environ is None else environ).get("PUBLIC_BASE_URL")
+    url = (raw or DEFAULT_PUBLIC_BASE_URL).strip().rstrip("/")
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise ConfigError("PUBLIC_BASE_URL must be an http(s) URL, e.g. https://go.example.com")
+    return url
+
+
+def visitor_hash_key(environ: Mapping[str, str] | None = None) -> bytes:
+    """VISITOR_HASH_KEY: the key of the visitor hash (a keyed hash of the client address).
+
+    Unset, a random key is made once and kept in the var directory: enough for one machine;
+    several API hosts must share one key (set the variable) for repeat clicks to be seen.
+    """
+    raw = (os.environ if environ is None else environ).get("VISITOR_HASH_KEY")
+    if raw:
+        return raw.encode()
+    path = var_dir() / "visitor-hash.key"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a temporary name and linked in: two processes starting at once
+        # both end up with the one key that won.
+        tmp = path.with_name(f"{path.name}.{secrets.token_hex(8)}")  # one per caller
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    # Linked whole, so never read half-written.
+    return path.read_text().strip().encode()
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

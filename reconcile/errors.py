@@ -46,6 +46,12 @@ class Conflict(ReconcileError):
     code, status = "CONFLICT", 409
 
 
+class LinkInUse(Conflict):
+    """The tracked link already belongs to another post."""
+
+    code = "LINK_IN_USE"
+
+
 class DuplicateSubmission(ReconcileError):
     """You already submitted this post for this campaign and platform."""
 
@@ -60,6 +66,12 @@ class CampaignPlatformMismatch(ReconcileError):
     """The campaign does not allow this platform."""
 
     code, status = "CAMPAIGN_PLATFORM_MISMATCH", 422
+
+
+class SourceUnavailable(ReconcileError):
+    """The source asked for does not exist on every platform of the campaign."""
+
+    code, status = "SOURCE_UNAVAILABLE", 422
 
 
 class CampaignInactive(ReconcileError):

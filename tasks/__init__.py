@@ -37,4 +37,5 @@ from tasks import (  # noqa: E402,F401  (registers the tasks)
     reconciliation,
     reverify,
     sweeps,
+    tracking,
 )

@@ -198,10 +198,12 @@ def sim(simulator: str) -> Iterator[Any]:
     class Sim:
         url = simulator
 
-        def post(self, platform: str, url: str, views: int, clicks: int, conversions: int,
-                 omit: list[str] | None = None) -> None:
+        def post(self, platform: str, url: str, views: int, clicks: int = 0,
+                 conversions: int = 0, omit: list[str] | None = None, **shown: Any) -> None:
+            """Set what the platform shows. clicks and conversions are sent as old callers
+            did; no platform serves them (they come from tracked links and postbacks)."""
             body = {"platform": platform, "url": url, "views": views, "clicks": clicks,
-                    "conversions": conversions, "omit": omit or []}
+                    "conversions": conversions, "omit": omit or [], **shown}
             requests.put(f"{simulator}/_sim/posts", json=body, timeout=5).raise_for_status()
 
         def fault(self, platform: str, mode: str, **extra: Any) -> None:

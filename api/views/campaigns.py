@@ -10,7 +10,8 @@ from api.lists import decode_cursor, page, page_of_all
 from api.openapi import document
 from api.params import ListQuery, parse_query
 from api.responses import Analytics, CampaignOut, PlatformOut, page_of
-from api.schemas import CampaignIn, PlatformPatch
+from api.schemas import CampaignIn, CampaignPatch, PlatformPatch, SourcesIn
+from reconcile.rules.sources import Sources
 from reconcile.services.admin import campaigns, platforms
 from reconcile.services.reads import analytics
 from reconcile.vocabulary import Role
@@ -35,17 +36,45 @@ def patch_platform(name: str):
     return jsonify(platforms.set_platform_active(name, body.is_active, actor()))
 
 
+def _sources(given: SourcesIn | None) -> Sources | None:
+    return Sources(given.clicks, given.conversions) if given is not None else None
+
+
 @bp.post("/campaigns")
 @document("Create a campaign", body=CampaignIn, response=CampaignOut, status=201,
-          description="A client may create campaigns only for itself.")
+          description="A client may create campaigns only for itself. sources default to "
+                      "clicks from tracked links and conversions from postbacks; clicks "
+                      "from the platform on a platform that reports no link clicks (only "
+                      "x and instagram do) is 422 SOURCE_UNAVAILABLE.")
 @require(Role.ADMIN, Role.CLIENT)
 def create_campaign():
     body = parse(CampaignIn)
     created = campaigns.create_campaign(
         current(), name=body.name, client_id=body.client_id, platforms=list(body.platforms),
-        start_date=body.start_date, end_date=body.end_date, request_id=g.request_id,
+        start_date=body.start_date, end_date=body.end_date, sources=_sources(body.sources),
+        required_tags=list(body.required_tags),
+        require_verified_handle=body.require_verified_handle,
+        landing_url=body.landing_url, attribution_window_days=body.attribution_window_days,
+        request_id=g.request_id,
     )
     return jsonify(created), 201
+
+
+@bp.patch("/campaigns/<int:campaign_id>")
+@document("Change a campaign: its sources, required tags, handle rule, landing URL or "
+          "attribution window", body=CampaignPatch, response=CampaignOut,
+          description="Later attempts use the new sources; 422 SOURCE_UNAVAILABLE as on "
+                      "create. Tracked links land on a new landing URL within 10 s.")
+@require(Role.ADMIN, Role.CLIENT)
+def patch_campaign(campaign_id: int):
+    body = parse(CampaignPatch)
+    return jsonify(campaigns.update_campaign(
+        current(), campaign_id, sources=_sources(body.sources),
+        required_tags=list(body.required_tags) if body.required_tags is not None else None,
+        require_verified_handle=body.require_verified_handle,
+        landing_url=body.landing_url, attribution_window_days=body.attribution_window_days,
+        request_id=g.request_id,
+    ))
 
 
 @bp.get("/campaigns")

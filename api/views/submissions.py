@@ -18,6 +18,7 @@ from reconcile.observability import events as observe
 from reconcile.services.intake import submissions
 from reconcile.services.intake.submissions import Claim
 from reconcile.services.reads import queries, reports
+from reconcile.services.tracking.counts import has_tracked_link
 from reconcile.vocabulary import Role
 
 bp = Blueprint("submissions", __name__)
@@ -31,7 +32,8 @@ def _claim(body: MetricsIn) -> Claim:
 def _submit(body: SubmissionIn) -> dict:
     accepted = submissions.submit(
         current(), campaign_id=body.campaign_id, platform=body.platform, url=body.url,
-        claim=_claim(body), title=body.title, request_id=g.request_id,
+        claim=_claim(body), has_link=has_tracked_link, title=body.title,
+        request_id=g.request_id, link_code=body.link_code,
     )
     observe.submitted(g.started, request_id=g.request_id, platform=body.platform)
     return accepted
@@ -66,7 +68,8 @@ def submit_message():
         "claimed_views": said.views, "claimed_clicks": said.clicks,
         "claimed_conversions": said.conversions,
     })
-    understood = structured.model_dump(exclude={"campaign_id", "evidence", "title"})
+    understood = structured.model_dump(exclude={"campaign_id", "evidence", "title",
+                                                       "link_code"})
     return idempotent(body, lambda: ({**_submit(structured), "understood": understood}, 202))
 
 
@@ -89,7 +92,8 @@ def list_submissions():
 @require(Role.AFFILIATE, rate="submissions")
 def update_metrics(post_id: int):
     body = parse(MetricsIn)
-    accepted = submissions.update_metrics(current(), post_id, _claim(body), g.request_id)
+    accepted = submissions.update_metrics(current(), post_id, _claim(body), g.request_id,
+                                          has_link=has_tracked_link)
     return jsonify(accepted), 202
 
 

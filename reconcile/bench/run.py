@@ -19,6 +19,7 @@ from reconcile.bench.measure import Reconciled, last_report_id, reconciled, wait
 from reconcile.bench.noop import publish, wait_for_noops
 from reconcile.bench.report import RunResult, latency_summary, per_second, summarise
 from reconcile.bench.stage import BenchError, Stage, check_urls, staged
+from reconcile.bench.tracking import create_tracking_fixtures, postback_phase, redirect_phase
 from reconcile.bench.workload import create_fixtures, submissions
 from reconcile.commands import BENCH_TASKS, worker_argv
 from reconcile.vocabulary import PLATFORMS
@@ -39,6 +40,8 @@ class Options:
     backlog: int = 2000
     drain_timeout: float = 300.0
     keep: bool = False
+    clicks: int = 2000  # the redirect phase (0: skip it)
+    postbacks: int = 500  # the postback phase, on the redirect phase's clicks (0: skip it)
 
 
 def free_port() -> int:
@@ -172,13 +175,33 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
                 consumers.pause(stage.redis_url)
                 capacity = _load_phase(cluster, api_port, backlog_work, opts, live.reconciled,
                                        None, lambda: consumers.resume(stage.redis_url))
+            tracking = _tracking_phases(opts, api_port, stage, cluster, say)
         finally:
             if sampler.is_alive():
                 sampler.stop()
             say("stopping the processes")
             cluster.stop()
     say("done")
-    return _report(opts, live, capacity, noops, noop_seconds, sampler, healthz)
+    report = _report(opts, live, capacity, noops, noop_seconds, sampler, healthz)
+    report.update(tracking)
+    return report
+
+
+def _tracking_phases(opts: Options, port: int, stage: Stage, cluster: Cluster,
+                     say: Callable[[str], None]) -> dict[str, Any]:
+    """The redirect phase, then postbacks on its clicks, beside /healthz of the same run."""
+    out: dict[str, Any] = {}
+    if not opts.clicks:
+        return out
+    fixtures = create_tracking_fixtures()
+    say(f"redirect phase: {opts.clicks} clicks on one tracked link, then the drain")
+    out["redirect"] = redirect_phase(HOST, port, fixtures, opts.clicks, opts.concurrency,
+                                     stage.redis_url, opts.drain_timeout, cluster.check)
+    if opts.postbacks:
+        say(f"postback phase: {opts.postbacks} conversion postbacks")
+        out["postback"] = postback_phase(HOST, port, fixtures, opts.postbacks,
+                                         opts.concurrency)
+    return out
 
 
 def _report(opts: Options, live: Phase, capacity: Phase | None, noops: int,

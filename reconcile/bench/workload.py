@@ -62,7 +62,9 @@ def submission_body(n: int, campaign_id: int, token: str) -> bytes:
     return json.dumps({
         "campaign_id": campaign_id, "platform": platform, "url": url,
         "claimed_views": round((truth.views or 0) * factor),
-        "claimed_clicks": truth.clicks or 0, "claimed_conversions": truth.conversions or 0,
+        # No tracked links here, so clicks and conversions are unverifiable (truth.md): a
+        # claim of 0 keeps them out of the way of the views this load is about.
+        "claimed_clicks": 0, "claimed_conversions": 0,
     }).encode()
 
 

@@ -15,6 +15,7 @@ from reconcile.cli import (  # noqa: F401  (registers commands)
     platforms,
     rules,
     simulate,
+    tracking,
 )
 from reconcile.cli.common import main
 

@@ -32,6 +32,10 @@ from reconcile.cli.common import friendly, main, print_json
 @click.option("--drain-timeout", default=300.0, show_default=True,
               type=click.FloatRange(1, 86_400),
               help="Seconds to wait for every report to finish; the rest count as lost.")
+@click.option("--clicks", default=2000, show_default=True, type=click.IntRange(0, 10**6),
+              help="Redirects of the redirect phase (0: skip it).")
+@click.option("--postbacks", default=500, show_default=True, type=click.IntRange(0, 10**6),
+              help="Conversion postbacks of the postback phase (0: skip it).")
 @click.option("--keep", is_flag=True, help="Keep the bench database and the process logs.")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the report to this file.")
@@ -39,7 +43,8 @@ from reconcile.cli.common import friendly, main, print_json
 def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
           platform_latency_ms: int, offered_rate: float | None, backlog: int | None,
           affiliates: int,
-          noop_tasks: int | None, drain_timeout: float, keep: bool,
+          noop_tasks: int | None, drain_timeout: float, clicks: int, postbacks: int,
+          keep: bool,
           json_file: Path | None) -> None:
     """Run the API, workers and simulator on a fresh database and load them over HTTP."""
     from reconcile.bench.run import Options, run_bench
@@ -50,7 +55,7 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
         offered_rate=offered_rate, affiliates=affiliates,
         backlog=min(submissions, 2000) if backlog is None else backlog,
         noop_tasks=noop_tasks or max(submissions, 500), drain_timeout=drain_timeout,
-        keep=keep,
+        keep=keep, clicks=clicks, postbacks=postbacks,
     )
     from reconcile.config import normalise_database_url, redis_client_url
 

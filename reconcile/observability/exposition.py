@@ -34,6 +34,11 @@ HELP = {
     "trust_score_bucket_total": "Reconciliations that left an affiliate in the bucket",
     "breaker_transitions_total": "Circuit breaker transitions into a state",
     "missing_reason_total": "Missing platform data by reason (attempts and deferrals)",
+    "clicks_recorded_total": "Tracked clicks written, counted or filtered",
+    "clicks_filtered_total": "Tracked clicks filtered, by reason",
+    "clicks_lost_total": "Tracked clicks redirected but not recorded (Redis down)",
+    "postbacks_total": "Conversion postbacks by outcome (counted, outside_window, "
+                       "filtered_click, replayed, unknown_click, bad_signature, reversed)",
     "reconciliation_attempt_duration_seconds": "Time one reconciliation attempt took",
     "submission_latency_seconds": "Time the API took to accept a submission",
 }

@@ -30,6 +30,10 @@ COUNTERS: dict[str, tuple[str, ...]] = {
     "trust_score_bucket_total": ("bucket",),
     "breaker_transitions_total": ("platform", "state"),
     "missing_reason_total": ("reason",),
+    "clicks_recorded_total": ("outcome",),
+    "clicks_filtered_total": ("reason",),
+    "clicks_lost_total": ("reason",),
+    "postbacks_total": ("outcome",),
 }
 HISTOGRAMS: dict[str, tuple[float, ...]] = {
     "reconciliation_attempt_duration_seconds": (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),

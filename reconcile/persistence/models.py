@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,6 +106,20 @@ class Campaign(Base):
     start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+    # Where verified clicks and conversions come from (truth.md, "Sources"; migration 0010).
+    clicks_source: Mapped[str] = mapped_column(String(16), default="tracked",
+                                               server_default="tracked")
+    conversions_source: Mapped[str] = mapped_column(String(16), default="postback",
+                                                    server_default="postback")
+    required_tags: Mapped[list[Any]] = mapped_column(JSON, default=list,
+                                                     server_default="[]")
+    require_verified_handle: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                          server_default=true())
+    # Where a tracked link lands (truth.md, Tracked links) and how long after a click a
+    # conversion is still attributed to it (migration 0009).
+    landing_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attribution_window_days: Mapped[int] = mapped_column(Integer, default=30,
+                                                         server_default="30")
 
 
 class CampaignPlatform(Base):
@@ -201,9 +216,22 @@ class Snapshot(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     attempt_number: Mapped[int] = mapped_column(Integer)
+    # What the platform reported (migration 0010): the counts under their own names, never
+    # mapped onto clicks or conversions, and the post's author, time and caption.
     views: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    likes: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    comments: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    shares: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    link_clicks: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    author: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    caption: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The clicks and conversions the attempt compared, each from its own source, and the
+    # source of every compared metric: {"views": "platform", "clicks": "tracked", ...}.
+    # Snapshots from before 0010 say "legacy_engagement" where they held engagement.
     clicks: Mapped[int | None] = mapped_column(Metric, nullable=True)
     conversions: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     fetched_at: Mapped[datetime] = mapped_column(When, default=utcnow)
 
 
@@ -304,3 +332,65 @@ class Switch(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     is_on: Mapped[bool] = mapped_column(Boolean, default=False)
     changed_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+
+
+# --- Tracked links, their clicks, conversion postbacks, postback secrets (migration 0009) ---
+
+
+class TrackedLink(Base):
+    __tablename__ = "tracked_links"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # A link belongs to at most one post (and a post has at most one link).
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), nullable=True,
+                                                unique=True)
+    label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class Click(Base):
+    """One redirect, counted or filtered with its reason; click_id is the idempotency key."""
+
+    __tablename__ = "clicks"
+    __table_args__ = (Index("ix_clicks_link_counted_at", "link_id", "counted", "clicked_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    click_id: Mapped[str] = mapped_column(String(32), unique=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("tracked_links.id"))
+    # A keyed hash of the client address: the address itself is never stored.
+    visitor_hash: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    counted: Mapped[bool] = mapped_column(Boolean)
+    filter_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    clicked_at: Mapped[datetime] = mapped_column(When)
+    recorded_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class Conversion(Base):
+    """A conversion postback; reversal marks it, nothing is deleted."""
+
+    __tablename__ = "conversions"
+    __table_args__ = (
+        UniqueConstraint("client_id", "event_id", name="uq_conversions_client_event"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    event_id: Mapped[str] = mapped_column(String(200))
+    click_id: Mapped[str] = mapped_column(ForeignKey("clicks.click_id"), index=True)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(When)
+    received_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))  # counted, outside_window, filtered_click
+    reversed_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    reverse_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class PostbackSecret(Base):
+    """A client's current postback secret (kept as is: HMAC verification needs the key)."""
+
+    __tablename__ = "postback_secrets"
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)

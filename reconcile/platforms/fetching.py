@@ -24,11 +24,17 @@ PLATFORM_FAILURES = TRANSIENT
 
 @dataclass(frozen=True)
 class FetchOutcome:
+    """What the platform reported for one post: its counts by name (views, likes, comments,
+    shares, link_clicks) and the post's author, time and caption; or why it reported none."""
+
     metrics: dict[str, int | None] = field(default_factory=dict)
     missing_reason: str | None = None
     retry_after: float | None = None
     deferred: bool = False
     reopen_at: datetime | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    caption: str | None = None
 
     @classmethod
     def deferred_for(cls, reason: str, reopen_at: datetime | None = None) -> FetchOutcome:
@@ -38,8 +44,8 @@ class FetchOutcome:
     def from_result(cls, result: FetchResult) -> FetchOutcome:
         if result.missing_reason is not None:
             return cls(missing_reason=result.missing_reason, retry_after=result.retry_after)
-        return cls(metrics={"views": result.views, "clicks": result.clicks,
-                            "conversions": result.conversions})
+        return cls(metrics=result.counts(), author=result.author,
+                   published_at=result.published_at, caption=result.caption)
 
 
 def fetch_truth(platform: str, post_id: str) -> FetchOutcome:

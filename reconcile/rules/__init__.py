@@ -47,6 +47,7 @@ from reconcile.rules.ruleset import (
     load_rules,
     rules_from_mapping,
 )
+from reconcile.rules.sources import Sources, metric_sources, unverifiable
 from reconcile.rules.trust import (
     LedgerEntry,
     bucket_for,
@@ -79,6 +80,7 @@ __all__ = [
     "ReverifyRules",
     "Rules",
     "RulesError",
+    "Sources",
     "Status",
     "TrustRules",
     "alerts_for_attempt",
@@ -94,6 +96,7 @@ __all__ = [
     "duplicate_claim_alert",
     "event_for",
     "load_rules",
+    "metric_sources",
     "missing_data_alert",
     "outage_alert",
     "plan_effect",
@@ -102,4 +105,5 @@ __all__ = [
     "rules_from_mapping",
     "suspicion_flags",
     "trust_threshold_alert",
+    "unverifiable",
 ]

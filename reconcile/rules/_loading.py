@@ -39,6 +39,8 @@ def merge(defaults: Mapping[str, Any], override: Any, schema: Any, path: str) ->
         dotted = _join(path, key)
         if isinstance(default, Mapping):
             merged[key] = merge(default, override.get(key, {}), hints[key], dotted)
+        elif isinstance(default, list):
+            merged[key] = _networks(override.get(key, default), dotted)
         else:
             merged[key] = _coerce(override.get(key, default), hints[key], dotted)
     return merged
@@ -46,6 +48,20 @@ def merge(defaults: Mapping[str, Any], override: Any, schema: Any, path: str) ->
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else str(key)
+
+
+def _networks(value: Any, path: str) -> tuple[str, ...]:
+    """A list of addresses or CIDR networks (the only list the rules hold)."""
+    import ipaddress
+
+    if not isinstance(value, list):
+        raise RulesError(f"{path}: must be a list of addresses, got {type(value).__name__}")
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except (TypeError, ValueError):
+            raise RulesError(f"{path}: {item!r} is not an address or network") from None
+    return tuple(value)
 
 
 def _coerce(value: Any, kind: type, path: str) -> Any:
@@ -72,6 +88,8 @@ def build(schema: Any, data: Mapping[str, Any]) -> Any:
             kwargs[f.name] = build(hints[f.name], value)
         elif isinstance(value, Mapping):
             kwargs[f.name] = MappingProxyType(dict(value))
+        elif isinstance(value, list):
+            kwargs[f.name] = tuple(value)
         else:
             kwargs[f.name] = value
     return schema(**kwargs)

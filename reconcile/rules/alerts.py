@@ -44,8 +44,11 @@ def _worst_metric(result: Classification, *, signed: bool) -> tuple[str, float]:
 
 
 def _claim_message(breached: dict[str, Any]) -> str:
+    # Views come from the platform; clicks and conversions from their campaign's source
+    # (tracked link, the platform's link clicks, postbacks), named in the report.
+    shown_by = "the platform shows" if breached["metric"] == "views" else "its source counted"
     return (f"Claimed {breached['claimed']} {breached['metric']}, "
-            f"the platform shows {breached['observed']}.")
+            f"{shown_by} {breached['observed']}.")
 
 
 def _evidence(result: Classification, metric: str) -> dict[str, Any]:

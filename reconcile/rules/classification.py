@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from reconcile.rules.ruleset import ClassificationRules
@@ -38,6 +38,7 @@ class MetricResult:
     observed: int | None
     difference: int | None
     pct: float | None
+    verifiable: bool = True  # False: no source measures it; it takes no part in the outcome
 
 
 @dataclass(frozen=True)
@@ -73,20 +74,28 @@ def metric_pct(claimed: int, observed: int, hours: float, tolerance: int,
 
 
 def classify(claimed: Mapping[str, int], observed: Mapping[str, int | None], hours: float,
-             rules: ClassificationRules) -> Classification:
-    """Classify one attempt per domain.md, "Classification of one attempt"."""
+             rules: ClassificationRules,
+             verifiable: Collection[str] = METRICS) -> Classification:
+    """Classify one attempt per domain.md, "Classification of one attempt".
+
+    Only the `verifiable` metrics take part (truth.md, "Sources"): the others are neither
+    compared nor missing, and confidence is the share of the verifiable ones observed.
+    """
     metrics: dict[str, MetricResult] = {}
     for m in METRICS:
         seen = observed.get(m)
-        if seen is None:
+        if m not in verifiable:
+            metrics[m] = MetricResult(claimed[m], None, None, None, verifiable=False)
+        elif seen is None:
             metrics[m] = MetricResult(claimed[m], None, None, None)
         else:
             pct = metric_pct(claimed[m], seen, hours, rules.absolute_tolerance[m], rules)
             metrics[m] = MetricResult(claimed[m], seen, claimed[m] - seen, pct)
-    missing = tuple(m for m in METRICS if metrics[m].pct is None)
+    counted = [m for m in METRICS if metrics[m].verifiable]
+    missing = tuple(m for m in counted if metrics[m].pct is None)
     pcts = [r.pct for r in metrics.values() if r.pct is not None]
     worst = max((abs(p) for p in pcts), default=None)
-    confidence = _round((len(METRICS) - len(missing)) / len(METRICS))
+    confidence = _round((len(counted) - len(missing)) / len(counted)) if counted else 0.0
 
     def result(status: Status, level: Level | None) -> Classification:
         return Classification(status, level, confidence, metrics, worst, missing)

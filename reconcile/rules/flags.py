@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from reconcile.rules.classification import METRICS
@@ -56,9 +56,18 @@ def _update_flags(claimed: Mapping[str, int], previous: Mapping[str, int],
     return flags
 
 
+def unverifiable_claim(claimed: Mapping[str, int], unverifiable: Collection[str]) -> list[Flag]:
+    """Flag non-zero claims on metrics that no source measures (truth.md, "Sources")."""
+    named = [f"{m} {claimed[m]}" for m in METRICS if m in unverifiable and claimed[m] > 0]
+    if not named:
+        return []
+    return [Flag("unverifiable_claim", LOW,
+                 f"{', '.join(named)} claimed, but no source measures them for this post")]
+
+
 def suspicion_flags(claimed: Mapping[str, int], *, evidence: str | None,
                     previous: Mapping[str, int] | None, duplicate_claim: bool,
-                    rules: QualityRules) -> list[Flag]:
+                    rules: QualityRules, unverifiable: Collection[str] = ()) -> list[Flag]:
     """Return the submission checks a claim trips, in domain.md's table order."""
     views, clicks, conversions = (claimed[m] for m in METRICS)
     flags = _ratio_flags(claimed, rules)
@@ -74,6 +83,7 @@ def suspicion_flags(claimed: Mapping[str, int], *, evidence: str | None,
     if duplicate_claim:
         flags.append(Flag("duplicate_claim", HIGH,
                           "another affiliate already claimed this URL"))
+    flags.extend(unverifiable_claim(claimed, unverifiable))
     return flags
 
 

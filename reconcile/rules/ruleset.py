@@ -122,6 +122,13 @@ class RateLimitRules:
 
 
 @dataclass(frozen=True)
+class TrackingRules:
+    dedupe_minutes: int
+    trusted_proxies: tuple[str, ...]
+    claim_idle_seconds: int
+
+
+@dataclass(frozen=True)
 class Rules:
     classification: ClassificationRules
     trust: TrustRules
@@ -133,6 +140,7 @@ class Rules:
     fetch: FetchRules
     intake: IntakeRules
     rate_limits: RateLimitRules
+    tracking: TrackingRules
 
     def as_dict(self) -> dict[str, Any]:
         """Return the effective rules as plain nested dicts (what `rules show` prints)."""
@@ -150,6 +158,8 @@ def _plain(value: Any) -> Any:
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return list(value)
     return value
 
 
@@ -220,6 +230,8 @@ def check_rules(rules: Rules) -> None:
         ("quality.high_factor", q.high_factor >= q.medium_factor, "must be >= medium_factor"),
         ("quality.spike_factor", q.spike_factor >= 1, "must be >= 1"),
         ("quality.decrease_pct", q.decrease_pct <= 1, "must be <= 1"),
+        ("tracking.dedupe_minutes", rules.tracking.dedupe_minutes >= 1, "must be >= 1"),
+        ("tracking.claim_idle_seconds", rules.tracking.claim_idle_seconds >= 1, "must be >= 1"),
         ("rate_limits.critical_divisor", rules.rate_limits.critical_divisor >= 1, "must be >= 1"),
     ]
     for path, ok, message in checks:

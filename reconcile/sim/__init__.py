@@ -5,23 +5,35 @@ collide), so an adapter's base URL is the simulator in dev and the real host in 
 
 Routes (real host in brackets; the limit is the most ids one call takes):
 
-- youtube [www.googleapis.com]: `GET /youtube/v3/videos?part=statistics&id=a,b` (50)
-- x [api.x.com]: `GET /2/tweets?ids=a,b&tweet.fields=public_metrics,non_public_metrics` (100)
+- youtube [www.googleapis.com]: `GET /youtube/v3/videos?part=snippet,statistics&id=a,b` (50)
+- x [api.x.com]: `GET /2/tweets?ids=a,b&tweet.fields=created_at,author_id,text,public_metrics,
+  non_public_metrics&expansions=author_id&user.fields=username` (100)
 - reddit [oauth.reddit.com]: `GET /api/info?id=t3_a,t3_b` (100; `/api/info.json` too)
-- instagram [graph.facebook.com]: `GET /v21.0/?ids=a,b&fields=insights.metric(views,...)`
-  (50), and one media: `GET /v21.0/{media-id}/insights?metric=views,...`
-- tiktok [open.tiktokapis.com]: `POST /v2/video/query/?fields=id,view_count,...` with body
+- instagram [graph.facebook.com]: `GET /v21.0/?ids=a,b&fields=username,timestamp,caption,
+  like_count,comments_count,insights.metric(views,shares,website_clicks)` (50), and one
+  media's insights: `GET /v21.0/{media-id}/insights?metric=views,...`
+- tiktok [open.tiktokapis.com]: `POST /v2/video/query/?fields=id,create_time,share_url,
+  video_description,view_count,like_count,comment_count,share_count` with body
   `{"filters": {"video_ids": [...]}}` (20)
 
-Views / clicks / conversions come from these fields (the real APIs report no conversions
-and few clicks; these are the closest per-post actions they do report):
+Each platform serves what its real API has, under its own names (views / likes /
+comments / shares / link clicks; author; published time; caption):
 
-- youtube: statistics.viewCount / likeCount / commentCount, decimal strings as in the API
-- x: public_metrics.impression_count / non_public_metrics.url_link_clicks /
-  non_public_metrics.user_profile_clicks
-- reddit: data.view_count / data.ups (score mirrors it) / data.num_comments
-- instagram: lifetime insights `views` / `profile_visits` / `follows`
-- tiktok: view_count / like_count / share_count
+- youtube: statistics.viewCount / likeCount / commentCount (decimal strings) / no shares /
+  no link clicks; snippet.channelTitle, publishedAt, title + description
+- x: impression_count / like_count / reply_count / retweet_count + quote_count /
+  non_public_metrics.url_link_clicks; includes.users[].username, created_at, text
+- reddit: view_count / ups / num_comments / no shares / no link clicks; author,
+  created_utc, title + selftext
+- instagram: insight views / like_count / comments_count / insight shares / insight
+  website_clicks (an account insight in the real API, served per media here); username,
+  timestamp, caption
+- tiktok: view_count / like_count / comment_count / share_count / no link clicks; the
+  `@handle` in share_url, create_time, video_description
+
+No platform serves clicks or conversions for an advertiser: those come from tracked links
+and postbacks (truth.md). `PUT /_sim/posts` still accepts `clicks` and `conversions` from
+old callers and ignores them.
 
 Any Graph API version (`v<major>.<minor>`) is accepted; instagram media ids are URL
 shortcodes. An id of the wrong shape for its platform is absent from batch answers (how

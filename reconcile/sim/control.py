@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 
 from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.sim.guard import store
-from reconcile.sim.store import FAULT_MODES, METRICS, Fault, Truth
+from reconcile.sim.store import (
+    EPOCH,
+    FAULT_MODES,
+    LINK_CLICK_PLATFORMS,
+    METRICS,
+    SERVED,
+    Fault,
+    Truth,
+    default_truth,
+)
 from reconcile.vocabulary import PLATFORMS
 
 bp = Blueprint("sim_control", __name__, url_prefix="/_sim")
 
 MAX_METRIC = 10**12
+MAX_TEXT = 2200  # Instagram's caption limit, the longest of the five
+# Accepted from callers written before platforms stopped serving them; no platform serves
+# them (truth.md, "Simulator"): clicks come from tracked links, conversions from postbacks.
+RETIRED = ("clicks", "conversions")
+POST_FIELDS = {"platform", "url", "omit", "author", "published_at", "caption",
+               *METRICS, *RETIRED}
 
 
 class Invalid(ValueError):
@@ -39,12 +55,50 @@ def _count(body: dict[str, Any], name: str, upper: int) -> int:
     return value
 
 
-def _truth(body: dict[str, Any]) -> Truth:
+def _text(body: dict[str, Any], name: str, default: str) -> str:
+    value = body.get(name, default)
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise Invalid(f"{name} must be a string of at most {MAX_TEXT} characters")
+    return value
+
+
+def _time(body: dict[str, Any], default: datetime) -> datetime:
+    value = body.get("published_at")
+    if value is None:
+        return default
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid("published_at must be an ISO 8601 time") from None
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    if not EPOCH.replace(year=2000) <= when <= EPOCH.replace(year=2100):
+        raise Invalid("published_at must fall between 2000 and 2100")
+    return when
+
+
+def _truth(platform: str, post_id: str, body: dict[str, Any]) -> Truth:
+    """views is required (unless omitted); other counts default to the post's derived ones."""
     omit = body.get("omit") or []
-    if not isinstance(omit, list) or not set(omit) <= set(METRICS):
+    if not isinstance(omit, list) or not set(omit) <= set(METRICS) | set(RETIRED):
         raise Invalid(f"omit must be a list of {', '.join(METRICS)}")
-    values = {m: None if m in omit else _count(body, m, MAX_METRIC) for m in METRICS}
-    return Truth(**values)
+    for old in RETIRED:  # still checked, so an old caller's typo is not silently dropped
+        if old in body and old not in omit:
+            _count(body, old, MAX_METRIC)
+    derived = default_truth(post_id)
+    values: dict[str, int | None] = {}
+    for m in METRICS:
+        if m in omit:
+            values[m] = None
+        elif m == "views" or m in body:
+            values[m] = _count(body, m, MAX_METRIC)
+        else:
+            values[m] = getattr(derived, m)
+    if platform not in LINK_CLICK_PLATFORMS and "link_clicks" in body:
+        raise Invalid(f"{platform} reports no link clicks: link_clicks is only for "
+                      f"{', '.join(LINK_CLICK_PLATFORMS)}")
+    return Truth(**values, author=_text(body, "author", derived.author),
+                 published_at=_time(body, derived.published_at),
+                 caption=_text(body, "caption", derived.caption))
 
 
 @bp.errorhandler(Invalid)
@@ -54,20 +108,23 @@ def _invalid(error: Invalid) -> Any:
 
 @bp.put("/posts")
 def put_post() -> Any:
-    body = _body({"platform", "url", "omit", *METRICS})
+    body = _body(POST_FIELDS)
     try:
         post = normalise(body["platform"], str(body.get("url") or ""))
     except InvalidPostUrl as exc:
         raise Invalid(f"url: {exc}") from None
-    truth = _truth(body)
+    truth = _truth(post.platform, post.post_id, body)
     store().set_truth(post.platform, post.post_id, truth)
-    omitted = [m for m in METRICS if truth.get(m) is None]
-    shown = {m: truth.get(m) for m in METRICS if m not in omitted}
+    served = SERVED[post.platform]
+    omitted = [m for m in served if truth.get(m) is None]
     return {
         "platform": post.platform,
         "post_id": post.post_id,
         "canonical_url": post.canonical_url,
-        **shown,
+        **{m: truth.get(m) for m in served if m not in omitted},
+        "author": truth.author,
+        "published_at": truth.published_at.isoformat().replace("+00:00", "Z"),
+        "caption": truth.caption,
         "omit": omitted,
     }
 

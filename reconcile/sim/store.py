@@ -5,10 +5,21 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from reconcile.vocabulary import PLATFORMS
 
-METRICS = ("views", "clicks", "conversions")
+# The counts a post has; each platform serves those its real API has (link_clicks: x and
+# instagram only), under its own field names.
+METRICS = ("views", "likes", "comments", "shares", "link_clicks")
+LINK_CLICK_PLATFORMS = ("x", "instagram")
+# What each platform's API serves of METRICS (youtube and reddit have no share counts).
+SERVED = {p: tuple(m for m in METRICS
+                   if (m != "link_clicks" or p in LINK_CLICK_PLATFORMS)
+                   and (m != "shares" or p not in ("youtube", "reddit")))
+          for p in PLATFORMS}
+# What posts never told about were published at, give or take a few days (their id's hash).
+EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 FAULT_MODES = ("none", "error", "timeout", "rate_limit", "auth", "not_found", "malformed")
 
 
@@ -17,8 +28,13 @@ class Truth:
     """What the platform says about one post; None means the metric is left out."""
 
     views: int | None
-    clicks: int | None
-    conversions: int | None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    link_clicks: int | None = None
+    author: str = "sim_creator"
+    published_at: datetime = EPOCH
+    caption: str = ""
 
     def get(self, metric: str) -> int | None:
         value: int | None = getattr(self, metric)
@@ -39,10 +55,18 @@ CLEAN = Fault()
 def default_truth(post_id: str) -> Truth:
     """Derive stable metrics from the post id, for posts the simulator was never told about."""
     digest = hashlib.sha256(post_id.encode()).digest()
-    views = 1000 + int.from_bytes(digest[0:4], "big") % 99_001
-    clicks = int.from_bytes(digest[4:8], "big") % (views // 10 + 1)
-    conversions = int.from_bytes(digest[8:12], "big") % (clicks // 5 + 1)
-    return Truth(views, clicks, conversions)
+
+    def part(n: int, below: int) -> int:
+        return int.from_bytes(digest[4 * n : 4 * n + 4], "big") % below
+
+    views = 1000 + part(0, 99_001)
+    return Truth(
+        views=views, likes=part(1, views // 10 + 1), comments=part(2, views // 50 + 1),
+        shares=part(3, views // 100 + 1), link_clicks=part(4, views // 20 + 1),
+        author=f"creator_{digest[20:23].hex()}",
+        published_at=EPOCH + timedelta(hours=part(6, 24 * 14)),
+        caption=f"Simulated post {post_id}",
+    )
 
 
 @dataclass

@@ -11,10 +11,11 @@ import requests
 from reconcile.services.admin.accounts import create_client
 from reconcile.services.admin.campaigns import create_campaign
 from reconcile.services.principal import SYSTEM
-from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempts
 from reconcile.vocabulary import PLATFORMS
 from tests.conftest import unique
 from tests.integration.apihelp import new_user, post_url, submit_as
+from tests.integration.tracking_fake import FakeTracking
 
 METRICS = ("views", "clicks", "conversions")
 ALL_MISSING = None  # the platform shows the post but none of its numbers
@@ -22,7 +23,8 @@ ALL_MISSING = None  # the platform shows the post but none of its numbers
 
 @dataclass(frozen=True)
 class Claim:
-    """One post: who claims what on which platform, and what the platform shows."""
+    """One post: who claims what on which platform, and what was measured: views on the
+    platform, clicks and conversions on the post's tracked link (None: nothing shown)."""
 
     affiliate: str
     campaign: str
@@ -57,10 +59,8 @@ class Scene:
 
 def _show_on_platform(simulator: str, platform: str, url: str,
                       truth: tuple[int, int, int] | None) -> None:
-    body = {"platform": platform, "url": url, "views": 0, "clicks": 0, "conversions": 0,
-            "omit": list(METRICS) if truth is None else []}
-    if truth is not None:
-        body.update(zip(METRICS, truth, strict=True))
+    body = {"platform": platform, "url": url, "views": 0 if truth is None else truth[0],
+            "omit": ["views"] if truth is None else []}
     requests.put(f"{simulator}/_sim/posts", json=body, timeout=5).raise_for_status()
 
 
@@ -83,5 +83,8 @@ def make_scene(simulator: str) -> Scene:
         accepted = submit_as(users[claim.affiliate], campaigns[claim.campaign]["id"],
                              claim.platform, url, claim.claimed)
         scene.reports[claim] = int(accepted["report_id"])
-        run_attempt(Job(scene.reports[claim], 1))
+        tracking = FakeTracking()
+        if claim.truth is not None:
+            tracking.link(int(accepted["post_id"]), claim.truth[1], claim.truth[2])
+        run_attempts([Job(scene.reports[claim], 1)], counters=tracking.counters())
     return scene

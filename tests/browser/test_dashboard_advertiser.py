@@ -45,6 +45,9 @@ def test_a_client_sees_claimed_against_verified_totals_for_its_campaign(
     for m in METRICS:
         assert dashboard.cell("table-totals", m, "claimed") == f"{claimed[m]:,}"
         assert dashboard.cell("table-totals", m, "verified") == f"{verified[m]:,}"
+    # Each metric names its source (the scene's tracked counts stand in for the links').
+    assert [dashboard.cell("table-totals", m, "source") for m in METRICS] == [
+        "platform", "tracked", "postback"]
     # One MATCHED of four reconciled posts (the domain's success rate).
     assert dashboard.fact("success_rate", "#campaign-summary") == "25.0 %"
     assert dashboard.fact("posts", "#campaign-summary") == "4"

@@ -141,7 +141,7 @@ class Up:
 
 
 def post_on_platform(system: Up, url: str, views: int = 1000) -> None:
-    truth = {"platform": "youtube", "url": url, "views": views, "clicks": 50, "conversions": 5}
+    truth = {"platform": "youtube", "url": url, "views": views, "likes": 50, "comments": 5}
     requests.put(f"{system.sim}/_sim/posts", json=truth, timeout=5).raise_for_status()
 
 
@@ -151,7 +151,8 @@ def new_video() -> str:
 
 def reconcile_one(system: Up, claim: tuple[int, int, int] = (1600, 50, 5),
                   timeout: float = 60) -> dict[str, Any]:
-    """Submit a claim for a fresh video (1,000 / 50 / 5 on the platform) and return the
+    """Submit a claim for a fresh video (1,000 views on the platform; no tracked link, so
+    clicks and conversions are unverifiable) and return the
     report once reconciled."""
     url = new_video()
     post_on_platform(system, url)

@@ -82,7 +82,8 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
 
         wait_for(up, INSTALL_AND_START_SECONDS, 0.5, what="make run to come up")
 
-        key, truth, submit, read = tour_commands((clone / "README.md").read_text(), ports)
+        key, truth, submit, read, tracked, linked = tour_commands(
+            (clone / "README.md").read_text(), ports)
         _sh(truth, clone, env)
         answer = json.loads(_sh("\n".join([key, submit]), clone, env))
         assert answer["status"] == "PENDING" and answer["report_id"] == 1, answer
@@ -94,6 +95,26 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
         report = wait_for(outcome, 60, 0.2, what="the tour's claim to be reconciled")
         rec = report["reconciliation"]
         assert (rec["status"], rec["discrepancy_level"]) == ("AFFILIATE_OVERCLAIMED", "CRITICAL")
+
+        # Tracked links: make one, click it as a browser, report a sale, read the link.
+        # Then a post carrying the link, claiming what was counted (one shell: $CODE).
+        printed = _sh("\n".join([key, tracked, linked]), clone, env).strip().splitlines()
+        stats = json.loads(next(line for line in printed if '"clicks"' in line))
+        assert (stats["clicks"]["counted"], stats["conversions"]["counted"]) == (1, 1), printed
+        accepted = json.loads(printed[-1])
+        headers = {"Authorization": "Bearer " + _sh(key + "\necho $KEY", clone, env).strip()}
+
+        def linked_outcome() -> dict | None:
+            got = requests.get(api + accepted["links"]["report"], headers=headers,
+                               timeout=5).json()
+            return got if got["reconciliation"]["status"] != "PENDING" else None
+
+        linked_rec = wait_for(linked_outcome, 60, 0.2,
+                              what="the linked claim to be reconciled")["reconciliation"]
+        assert linked_rec["status"] == "MATCHED", linked_rec
+        assert {m: (linked_rec["metrics"][m]["source"], linked_rec["metrics"][m]["observed"])
+                for m in ("clicks", "conversions")} == {"clicks": ("tracked", 1),
+                                                        "conversions": ("postback", 1)}
     finally:
         running = descendants(make.pid) | {make.pid}
         if make.poll() is None:

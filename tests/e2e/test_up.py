@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
 import requests
@@ -74,7 +74,7 @@ def _key(demo: dict, name: str) -> dict[str, str]:
 
 def _reconcile(system: dict, affiliate: str, claim: tuple[int, int, int]) -> tuple[dict, float]:
     url = f"https://www.youtube.com/watch?v={unique_video_id()}"
-    truth = {"platform": "youtube", "url": url, "views": 1000, "clicks": 50, "conversions": 5}
+    truth = {"platform": "youtube", "url": url, "views": 1000, "likes": 50, "comments": 5}
     requests.put(f"{system['sim']}/_sim/posts", json=truth, timeout=5).raise_for_status()
     body = {"campaign_id": system["demo"]["campaign_id"], "platform": "youtube", "url": url,
             "claimed_views": claim[0], "claimed_clicks": claim[1],
@@ -113,6 +113,146 @@ def test_an_honest_claim_matches_and_lifts_trust_to_051(system: dict) -> None:
     ).json()
     assert trust["score"] == pytest.approx(0.51)
     assert [row["event"] for row in trust["ledger"]] == ["perfect_match"]
+
+
+# --- the README's tracked-link tour: link, clicks, postbacks, report (truth.md, Sources) ----
+
+VISITORS, CONVERSIONS = 5, 4
+BROWSER = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/126.0.{n} Safari/537.36")
+
+
+def _advertiser(system: dict) -> dict[str, str]:
+    return _key(system["demo"], "Demo Advertiser")
+
+
+def _click(system: dict, code: str, agent: str) -> str | None:
+    """Follow the link from the API process as a visitor would; return its rc_click."""
+    r = requests.get(f"{system['api']}/r/{code}", headers={"User-Agent": agent},
+                     allow_redirects=False, timeout=5)
+    assert r.status_code == 302, r.text
+    assert r.headers["Location"].startswith("https://shop.example.com/launch-week")
+    ids = parse_qs(urlsplit(r.headers["Location"]).query).get("rc_click")
+    return ids[0] if ids else None
+
+
+def _tracked_post(system: dict, claim: tuple[int, int, int]) -> tuple[dict, list[int]]:
+    """Make a link; click it from VISITORS browsers (each twice, plus curl and a previewer:
+    filtered); post CONVERSIONS sales; submit a post with the link; return its reconciled
+    report and the conversion ids."""
+    headers = _key(system["demo"], "Ada Affiliate")
+    made = requests.post(f"{system['api']}/api/v1/links", headers=headers, timeout=5,
+                         json={"campaign_id": system["demo"]["campaign_id"]})
+    assert made.status_code == 201, made.text
+    code = made.json()["code"]
+    # Distinct browsers are distinct visitors (the visitor is address + user agent, and
+    # every request here comes from 127.0.0.1); a repeat within 30 min is a duplicate.
+    click_ids = [_click(system, code, BROWSER.format(n=n)) for n in range(VISITORS)]
+    assert all(click_ids)
+    assert _click(system, code, BROWSER.format(n=0)) is not None  # duplicate: still lands
+    _click(system, code, "curl/8.5.0")
+    _click(system, code, "Slackbot-LinkExpanding 1.1 (+https://api.slack.com/robots)")
+    conversions = []
+    for n in range(CONVERSIONS):
+        posted = requests.post(
+            f"{system['api']}/api/v1/postbacks", headers=_advertiser(system), timeout=10,
+            json={"click_id": click_ids[n], "event_id": f"{code}-order-{n}",
+                  "amount_minor": 4999, "currency": "EUR"})
+        assert posted.status_code == 201 and posted.json()["status"] == "counted", posted.text
+
+        conversions.append(int(posted.json()["conversion_id"]))
+
+    def written() -> dict | None:  # the beat-driven writer puts the clicks in PostgreSQL
+        stats = requests.get(f"{system['api']}/api/v1/links/{code}/stats", headers=headers,
+                             timeout=5).json()
+        return stats if stats["clicks"]["counted"] == VISITORS and sum(
+            stats["clicks"]["filtered"].values()) == 3 else None
+
+    stats = wait_for(written, 30, what="the workers to write the clicks")
+    assert stats["clicks"]["filtered"] == {"duplicate": 1, "bot": 2}
+    assert stats["conversions"] == {"counted": CONVERSIONS}
+
+    url = f"https://www.youtube.com/watch?v={unique_video_id()}"
+    requests.put(f"{system['sim']}/_sim/posts", timeout=5, json={
+        "platform": "youtube", "url": url, "views": claim[0], "likes": 70, "comments": 9,
+    }).raise_for_status()
+    resp = requests.post(f"{system['api']}/api/v1/submissions", headers=headers, timeout=10,
+                         json={"campaign_id": system["demo"]["campaign_id"],
+                               "platform": "youtube", "url": url, "claimed_views": claim[0],
+                               "claimed_clicks": claim[1], "claimed_conversions": claim[2],
+                               "link_code": code})
+    assert resp.status_code == 202, resp.text
+    assert "unverifiable_claim" not in {f["name"] for f in resp.json()["suspicion_flags"]}
+    return _settled(system, resp.json()["links"]["report"], headers), conversions
+
+
+def _settled(system: dict, link: str, headers: dict[str, str],
+             attempts: int = 1) -> dict:
+    def done() -> dict | None:
+        report = requests.get(system["api"] + link, headers=headers, timeout=5).json()
+        rec = report["reconciliation"]
+        return (report if rec["status"] != "PENDING" and rec["attempt_count"] >= attempts
+                else None)
+
+    return dict(wait_for(done, 30, what=f"attempt {attempts} of the report"))
+
+
+def _by_source(report: dict) -> dict[str, tuple[str, int | None]]:
+    metrics = report["reconciliation"]["metrics"]
+    return {m: (metrics[m]["source"], metrics[m]["observed"]) for m in metrics}
+
+
+def test_a_tracked_claim_matches_on_counted_clicks_and_postbacks(system: dict) -> None:
+    campaign = requests.get(
+        f"{system['api']}/api/v1/campaigns/{system['demo']['campaign_id']}",
+        headers=_advertiser(system), timeout=5).json()
+    assert (campaign["sources"], campaign["landing_url"]) == (
+        {"clicks": "tracked", "conversions": "postback"}, "https://shop.example.com/launch-week")
+
+    report, _ = _tracked_post(system, (1000, VISITORS, CONVERSIONS))
+
+    assert report["reconciliation"]["status"] == "MATCHED", report["reconciliation"]
+    assert _by_source(report) == {"views": ("platform", 1000),
+                                  "clicks": ("tracked", VISITORS),
+                                  "conversions": ("postback", CONVERSIONS)}
+
+
+def test_claiming_more_clicks_than_were_counted_is_an_overclaim(system: dict) -> None:
+    # 12 claimed over 5 counted: +140 %, past the 2-click tolerance and the 50 % bound.
+    report, _ = _tracked_post(system, (1000, 12, CONVERSIONS))
+
+    rec = report["reconciliation"]
+    assert (rec["status"], rec["discrepancy_level"]) == ("AFFILIATE_OVERCLAIMED", "CRITICAL")
+    assert rec["metrics"]["clicks"]["source"] == "tracked"
+    assert (rec["metrics"]["clicks"]["observed"], rec["metrics"]["clicks"]["pct"]) == (
+        VISITORS, pytest.approx((12 - VISITORS) / VISITORS))
+
+
+def test_reversing_conversions_reconciles_the_report_again(system: dict) -> None:
+    headers = _key(system["demo"], "Ada Affiliate")
+    report, conversions = _tracked_post(system, (1000, VISITORS, CONVERSIONS))
+    assert report["reconciliation"]["status"] == "MATCHED"
+    link = f"/api/v1/reports/{report['report_id']}"
+
+    # One refund leaves 3 of 4: inside the 1-conversion tolerance, still MATCHED.
+    _reverse(system, conversions[0])
+    once = _settled(system, link, headers, attempts=2)
+    assert once["reconciliation"]["status"] == "MATCHED"
+    assert _by_source(once)["conversions"] == ("postback", CONVERSIONS - 1)
+
+    # A second leaves 2 of 4 claimed: +100 %, an over-claim (domain.md, classification).
+    _reverse(system, conversions[1])
+    twice = _settled(system, link, headers, attempts=3)
+    rec = twice["reconciliation"]
+    assert (rec["status"], rec["discrepancy_level"]) == ("AFFILIATE_OVERCLAIMED", "CRITICAL")
+    assert _by_source(twice)["conversions"] == ("postback", CONVERSIONS - 2)
+
+
+def _reverse(system: dict, conversion_id: int) -> None:
+    r = requests.post(f"{system['api']}/api/v1/postbacks/{conversion_id}/reverse",
+                      headers=_advertiser(system), json={"reason": "refunded"}, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json()["rerun"] is not None, r.json()
 
 
 def test_flower_answers(system: dict) -> None:

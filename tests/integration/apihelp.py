@@ -13,9 +13,11 @@ from reconcile.services.admin.accounts import create_client, create_user
 from reconcile.services.admin.campaigns import create_campaign
 from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import SYSTEM, Principal
-from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempts
+from reconcile.services.tracking.counts import has_tracked_link
 from reconcile.vocabulary import PLATFORMS
 from tests.conftest import unique, unique_post_url
+from tests.integration.tracking_fake import FakeTracking
 
 post_url = unique_post_url
 
@@ -40,14 +42,19 @@ def submit_as(affiliate: dict[str, Any], campaign_id: int, platform: str = "yout
     """Submit through the service (what POST /submissions calls); return its answer."""
     principal = Principal(user_id=affiliate["id"], role="AFFILIATE")
     return submit(principal, campaign_id=campaign_id, platform=platform,
-                  url=url or post_url(platform), claim=Claim(*claim))
+                  url=url or post_url(platform), claim=Claim(*claim), has_link=has_tracked_link)
 
 
 def reconcile_now(sim: Any, accepted: dict, platform: str, url: str,
                   truth: tuple[int, int, int]) -> str | None:
-    """Make the simulator show `truth` for the post and run attempt 1 in this process."""
-    sim.post(platform, url, *truth)
-    return run_attempt(Job(int(accepted["report_id"]), 1))
+    """Run attempt 1 in this process with `truth` = (views the simulator shows, clicks the
+    post's tracked link counted, conversions its postbacks counted)."""
+    views, clicks, conversions = truth
+    sim.post(platform, url, views, 0, 0)
+    tracking = FakeTracking()
+    tracking.link(int(accepted["post_id"]), clicks, conversions)
+    return run_attempts([Job(int(accepted["report_id"]), 1)],
+                        counters=tracking.counters())[0]
 
 
 def alert_about(affiliate: dict[str, Any], campaign_id: int) -> int:

@@ -21,6 +21,7 @@ import requests
 
 from reconcile import dispatch
 from reconcile.config import redis_client_url
+from reconcile.services.tracking.counts import has_tracked_link
 from reconcile.vocabulary import QUEUES
 from tests.conftest import Proc
 from tests.integration.conftest import start_worker
@@ -106,7 +107,8 @@ def own_redis_client(pool: Pool) -> redis.Redis:
 
 
 def submit_reports(world: Any, n: int) -> list[int]:
-    """Submit n youtube posts claiming exactly what the simulator will show (4 at a time)."""
+    """Submit n youtube posts claiming exactly the views the simulator will show (4 at a
+    time), and no clicks or conversions: these posts have no tracked link to count them."""
     from concurrent.futures import ThreadPoolExecutor
 
     from reconcile.services.intake.submissions import Claim, submit
@@ -119,9 +121,9 @@ def submit_reports(world: Any, n: int) -> list[int]:
     def one(_: int) -> int:
         video = unique_video_id()
         truth = default_truth(video)
-        claim = Claim(int(truth.views or 0), int(truth.clicks or 0), int(truth.conversions or 0))
+        claim = Claim(int(truth.views or 0), 0, 0)
         accepted = submit(principal, campaign_id=world.campaign_id, platform="youtube",
-                          url=f"https://youtu.be/{video}", claim=claim)
+                          url=f"https://youtu.be/{video}", claim=claim, has_link=has_tracked_link)
         return int(accepted["report_id"])
 
     with ThreadPoolExecutor(4) as workers:

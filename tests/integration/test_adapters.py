@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -69,11 +70,59 @@ def calls(sim_url: str) -> dict[str, int]:
     return answer
 
 
+# What each real API has no number for (written here, not read from the simulator).
+NOT_REPORTED = {
+    "youtube": {"shares", "link_clicks"},
+    "reddit": {"shares", "link_clicks"},
+    "tiktok": {"link_clicks"},
+    "instagram": set(),
+    "x": set(),
+}
+COUNTS = ("views", "likes", "comments", "shares", "link_clicks")
+WHEN = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
+
+
+def told(platform: str, **counts: int | None) -> dict[str, object]:
+    """A full PUT /_sim/posts body for the platform (link clicks only where it has them)."""
+    body: dict[str, object] = {"author": "ana_creates", "published_at": "2026-11-20T10:30:00Z",
+                               "caption": "Spring drop #ad"}
+    body.update({m: v for m, v in counts.items()
+                 if m != "link_clicks" or m not in NOT_REPORTED[platform]})
+    return body
+
+
+def reported(platform: str, counts: dict[str, int | None], author: str = "ana_creates",
+             when: datetime = WHEN, caption: str = "Spring drop #ad") -> FetchResult:
+    shown = {m: None if m in NOT_REPORTED[platform] else counts.get(m) for m in COUNTS}
+    return FetchResult(**shown, author=author, published_at=when, caption=caption)
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_the_adapter_reports_the_truth_the_simulator_was_told(platform: str, sim_url: str) -> None:
     post_id = new_id(platform)
-    put_post(sim_url, platform, post_id, views=12345, clicks=678, conversions=9)
-    assert adapter_for(platform, sim_url).fetch(post_id) == FetchResult(12345, 678, 9)
+    counts = {"views": 12345, "likes": 678, "comments": 9, "shares": 4, "link_clicks": 55}
+    put_post(sim_url, platform, post_id, **told(platform, **counts))
+    assert adapter_for(platform, sim_url).fetch(post_id) == reported(platform, counts)
+
+
+@pytest.mark.parametrize("platform", ["youtube", "reddit", "tiktok"])
+def test_link_clicks_cannot_be_told_to_a_platform_that_has_none(platform: str,
+                                                                 sim_url: str) -> None:
+    body = {"platform": platform, "url": url_of(platform, new_id(platform)), "views": 1,
+            "link_clicks": 1}
+    answer = requests.put(f"{sim_url}/_sim/posts", json=body, timeout=5)
+    assert answer.status_code == 422 and "link_clicks" in answer.json()["message"]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_clicks_and_conversions_told_by_an_old_caller_are_served_by_no_platform(
+    platform: str, sim_url: str
+) -> None:
+    post_id = new_id(platform)
+    put_post(sim_url, platform, post_id, views=100, clicks=777_777, conversions=888_888)
+    result = adapter_for(platform, sim_url).fetch(post_id)
+    assert result.views == 100
+    assert 777_777 not in result.counts().values() and 888_888 not in result.counts().values()
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -84,23 +133,24 @@ def test_a_post_never_told_about_gets_stable_metrics_from_its_id(
     adapter = adapter_for(platform, sim_url)
     first = adapter.fetch(post_id)
     truth = default_truth(post_id)
-    assert first == FetchResult(truth.views, truth.clicks, truth.conversions)
+    assert first == reported(platform, {m: truth.get(m) for m in COUNTS}, truth.author,
+                             truth.published_at, truth.caption)
     assert adapter.fetch(post_id) == first
     assert first.views is not None and 1000 <= first.views <= 100_000
-    assert first.clicks is not None and first.clicks <= first.views // 10
-    assert first.conversions is not None and first.conversions <= first.clicks // 5
+    assert first.likes is not None and first.likes <= first.views // 10
 
 
-@pytest.mark.parametrize("metric", ["views", "clicks", "conversions"])
+@pytest.mark.parametrize("metric", ["views", "likes", "comments", "shares", "link_clicks"])
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_an_omitted_metric_comes_back_as_none_without_a_missing_reason(
     platform: str, metric: str, sim_url: str
 ) -> None:
     post_id = new_id(platform)
-    put_post(sim_url, platform, post_id, views=500, clicks=50, conversions=5, omit=[metric])
+    counts: dict[str, int | None] = {"views": 500, "likes": 50, "comments": 5, "shares": 2,
+                                     "link_clicks": 7}
+    put_post(sim_url, platform, post_id, **told(platform, **counts), omit=[metric])
     result = adapter_for(platform, sim_url).fetch(post_id)
-    sent: dict[str, int | None] = {"views": 500, "clicks": 50, "conversions": 5, metric: None}
-    assert result == FetchResult(sent["views"], sent["clicks"], sent["conversions"])
+    assert result == reported(platform, {**counts, metric: None})
 
 
 FAULT_REASONS = {
@@ -120,7 +170,7 @@ def test_each_fault_mode_yields_its_missing_reason(platform: str, mode: str, sim
     # A short client timeout keeps the timeout case quick; the simulator holds far longer.
     result = adapter_for(platform, sim_url, timeout=0.5).fetch(new_id(platform))
     assert result.missing_reason == FAULT_REASONS[mode]
-    assert (result.views, result.clicks, result.conversions) == (None, None, None)
+    assert set(result.counts().values()) == {None} and result.author is None
     assert result.retry_after == (7.0 if mode == "rate_limit" else None)
     assert calls(sim_url)[platform] == 1
 
@@ -140,11 +190,12 @@ def test_a_whole_batch_costs_one_call_and_longer_lists_are_chunked(
 ) -> None:
     adapter = adapter_for(platform, sim_url)
     ids = [new_id(platform) for _ in range(adapter.batch_size + 1)]
-    put_post(sim_url, platform, ids[-1], views=3, clicks=2, conversions=1)
+    counts = {"views": 3, "likes": 2, "comments": 1, "shares": 1, "link_clicks": 1}
+    put_post(sim_url, platform, ids[-1], **told(platform, **counts))
     results = adapter.fetch_many(ids)
     assert set(results) == set(ids)
     assert all(r.missing_reason is None for r in results.values())
-    assert results[ids[-1]] == FetchResult(3, 2, 1)
+    assert results[ids[-1]] == reported(platform, counts)
     assert calls(sim_url)[platform] == 2
 
 
@@ -163,7 +214,7 @@ def test_an_id_missing_from_a_batch_answer_is_not_found(platform: str, sim_url: 
     unknown = "no-such-post!"  # wrong shape for every platform, so the platform omits it
     results = adapter_for(platform, sim_url).fetch_many([known, unknown])
     assert results[known].missing_reason is None
-    assert results[unknown] == FetchResult(None, None, None, missing_reason="not_found")
+    assert results[unknown] == FetchResult(missing_reason="not_found")
     assert calls(sim_url)[platform] == 1
 
 
@@ -179,14 +230,15 @@ def test_latency_delays_the_answer_but_it_still_arrives(platform: str, sim_url: 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_reset_forgets_posts_faults_and_counts(platform: str, sim_url: str) -> None:
     post_id = new_id(platform)
-    put_post(sim_url, platform, post_id, views=1, clicks=1, conversions=1)
+    put_post(sim_url, platform, post_id, **told(platform, views=1, likes=1))
     put_fault(sim_url, platform, "error")
     adapter = adapter_for(platform, sim_url)
     assert adapter.fetch(post_id).missing_reason == "fetch_error"
     requests.post(f"{sim_url}/_sim/reset", timeout=5).raise_for_status()
     assert calls(sim_url) == dict.fromkeys(PLATFORMS, 0)
     truth = default_truth(post_id)
-    assert adapter.fetch(post_id) == FetchResult(truth.views, truth.clicks, truth.conversions)
+    assert adapter.fetch(post_id) == reported(platform, {m: truth.get(m) for m in COUNTS},
+                                              truth.author, truth.published_at, truth.caption)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

@@ -55,36 +55,92 @@ def adapter_answering(
     return ADAPTERS[platform]("http://platform.test", session=session), canned
 
 
-def good_body(platform: str, post_id: str, views: Any, clicks: Any = 2, conv: Any = 1) -> Any:
-    """Build a well-formed answer in the platform's real shape."""
+WHEN = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
+
+
+def good_body(platform: str, post_id: str, views: Any, likes: Any = 2, comments: Any = 1) -> Any:
+    """Build a well-formed answer in the platform's real shape (field names as documented by
+    each API: YouTube videos.list, X v2 tweets lookup, Reddit /api/info, Instagram Graph
+    media, TikTok Display API video query)."""
     if platform == "youtube":
-        stats = {"viewCount": views, "likeCount": clicks, "commentCount": conv}
-        return {
-            "kind": "youtube#videoListResponse",
-            "items": [{"id": post_id, "statistics": stats}],
-        }
+        stats = {"viewCount": views, "likeCount": likes, "commentCount": comments,
+                 "favoriteCount": "0"}
+        snippet = {"publishedAt": "2026-11-20T10:30:00Z", "channelId": "UCx",
+                   "channelTitle": "ana_creates", "title": "Spring drop",
+                   "description": "#ad link below"}
+        return {"kind": "youtube#videoListResponse",
+                "items": [{"id": post_id, "snippet": snippet, "statistics": stats}]}
     if platform == "x":
-        private = {"url_link_clicks": clicks, "user_profile_clicks": conv}
-        tweet = {"id": post_id, "public_metrics": {"impression_count": views}}
-        return {"data": [tweet | {"non_public_metrics": private}]}
+        public = {"impression_count": views, "like_count": likes, "reply_count": comments,
+                  "retweet_count": 3, "quote_count": 1, "bookmark_count": 0}
+        private = {"impression_count": views, "url_link_clicks": 9, "user_profile_clicks": 4}
+        tweet = {"id": post_id, "author_id": "42", "created_at": "2026-11-20T10:30:00.000Z",
+                 "text": "Spring drop\n\n#ad link below", "public_metrics": public,
+                 "non_public_metrics": private}
+        users = [{"id": "42", "name": "Ana", "username": "ana_creates"}]
+        return {"data": [tweet], "includes": {"users": users}}
     if platform == "reddit":
-        link = {"id": post_id, "view_count": views, "ups": clicks, "num_comments": conv}
+        link = {"id": post_id, "view_count": views, "ups": likes, "score": likes,
+                "num_comments": comments, "author": "ana_creates",
+                "created_utc": WHEN.timestamp(), "title": "Spring drop",
+                "selftext": "#ad link below"}
         return {"kind": "Listing", "data": {"children": [{"kind": "t3", "data": link}]}}
     if platform == "instagram":
-        named = {"views": views, "profile_visits": clicks, "follows": conv}
-        data = [
-            {"name": n, "period": "lifetime", "values": [{"value": v}]} for n, v in named.items()
-        ]
-        return {post_id: {"id": post_id, "insights": {"data": data}}}
-    video = {"id": post_id, "view_count": views, "like_count": clicks, "share_count": conv}
+        named = {"views": views, "shares": 3, "website_clicks": 9, "follows": 4}
+        data = [{"name": n, "period": "lifetime", "values": [{"value": v}]}
+                for n, v in named.items()]
+        return {post_id: {"id": post_id, "username": "ana_creates",
+                          "timestamp": "2026-11-20T10:30:00+0000",
+                          "caption": "Spring drop\n\n#ad link below", "like_count": likes,
+                          "comments_count": comments, "insights": {"data": data}}}
+    video = {"id": post_id, "view_count": views, "like_count": likes, "comment_count": comments,
+             "share_count": 4, "create_time": int(WHEN.timestamp()),
+             "share_url": f"https://www.tiktok.com/@ana_creates/video/{post_id}",
+             "title": "", "video_description": "Spring drop\n\n#ad link below"}
     return {"data": {"videos": [video]}, "error": {"code": "ok"}}
+
+
+# Per platform: (shares, link clicks) in good_body; None where the real API has no such
+# number. Engagement never lands in clicks or conversions: FetchResult has neither.
+OTHER_COUNTS = {"youtube": (None, None), "x": (4, 9), "reddit": (None, None),
+                "instagram": (3, 9), "tiktok": (4, None)}
+
+
+def expected(platform: str, views: int | None, likes: int | None = 2,
+             comments: int | None = 1) -> FetchResult:
+    shares, link_clicks = OTHER_COUNTS[platform]
+    return FetchResult(views=views, likes=likes, comments=comments, shares=shares,
+                       link_clicks=link_clicks, author="ana_creates", published_at=WHEN,
+                       caption="Spring drop\n\n#ad link below")
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_well_formed_answer_maps_to_metrics(platform: str) -> None:
     views: Any = "40" if platform == "youtube" else 40
-    adapter, _ = adapter_answering(platform, 200, good_body(platform, IDS[platform], views))
-    assert adapter.fetch(IDS[platform]) == FetchResult(40, 2, 1)
+    likes: Any = "2" if platform == "youtube" else 2
+    comments: Any = "1" if platform == "youtube" else 1
+    body = good_body(platform, IDS[platform], views, likes, comments)
+    adapter, _ = adapter_answering(platform, 200, body)
+    assert adapter.fetch(IDS[platform]) == expected(platform, 40)
+
+
+BAD_TEXT = {
+    "youtube": lambda b: b["items"][0]["snippet"].update(channelTitle=7),
+    "x": lambda b: b["data"][0].update(created_at="yesterday"),
+    "reddit": lambda b: b["data"]["children"][0]["data"].update(created_utc="soon"),
+    "instagram": lambda b: next(iter(b.values())).update(caption=["#ad"]),
+    "tiktok": lambda b: b["data"]["videos"][0].update(create_time="noon"),
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_author_time_or_caption_of_the_wrong_type_is_an_invalid_response(
+    platform: str
+) -> None:
+    body = good_body(platform, IDS[platform], 40)
+    BAD_TEXT[platform](body)
+    adapter, _ = adapter_answering(platform, 200, body)
+    assert adapter.fetch(IDS[platform]).missing_reason == "invalid_response"
 
 
 @pytest.mark.parametrize("views", ["12a", "1.5", -3, 2.5, True, [], {"n": 1}, "-1", ""])
@@ -133,7 +189,7 @@ STATUSES = [
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_http_statuses_are_classified(platform: str, status: int, reason: str) -> None:
     adapter, _ = adapter_answering(platform, status, {"error": "x"})
-    assert adapter.fetch(IDS[platform]) == FetchResult(None, None, None, missing_reason=reason)
+    assert adapter.fetch(IDS[platform]) == FetchResult(missing_reason=reason)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -154,7 +210,7 @@ def test_retry_after_accepts_an_http_date_and_ignores_garbage() -> None:
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_absent_or_null_metrics_are_none_without_a_missing_reason(platform: str) -> None:
     adapter, _ = adapter_answering(platform, 200, good_body(platform, IDS[platform], None))
-    assert adapter.fetch(IDS[platform]) == FetchResult(None, 2, 1)
+    assert adapter.fetch(IDS[platform]) == expected(platform, None)
 
 
 def test_x_answering_only_errors_means_every_post_is_not_found() -> None:
@@ -175,8 +231,9 @@ def test_tiktok_errors_inside_a_200_answer_are_classified(code: str, reason: str
 
 
 EXPECTED_REQUESTS = {
-    "youtube": ("GET", "/youtube/v3/videos", {"part": ["statistics"], "id": ["a1,b2"]}),
-    "x": ("GET", "/2/tweets", {"ids": ["a1,b2"]}),
+    "youtube": ("GET", "/youtube/v3/videos", {"part": ["snippet,statistics"], "id": ["a1,b2"]}),
+    "x": ("GET", "/2/tweets", {"ids": ["a1,b2"], "expansions": ["author_id"],
+                               "user.fields": ["username"]}),
     "reddit": ("GET", "/api/info", {"id": ["t3_a1,t3_b2"]}),
     "instagram": ("GET", "/v21.0/", {"ids": ["a1,b2"]}),
     "tiktok": ("POST", "/v2/video/query/", {}),
@@ -198,6 +255,30 @@ def test_the_request_has_the_real_api_shape_and_carries_the_token(platform: str)
     assert sent.headers["Authorization"] == "Bearer tok"
     if platform == "tiktok":
         assert json.loads(sent.body or b"{}")["filters"] == {"video_ids": ["a1", "b2"]}
+
+
+# The fields each adapter asks for: every one it reads, named as the real API names them.
+ASKED_FOR = {
+    "youtube": ("part", {"snippet", "statistics"}),
+    "x": ("tweet.fields", {"created_at", "author_id", "text", "public_metrics",
+                           "non_public_metrics"}),
+    "tiktok": ("fields", {"id", "create_time", "share_url", "video_description", "view_count",
+                          "like_count", "comment_count", "share_count"}),
+    "instagram": ("fields", {"username", "timestamp", "caption", "like_count",
+                             "comments_count", "insights.metric(views", "shares",
+                             "website_clicks)"}),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(ASKED_FOR))
+def test_the_adapter_asks_for_every_field_it_reads(platform: str) -> None:
+    canned = Canned(200, {})
+    session = requests.Session()
+    session.mount("http://", canned)
+    ADAPTERS[platform]("http://platform.test/", session=session).fetch_many(["a1"])
+    param, fields = ASKED_FOR[platform]
+    asked = set(parse_qs(urlsplit(canned.sent[0].url or "").query)[param][0].split(","))
+    assert fields <= asked
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

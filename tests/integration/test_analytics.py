@@ -11,6 +11,7 @@ import requests
 from reconcile.dispatch import set_dispatcher
 from reconcile.services.intake.submissions import Claim, update_metrics
 from reconcile.services.principal import Principal
+from reconcile.services.tracking.counts import has_tracked_link
 from tests.integration.apihelp import (
     auth,
     make_scene,
@@ -56,7 +57,8 @@ def _campaign(sim: Any) -> dict[str, Any]:
         accepted.append(submit_as(affiliate, campaign_id, platform, url, claim))
         reconcile_now(sim, accepted[-1], platform, url, (1000, 50, 5))
     submit_as(two, campaign_id, "x", claim=(700, 10, 1))
-    update_metrics(Principal(one["id"], "AFFILIATE"), accepted[0]["post_id"], Claim(1200, 60, 6))
+    update_metrics(Principal(one["id"], "AFFILIATE"), accepted[0]["post_id"], Claim(1200, 60, 6),
+                   has_link=has_tracked_link)
     return {"id": campaign_id, "scene": scene, "one": one, "two": two,
             "overclaimed_report": accepted[2]["report_id"]}
 
@@ -68,17 +70,23 @@ def _analytics(client: Any, campaign: dict[str, Any], role: str = "CLIENT") -> d
     return resp.get_json()
 
 
-def test_totals_sum_latest_claims_and_latest_platform_snapshots(
+def test_totals_sum_latest_claims_and_each_metric_from_its_own_source(
     client: Any, campaign: dict[str, Any]
 ) -> None:
     view = _analytics(client, campaign)
 
     assert view["campaign_id"] == campaign["id"]
+    assert view["sources"] == {"views": "platform", "clicks": "tracked",
+                               "conversions": "postback"}
     assert view["totals"] == {
         "posts": 4, "reports": 5,
         "claimed": {"views": 1200 + 1080 + 1600 + 700, "clicks": 60 + 50 + 50 + 10,
                     "conversions": 6 + 5 + 5 + 1},
+        # views from the simulator's platform; clicks from the tracked links' counts and
+        # conversions from postbacks (reconcile_now's counts), never from a claim
         "verified": {"views": 3000, "clicks": 150, "conversions": 15},
+        "verified_by_source": {"views": {"platform": 3000}, "clicks": {"tracked": 150},
+                               "conversions": {"postback": 15}},
     }
 
 
@@ -131,3 +139,49 @@ def test_success_rate_is_null_before_anything_is_reconciled(client: Any,
     assert view["reconciliation"]["pending"] == 1
     assert view["totals"]["verified"] == {"views": 0, "clicks": 0, "conversions": 0}
     assert view["open_alerts"] == 0 and view["recent_alerts"] == []
+
+
+def test_platform_link_clicks_are_verified_from_the_platform_and_legacy_engagement_never(
+    client: Any, simulator: str, dispatched: Any
+) -> None:
+    from sqlalchemy import update
+
+    from reconcile.persistence.db import unit_of_work
+    from reconcile.persistence.models import Snapshot
+    from reconcile.rules.sources import Sources
+    from reconcile.services.admin.campaigns import create_campaign
+    from reconcile.services.principal import SYSTEM
+    from reconcile.services.reconciliation.attempts import Job, run_attempt
+    from tests.conftest import unique
+
+    scene = make_scene()
+    campaign_id = int(create_campaign(SYSTEM, name=unique("x"), client_id=scene.client_a,
+                                      platforms=["x"], sources=Sources("platform", "none"))["id"])
+    affiliate = new_user("AFFILIATE")
+    shown = {"views": 2000, "likes": 400, "comments": 30, "shares": 20, "link_clicks": 90}
+    reports = []
+    for _ in range(2):
+        url = post_url("x")
+        requests.put(f"{simulator}/_sim/posts", json={"platform": "x", "url": url, **shown},
+                     timeout=5).raise_for_status()
+        accepted = submit_as(affiliate, campaign_id, "x", url, (2000, 90, 0))
+        assert run_attempt(Job(int(accepted["report_id"]), 1)) == "MATCHED"
+        reports.append(int(accepted["report_id"]))
+    # The second post's snapshot as migration 0010 left one from before sources: its
+    # clicks were engagement under another name.
+    with unit_of_work() as uow:
+        uow.session.execute(update(Snapshot).where(Snapshot.report_id == reports[1]).values(
+            sources={"views": "platform", "clicks": "legacy_engagement",
+                     "conversions": "legacy_engagement"}))
+
+    view = client.get(f"/api/v1/campaigns/{campaign_id}/analytics",
+                      headers=auth(scene.users["CLIENT"])).get_json()
+
+    assert view["sources"] == {"views": "platform", "clicks": "platform",
+                               "conversions": "none"}
+    assert view["totals"]["verified"] == {"views": 4000, "clicks": 90, "conversions": 0}
+    assert view["totals"]["verified_by_source"] == {
+        "views": {"platform": 4000},
+        "clicks": {"legacy_engagement": 90, "platform": 90},
+        "conversions": {},
+    }

@@ -12,6 +12,13 @@ import pytest
 
 from tests.conftest import unique
 from tests.integration.apihelp import Scene, alert_about, make_scene, new_user, post_url
+from tests.integration.tracking_help import (
+    matrix_link_create,
+    matrix_link_stats,
+    matrix_pixel,
+    matrix_postback,
+    matrix_reverse,
+)
 
 ROLES = ("ADMIN", "CLIENT", "ANALYST", "AFFILIATE", None)
 Make = Callable[[Scene, str | None], tuple[str, Any, str | None]]
@@ -64,6 +71,8 @@ MATRIX: list[tuple[str, str, Make, tuple[int, ...]]] = [
     ("GET", "/campaigns", _fixed("/api/v1/campaigns"), (200, 200, 200, 403, 401)),
     ("GET", "/campaigns/{own}", _fixed("/api/v1/campaigns/{s.campaign_a}"), (200, 200, 200, 403, 401)),
     ("GET", "/campaigns/{other}", _fixed("/api/v1/campaigns/{s.campaign_b}"), (200, 404, 200, 403, 401)),
+    ("PATCH", "/campaigns/{own}", _fixed("/api/v1/campaigns/{s.campaign_a}", {"required_tags": []}), (200, 200, 403, 403, 401)),
+    ("PATCH", "/campaigns/{other}", _fixed("/api/v1/campaigns/{s.campaign_b}", {"required_tags": []}), (200, 404, 403, 403, 401)),
     ("GET", "/campaigns/{own}/analytics", _fixed("/api/v1/campaigns/{s.campaign_a}/analytics"), (200, 200, 200, 403, 401)),
     ("GET", "/campaigns/{other}/analytics", _fixed("/api/v1/campaigns/{s.campaign_b}/analytics"), (200, 404, 200, 403, 401)),
     ("POST", "/submissions", _fixed("/api/v1/submissions", _submission), (403, 403, 403, 202, 401)),
@@ -91,6 +100,18 @@ MATRIX: list[tuple[str, str, Make, tuple[int, ...]]] = [
     ("GET", "/affiliates/buckets", _fixed("/api/v1/affiliates/buckets"), (200, 403, 200, 403, 401)),
     ("GET", "/alerts/open-counts", _fixed("/api/v1/alerts/open-counts"), (200, 200, 200, 403, 401)),
     ("GET", "/audit", _fixed("/api/v1/audit"), (200, 403, 200, 403, 401)),
+    ("PATCH", "/campaigns/{own}", _fixed("/api/v1/campaigns/{s.campaign_a}", {"attribution_window_days": 30}), (200, 200, 403, 403, 401)),
+    ("PATCH", "/campaigns/{other}", _fixed("/api/v1/campaigns/{s.campaign_b}", {"attribution_window_days": 30}), (200, 404, 403, 403, 401)),
+    ("POST", "/links", matrix_link_create, (403, 403, 403, 201, 401)),
+    ("GET", "/links/{own}/stats", matrix_link_stats(True), (200, 200, 200, 200, 401)),
+    ("GET", "/links/{other}/stats", matrix_link_stats(False), (200, 404, 200, 404, 401)),
+    ("POST", "/postbacks (own click)", matrix_postback(True), (201, 201, 403, 403, 401)),
+    ("POST", "/postbacks (other click)", matrix_postback(False), (201, 422, 403, 403, 401)),
+    ("GET", "/postbacks/pixel", matrix_pixel, (201, 201, 201, 201, 201)),
+    ("POST", "/postbacks/{own}/reverse", matrix_reverse(True), (200, 200, 403, 403, 401)),
+    ("POST", "/postbacks/{other}/reverse", matrix_reverse(False), (200, 404, 403, 403, 401)),
+    ("POST", "/clients/{own}/postback-secret", _fixed("/api/v1/clients/{s.client_a}/postback-secret"), (201, 201, 403, 403, 401)),
+    ("POST", "/clients/{other}/postback-secret", _fixed("/api/v1/clients/{s.client_b}/postback-secret"), (201, 404, 403, 403, 401)),
     ("GET", "/openapi.json", _fixed("/api/v1/openapi.json"), (200, 200, 200, 200, 200)),
     ("GET", "/docs", _fixed("/api/v1/docs"), (200, 200, 200, 200, 200)),
 ]  # fmt: skip

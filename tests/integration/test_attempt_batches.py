@@ -17,7 +17,7 @@ from reconcile.platforms.fetching import FetchOutcome
 from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
 from tests.integration.flows import alerts, attempts, ledger, post_url, submit_claim, trust
 
-TRUTH = {"views": 1000, "clicks": 50, "conversions": 5}
+TRUTH = {"views": 1000, "likes": 50, "comments": 5}  # what the platform reports
 MATCHED, HIGH, OVERCLAIM = (1000, 50, 5), (700, 50, 5), (1600, 50, 5)
 
 

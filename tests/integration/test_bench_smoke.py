@@ -15,10 +15,13 @@ from tests.conftest import IN_CI, ROOT, TEST_DB, TEST_REDIS, requires_postgres
 
 SUBMISSIONS = 30
 BACKLOG = 20
+CLICKS = 200
+POSTBACKS = 50
 
 
 PHASES = ("staging", "starting the simulator", "no-op baseline", "load generator baseline",
-          "live phase", "capacity phase", "stopping", "done")
+          "live phase", "capacity phase", "redirect phase", "postback phase", "stopping",
+          "done")
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     done = subprocess.run(
         [sys.executable, "-m", "reconcile.cli", "bench", "--submissions", str(SUBMISSIONS),
          "--concurrency", "4", "--workers", "1", "--api-workers", "1",
-         "--backlog", str(BACKLOG),
+         "--backlog", str(BACKLOG), "--clicks", str(CLICKS), "--postbacks", str(POSTBACKS),
          "--drain-timeout", "120", "--json", str(out)],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
@@ -104,3 +107,19 @@ def test_rates_and_the_noop_baseline_are_positive(report):
 def test_process_memory_was_sampled_from_the_api_and_the_workers(report):
     assert 20 < report["api_rss_mb_max"] < 1000
     assert 20 < report["worker_rss_mb_max"] < 1000
+
+
+def test_the_redirect_phase_answered_every_click_and_lost_none(report):
+    redirect = report["redirect"]
+    assert redirect["http_statuses"] == {"302": CLICKS}
+    assert redirect["recorded"] == CLICKS and redirect["lost"] == 0
+    assert redirect["clicks_per_s"] > 0 and redirect["concurrency"] == 4
+    latency = redirect["redirect_latency_ms"]
+    assert 0 < latency["p50"] <= latency["p99"] <= latency["max"]
+
+
+def test_the_postback_phase_recorded_every_postback(report):
+    postback = report["postback"]
+    assert postback["postbacks"] == POSTBACKS
+    assert postback["http_statuses"] == {"201": POSTBACKS}
+    assert postback["postbacks_per_s"] > 0

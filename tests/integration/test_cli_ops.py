@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from reconcile.cli import main
 from reconcile.services.intake.submissions import Claim, submit, update_metrics
 from reconcile.services.principal import Principal
+from reconcile.services.tracking.counts import has_tracked_link
 from tests.conftest import unique_video_id
 
 
@@ -24,22 +25,27 @@ def _run(*argv: str) -> Any:
 def _submit(world: Any, platform: str = "youtube") -> dict[str, Any]:
     principal = Principal(user_id=world.affiliate["id"], role="AFFILIATE")
     return submit(principal, campaign_id=world.campaign_id, platform=platform,
-                  url=f"https://youtu.be/{unique_video_id()}", claim=Claim(100, 10, 1))
+                  url=f"https://youtu.be/{unique_video_id()}", claim=Claim(100, 10, 1),
+                  has_link=has_tracked_link)
 
 
 def test_fetch_prints_the_normalised_url_post_id_and_the_metrics_the_adapter_sees(
     sim: Any
 ) -> None:
     vid = unique_video_id()
-    sim.post("youtube", f"https://www.youtube.com/watch?v={vid}", 1234, 56, 7)
+    sim.post("youtube", f"https://www.youtube.com/watch?v={vid}", 1234, likes=56, comments=7,
+             author="ana", published_at="2026-11-20T10:30:00Z", caption="Hi")
 
     result = _run("fetch", "youtube", f"https://youtu.be/{vid}?si=tracking")
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
         "platform": "youtube", "url": f"https://www.youtube.com/watch?v={vid}",
-        "post_id": vid, "metrics": {"views": 1234, "clicks": 56, "conversions": 7},
-        "missing_reason": None,
+        "post_id": vid, "missing_reason": None,
+        # YouTube has no share or link-click counts
+        "metrics": {"views": 1234, "likes": 56, "comments": 7, "shares": None,
+                    "link_clicks": None},
+        "author": "ana", "published_at": "2026-11-20T10:30:00+00:00", "caption": "Hi",
     }
 
 
@@ -60,7 +66,8 @@ def test_rereconcile_sends_the_latest_report_of_each_post_at_low_priority(
 ) -> None:
     first, second = _submit(world), _submit(world)
     principal = Principal(user_id=world.affiliate["id"], role="AFFILIATE")
-    newer = update_metrics(principal, second["post_id"], Claim(200, 20, 2))
+    newer = update_metrics(principal, second["post_id"], Claim(200, 20, 2),
+                           has_link=has_tracked_link)
     dispatched.sent.clear()
 
     result = _run("rereconcile", "--campaign", str(world.campaign_id))
@@ -169,7 +176,7 @@ def test_export_csv_neutralises_text_a_spreadsheet_would_run(
     principal = Principal(user_id=world.affiliate["id"], role="AFFILIATE")
     accepted = submit(principal, campaign_id=world.campaign_id, platform="youtube",
                       url=f"https://youtu.be/{unique_video_id()}",
-                      claim=Claim(100, 10, 1, evidence=evidence))
+                      claim=Claim(100, 10, 1, evidence=evidence), has_link=has_tracked_link)
     out = tmp_path / "export"
 
     result = _run("export", "--since", datetime.now(UTC).strftime("%Y-%m-%d"),

@@ -15,9 +15,12 @@ import pytest
 from reconcile.bootstrap import active_rules
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import User
+from reconcile.rules.sources import Sources
+from reconcile.services.admin.campaigns import create_campaign
+from reconcile.services.principal import SYSTEM
 from reconcile.services.reconciliation import effects
-from reconcile.services.reconciliation.attempts import Job, load_target, run_attempt
-from tests.conftest import wait_for
+from reconcile.services.reconciliation.attempts import Job, load_target, run_attempt, run_attempts
+from tests.conftest import unique, wait_for
 from tests.integration.flows import (
     alerts,
     attempts,
@@ -28,8 +31,23 @@ from tests.integration.flows import (
     trust,
     wait_terminal,
 )
+from tests.integration.tracking_fake import FakeTracking
 
 TRUTH = (1000, 50, 5)
+
+
+def _link_click_campaign(world: Any) -> int:
+    """A campaign of the world's client whose clicks are the platform's link clicks."""
+    return int(create_campaign(SYSTEM, name=unique("campaign"), client_id=world.client_id,
+                               platforms=["instagram", "x"],
+                               sources=Sources("platform", "none"))["id"])
+
+
+def log_post(report_id: int) -> int:
+    from reconcile.persistence.models import Report
+
+    with unit_of_work() as uow:
+        return int(uow.session.get(Report, report_id).post_id)
 
 
 def test_data_missing_at_first_is_retried_until_it_matches(
@@ -95,12 +113,16 @@ def test_a_missing_retry_waits_the_initial_delay_times_the_attempt_number(
 def test_incomplete_data_gets_exactly_one_more_attempt(
     world: Any, sim: Any, workers: Any, second_omit: list[str], final: str
 ) -> None:
+    # Clicks from Instagram's own link clicks: views and clicks take part, so a post
+    # without views is incomplete, not missing.
+    campaign = _link_click_campaign(world)
     url = post_url("instagram")
-    sim.post("instagram", url, *TRUTH, omit=["views"])
+    sim.post("instagram", url, TRUTH[0], link_clicks=TRUTH[1], omit=["views"])
 
-    report_id = submit_claim(world, world.new_affiliate(), "instagram", url, TRUTH)
+    report_id = submit_claim(world, world.new_affiliate(), "instagram", url, TRUTH,
+                             campaign_id=campaign)
     wait_for(lambda: attempts(report_id), 20, what="the first attempt")
-    sim.post("instagram", url, *TRUTH, omit=second_omit)
+    sim.post("instagram", url, TRUTH[0], link_clicks=TRUTH[1], omit=second_omit)
     rlog = wait_terminal(report_id)
 
     assert [a.status for a in attempts(report_id)] == ["INCOMPLETE_PLATFORM_DATA", final]
@@ -262,10 +284,14 @@ def test_every_earlier_incomplete_attempt_counts_toward_the_additional_attempts(
     world: Any, sim: Any, dispatched: Any
 ) -> None:
     url = post_url("youtube")
-    sim.post("youtube", url, *TRUTH, omit=["views"])
+    sim.post("youtube", url, TRUTH[0], omit=["views"])
     report_id = submit_claim(world, world.new_affiliate(), "youtube", url, TRUTH)
+    # The post's tracked link counted the claimed clicks and conversions; views are absent.
+    tracking = FakeTracking()
+    tracking.link(log_post(report_id), TRUTH[1], TRUTH[2])
     for n in (1, 2):
-        assert run_attempt(Job(report_id, n, trigger="rerun")) == "INCOMPLETE_PLATFORM_DATA"
+        assert run_attempts([Job(report_id, n, trigger="rerun")],
+                            counters=tracking.counters()) == ["INCOMPLETE_PLATFORM_DATA"]
 
     target = load_target(Job(report_id, 3, trigger="rerun"))
 

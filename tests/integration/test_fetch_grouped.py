@@ -13,6 +13,7 @@ from reconcile.platforms.fetching import fetch_truth_grouped, fetch_truth_many
 from reconcile.platforms.urls import normalise
 from tests.conftest import unique_post_url
 
+# views, likes, comments per platform
 TRUTH = {"youtube": (1000, 50, 5), "reddit": (2200, 70, 7), "x": (3300, 90, 9)}
 
 
@@ -20,10 +21,10 @@ TRUTH = {"youtube": (1000, 50, 5), "reddit": (2200, 70, 7), "x": (3300, 90, 9)}
 def posts(sim: Any) -> Iterator[dict[str, list[str]]]:
     """Two posts per platform, each with that platform's truth in the simulator."""
     groups: dict[str, list[str]] = {}
-    for platform, (views, clicks, conversions) in TRUTH.items():
+    for platform, (views, likes, comments) in TRUTH.items():
         for _ in range(2):
             url = unique_post_url(platform)
-            sim.post(platform, url, views, clicks, conversions)
+            sim.post(platform, url, views, likes=likes, comments=comments)
             groups.setdefault(platform, []).append(normalise(platform, url).post_id)
     yield groups
     for platform in TRUTH:
@@ -35,11 +36,11 @@ def test_each_platform_gets_its_own_posts_answers(posts: dict[str, list[str]]) -
     fetched = fetch_truth_grouped(posts)
     assert set(fetched) == set(TRUTH)
     for platform, ids in posts.items():
-        views, clicks, conversions = TRUTH[platform]
+        views, likes, comments = TRUTH[platform]
         assert set(fetched[platform]) == set(ids)
         for outcome in fetched[platform].values():
-            assert outcome.metrics == {"views": views, "clicks": clicks,
-                                       "conversions": conversions}
+            assert (outcome.metrics["views"], outcome.metrics["likes"],
+                    outcome.metrics["comments"]) == (views, likes, comments)
 
 
 def test_grouped_answers_equal_one_platform_at_a_time(posts: dict[str, list[str]]) -> None:

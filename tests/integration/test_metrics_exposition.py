@@ -29,6 +29,11 @@ FAMILIES = {
     "reconcile_breaker_state": "gauge",
     "reconcile_submission_latency_seconds": "histogram",
     "reconcile_missing_reason": "counter",
+    # truth.md, Tracked links and Conversion postbacks.
+    "reconcile_clicks_recorded": "counter",
+    "reconcile_clicks_filtered": "counter",
+    "reconcile_clicks_lost": "counter",
+    "reconcile_postbacks": "counter",
 }
 
 

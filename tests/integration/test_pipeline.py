@@ -3,6 +3,7 @@ platform API over HTTP → classification → outcome readable over HTTP."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -96,13 +97,27 @@ def test_a_critical_overclaim_raises_a_fraud_alert(
 def test_missing_metrics_leave_the_report_incomplete_with_a_retry_scheduled(
     client: Any, world: Any, sim: Any, workers: Any
 ) -> None:
-    url = f"https://www.youtube.com/shorts/{unique_video_id()}"
-    sim.post("youtube", url, 1000, 50, 5, omit=["views", "conversions"])
+    # Clicks from X's own link clicks, no conversions source: views and clicks take part.
+    made = client.post("/api/v1/campaigns", json={
+        "name": "link clicks", "client_id": world.client_id, "platforms": ["x"],
+        "sources": {"clicks": "platform", "conversions": "none"}},
+        headers=world.auth(world.advertiser))
+    assert made.status_code == 201, made.get_json()
+    url = f"https://x.com/someone/status/{uuid.uuid4().int % 10**18}"
+    sim.post("x", url, 1000, link_clicks=50, omit=["views"])
 
-    accepted = _submit(client, world, world.affiliate, url, (1000, 50, 5)).get_json()
+    accepted = client.post("/api/v1/submissions", json={
+        "campaign_id": made.get_json()["id"], "platform": "x", "url": url,
+        "claimed_views": 1000, "claimed_clicks": 50, "claimed_conversions": 5},
+        headers=world.auth(world.affiliate)).get_json()
     rec = _outcome(client, world, world.affiliate, accepted["report_id"])["reconciliation"]
 
     assert rec["status"] == "INCOMPLETE_PLATFORM_DATA"
-    assert rec["confidence_ratio"] == pytest.approx(0.3333)
-    assert sorted(rec["missing_fields"]) == ["conversions", "views"]
+    assert rec["confidence_ratio"] == pytest.approx(0.5)  # of the two verifiable metrics
+    assert rec["missing_fields"] == ["views"]
+    assert rec["metrics"]["clicks"]["source"] == "platform"
+    assert rec["metrics"]["conversions"] == {"claimed": 5, "observed": None,
+                                             "difference": None, "pct": None,
+                                             "source": "none", "verifiable": False}
     assert rec["scheduled_retry_at"] is not None
+    assert [f["name"] for f in accepted["suspicion_flags"]] == ["unverifiable_claim"]

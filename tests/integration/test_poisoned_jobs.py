@@ -103,7 +103,7 @@ def test_one_poisoned_platform_answer_leaves_the_other_49_reconciled_on_the_firs
 
 def _fetch_poisoning(poisoned_post: str, metrics: dict[str, Any]) -> Any:
     def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
-        truth = dict(zip(("views", "clicks", "conversions"), TRUTH, strict=True))
+        truth = dict(zip(("views", "likes", "comments"), TRUTH, strict=True))
         return {pid: FetchOutcome(metrics=metrics if pid == poisoned_post else truth)
                 for pid in post_ids}
     return fetch
@@ -118,10 +118,10 @@ def _post_id_of(report_id: int) -> str:
 
 
 @pytest.mark.parametrize(("case", "metrics"), [
-    ("a count that is not a number: classifying it raises", {"views": "many", "clicks": 50,
-                                                            "conversions": 5}),
-    ("a count past what the database holds: writing it raises", {"views": 2**70, "clicks": 50,
-                                                                 "conversions": 5}),
+    ("a count that is not a number: classifying it raises", {"views": "many", "likes": 50,
+                                                            "comments": 5}),
+    ("a count past what the database holds: writing it raises", {"views": 2**70, "likes": 50,
+                                                                 "comments": 5}),
 ])
 def test_a_job_that_keeps_failing_is_quarantined_and_never_holds_up_the_others(
     world: Any, sim: Any, dispatched: Any, case: str,

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempts
 from tests.integration.apihelp import make_scene, post_url, reconcile_now, submit_as
+from tests.integration.tracking_fake import FakeTracking
 
 
 @pytest.fixture
@@ -24,8 +25,11 @@ def test_a_rerun_sends_the_next_attempt_at_high_priority_with_trigger_rerun(
 ) -> None:
     url = post_url("x")
     done = submit_as(scene.users["AFFILIATE"], scene.campaign_a, "x", url, (1000, 50, 5))
-    sim.post("x", url, 1000, 50, 5, omit=["views", "conversions"])
-    assert run_attempt(Job(done["report_id"], 1)) == "INCOMPLETE_PLATFORM_DATA"  # retry due
+    sim.post("x", url, 1000, omit=["views"])
+    tracking = FakeTracking()  # its tracked link counted the clicks and conversions
+    tracking.link(int(done["post_id"]), clicks=50, conversions=5)
+    assert run_attempts([Job(done["report_id"], 1)], counters=tracking.counters()) == [
+        "INCOMPLETE_PLATFORM_DATA"]  # a retry is due
     dispatched.sent.clear()
 
     resp = _run(client, scene, "CLIENT", report_ids=[done["report_id"], scene.own_report])

@@ -16,6 +16,7 @@ from reconcile.services.intake.submissions import Claim, update_metrics
 from reconcile.services.principal import Principal
 from reconcile.services.reconciliation.attempts import Job, run_attempt
 from reconcile.services.reconciliation.reverify import reverify
+from reconcile.services.tracking.counts import has_tracked_link
 from tests.conftest import wait_for
 from tests.integration.flows import (
     alerts,
@@ -104,7 +105,7 @@ def test_a_report_superseded_by_an_update_is_not_reverified(world: Any, dispatch
     old = _report(world, affiliate)
     post_id = _post_of(old)
     new = int(update_metrics(Principal(user_id=affiliate["id"], role="AFFILIATE"), post_id,
-                             Claim(*TRUTH))["report_id"])
+                             Claim(*TRUTH), has_link=has_tracked_link)["report_id"])
     for report_id in (old, new):
         _fabricate(report_id, attempted_ago=timedelta(hours=100))
     dispatched.sent.clear()

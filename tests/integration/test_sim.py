@@ -37,14 +37,26 @@ def youtube_views(client: FlaskClient) -> Any:
 
 
 def test_putting_a_post_answers_with_its_normalised_id(client: FlaskClient) -> None:
-    body = {"platform": "youtube", "url": VIDEO + "&si=x", "views": 7, "clicks": 3,
-            "conversions": 1, "omit": ["clicks"]}  # fmt: skip
+    body = {"platform": "youtube", "url": VIDEO + "&si=x", "views": 7, "likes": 3,
+            "comments": 1, "author": "ana", "published_at": "2026-11-20T10:30:00Z",
+            "caption": "Hi #ad", "omit": ["comments"]}  # fmt: skip
     answer = client.put("/_sim/posts", json=body)
     assert answer.status_code == 200
+    # YouTube serves no shares and no link clicks, so the answer names neither.
     assert answer.get_json() == {"platform": "youtube", "post_id": "dQw4w9WgXcQ",
-                                 "canonical_url": VIDEO, "views": 7, "conversions": 1,
-                                 "omit": ["clicks"]}  # fmt: skip
+                                 "canonical_url": VIDEO, "views": 7, "likes": 3,
+                                 "author": "ana", "published_at": "2026-11-20T10:30:00Z",
+                                 "caption": "Hi #ad", "omit": ["comments"]}  # fmt: skip
     assert youtube_views(client) == "7"
+
+
+def test_a_post_keeps_its_old_callers_working_and_serves_no_clicks(client: FlaskClient) -> None:
+    body = {"platform": "youtube", "url": VIDEO, "views": 7, "clicks": 3, "conversions": 1}
+    assert client.put("/_sim/posts", json=body).status_code == 200
+    statistics = client.get("/youtube/v3/videos?part=statistics&id=dQw4w9WgXcQ").get_json()[
+        "items"][0]["statistics"]
+    assert statistics["viewCount"] == "7"
+    assert set(statistics) == {"viewCount", "likeCount", "commentCount", "favoriteCount"}
 
 
 BAD_POSTS: list[Any] = [
@@ -57,9 +69,12 @@ BAD_POSTS: list[Any] = [
     {"platform": "youtube", "url": VIDEO, "views": -1, "clicks": 1, "conversions": 1},
     {"platform": "youtube", "url": VIDEO, "views": True, "clicks": 1, "conversions": 1},
     {"platform": "youtube", "url": VIDEO, "views": 1.5, "clicks": 1, "conversions": 1},
-    {"platform": "youtube", "url": VIDEO, "views": 1, "clicks": 1},
-    {"platform": "youtube", "url": VIDEO, "views": 1, "clicks": 1, "conversions": 1,
-     "omit": ["likes"]},
+    {"platform": "youtube", "url": VIDEO, "likes": 1},
+    {"platform": "youtube", "url": VIDEO, "views": 1, "omit": ["follows"]},
+    {"platform": "youtube", "url": VIDEO, "views": 1, "clicks": "3"},
+    {"platform": "youtube", "url": VIDEO, "views": 1, "link_clicks": 3},
+    {"platform": "x", "url": "https://x.com/a/status/1", "views": 1, "author": 5},
+    {"platform": "x", "url": "https://x.com/a/status/1", "views": 1, "published_at": "noon"},
     {"platform": "youtube", "url": VIDEO, "views": 1, "clicks": 1, "conversions": 1,
      "extra": 1},
     {"platform": "youtube", "url": 5, "views": 1, "clicks": 1, "conversions": 1},

@@ -23,8 +23,9 @@ from reconcile.rules import Status, plan_effect
 from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
 from tests.conftest import requires_postgres
 from tests.integration.flows import post_url, submit_claim, trust
+from tests.integration.tracking_fake import FakeTracking
 
-TRUTH = {"views": 1000, "clicks": 50, "conversions": 5}
+TRUTH = {"views": 1000}  # the platform's views; tracked links counted 50 clicks, 5 conversions
 # claimed views -> the outcome against TRUTH; counts chosen so that no order of the events
 # reaches 0 or 1 (all gains: 0.95, all losses first: 0.01), where clamping would make the
 # order matter.
@@ -72,14 +73,20 @@ def test_two_hundred_concurrent_attempts_for_one_affiliate_lose_no_trust_update(
             if views is None:
                 incomplete_posts.add(_post_id_of(report_id))
     fetch = _fake_fetch(incomplete_posts)
+    tracking = FakeTracking()
+    for report_id, _ in reports:
+        tracking.link(_db_post_of(report_id), clicks=50, conversions=5)
+    counters = tracking.counters()
     jobs = [Job(report_id, 1) for report_id, _ in reports]
     jobs += [Job(report_id, 1) for report_id, _ in reports[::4]]  # duplicate deliveries
     random.Random(7).shuffle(jobs)
     singles, batches = jobs[:150], [jobs[i:i + 5] for i in range(150, len(jobs), 5)]
 
     with ThreadPoolExecutor(THREADS) as pool:
-        done = list(pool.map(lambda job: run_attempt(job, fetch=fetch), singles))
-        done += [s for batch in pool.map(lambda jobs: run_attempts(jobs, fetch=fetch), batches)
+        done = list(pool.map(lambda job: run_attempt(job, fetch=fetch, counters=counters),
+                             singles))
+        done += [s for batch in pool.map(
+                     lambda b: run_attempts(b, fetch=fetch, counters=counters), batches)
                  for s in batch]
 
     assert sorted(s for s in done if s) == sorted(str(status) for _, status in reports)
@@ -95,6 +102,11 @@ def test_two_hundred_concurrent_attempts_for_one_affiliate_lose_no_trust_update(
         assert row.score_after == pytest.approx(score + row.delta)
         score = row.score_after
     assert score == pytest.approx(expected)
+
+
+def _db_post_of(report_id: int) -> int:
+    with unit_of_work() as uow:
+        return int(uow.session.get(Report, report_id).post_id)
 
 
 def _post_id_of(report_id: int) -> str:

@@ -11,22 +11,30 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import TrustEffect
+from reconcile.persistence.models import Report, TrustEffect
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Status, event_for
 from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.integration.flows import ledger, post_url, submit_claim, trust
+from tests.integration.tracking_fake import FakeTracking
+
+
+def _post_of(report_id: int) -> int:
+    with unit_of_work() as uow:
+        return int(uow.session.get(Report, report_id).post_id)
+
 
 CLAIM = (1000, 50, 5)
-# What the platform shows for the claim above to produce each outcome (h close to 0).
-SHOWN: dict[Status, dict[str, int | None]] = {
-    Status.MATCHED: {"views": 1000, "clicks": 50, "conversions": 5},
-    Status.DISCREPANCY_LOW: {"views": 926, "clicks": 50, "conversions": 5},
-    Status.DISCREPANCY_MEDIUM: {"views": 870, "clicks": 50, "conversions": 5},
-    Status.DISCREPANCY_HIGH: {"views": 1430, "clicks": 50, "conversions": 5},
-    Status.AFFILIATE_OVERCLAIMED: {"views": 800, "clicks": 50, "conversions": 5},
-    Status.INCOMPLETE_PLATFORM_DATA: {"views": None, "clicks": 50, "conversions": 5},
-    Status.MISSING_PLATFORM_DATA: {"views": None, "clicks": None, "conversions": None},
+# What the platform answers for the claim above to produce each outcome (h close to 0);
+# the post's tracked link always counted the claimed 50 clicks and 5 conversions.
+SHOWN: dict[Status, FetchOutcome] = {
+    Status.MATCHED: FetchOutcome(metrics={"views": 1000}),
+    Status.DISCREPANCY_LOW: FetchOutcome(metrics={"views": 926}),
+    Status.DISCREPANCY_MEDIUM: FetchOutcome(metrics={"views": 870}),
+    Status.DISCREPANCY_HIGH: FetchOutcome(metrics={"views": 1430}),
+    Status.AFFILIATE_OVERCLAIMED: FetchOutcome(metrics={"views": 800}),
+    Status.INCOMPLETE_PLATFORM_DATA: FetchOutcome(metrics={"views": None}),
+    Status.MISSING_PLATFORM_DATA: FetchOutcome(missing_reason="not_found"),
 }
 
 
@@ -38,14 +46,17 @@ def test_any_sequence_of_reruns_leaves_one_effect_for_the_last_verified_outcome(
 ) -> None:
     affiliate = world.new_affiliate()
     report_id = submit_claim(world, affiliate, "youtube", post_url("youtube"), CLAIM)
-    shown: dict[str, dict[str, int | None]] = {}
+    tracking = FakeTracking()
+    tracking.link(_post_of(report_id), clicks=CLAIM[1], conversions=CLAIM[2])
+    shown: dict[str, FetchOutcome] = {}
 
     def fetch(platform: str, post_ids: Sequence[str]) -> dict[str, FetchOutcome]:
-        return {pid: FetchOutcome(metrics=shown["now"]) for pid in post_ids}
+        return dict.fromkeys(post_ids, shown["now"])
 
     for n, outcome in enumerate(outcomes, start=1):
         shown["now"] = SHOWN[outcome]
-        assert run_attempt(Job(report_id, n, trigger="rerun"), fetch=fetch) == outcome
+        assert run_attempt(Job(report_id, n, trigger="rerun"), fetch=fetch,
+                           counters=tracking.counters()) == outcome
 
     events = [event_for(o) for o in outcomes if event_for(o) is not None]
     changes = sum(1 for a, b in zip(events, events[1:], strict=False) if a != b)

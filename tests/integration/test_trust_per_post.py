@@ -18,14 +18,15 @@ from reconcile.persistence.models import TrustEffect, TrustLedger
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Status, event_for
 from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.services.tracking.counts import has_tracked_link
 from tests.integration.flows import post_url, submit_claim, trust
 
 CLAIM = {"claimed_views": 1000, "claimed_clicks": 50, "claimed_conversions": 5}
 SHOWN: dict[Status, dict[str, int | None]] = {
-    Status.MATCHED: {"views": 1000, "clicks": 50, "conversions": 5},
-    Status.DISCREPANCY_LOW: {"views": 926, "clicks": 50, "conversions": 5},
-    Status.AFFILIATE_OVERCLAIMED: {"views": 800, "clicks": 50, "conversions": 5},
-    Status.MISSING_PLATFORM_DATA: {"views": None, "clicks": None, "conversions": None},
+    Status.MATCHED: {"views": 1000, "likes": 50, "comments": 5},
+    Status.DISCREPANCY_LOW: {"views": 926, "likes": 50, "comments": 5},
+    Status.AFFILIATE_OVERCLAIMED: {"views": 800, "likes": 50, "comments": 5},
+    Status.MISSING_PLATFORM_DATA: {"views": None, "likes": None, "comments": None},
 }
 
 
@@ -92,7 +93,7 @@ def test_a_newer_report_s_outcome_replaces_the_older_one_s_effect(
     run_attempt(Job(old, 1), fetch=platform_shows)
     post_id = _effects(affiliate["id"])[0].post_id
     new = update_metrics(Principal(affiliate["id"], "AFFILIATE"), post_id,
-                         Claim(1000, 50, 5))["report_id"]
+                         Claim(1000, 50, 5), has_link=has_tracked_link)["report_id"]
     platform_shows["now"] = Status.AFFILIATE_OVERCLAIMED
 
     run_attempt(Job(new, 1), fetch=platform_shows)
@@ -119,7 +120,7 @@ def test_an_older_report_reconciled_after_a_newer_one_moves_no_trust(
 
         post_id = uow.session.get(Report, old).post_id
     new = update_metrics(Principal(affiliate["id"], "AFFILIATE"), post_id,
-                         Claim(1000, 50, 5))["report_id"]
+                         Claim(1000, 50, 5), has_link=has_tracked_link)["report_id"]
     run_attempt(Job(new, 1), fetch=platform_shows)
     platform_shows["now"] = Status.AFFILIATE_OVERCLAIMED
 
@@ -152,7 +153,8 @@ def test_any_order_of_attempts_on_a_post_s_reports_leaves_the_latest_report_s_ef
         from reconcile.persistence.models import Report
 
         post_id = uow.session.get(Report, reports[0]).post_id
-    reports += [update_metrics(principal, post_id, Claim(1000, 50, 5))["report_id"]
+    reports += [update_metrics(principal, post_id, Claim(1000, 50, 5),
+                               has_link=has_tracked_link)["report_id"]
                 for _ in range(2)]
     numbers = dict.fromkeys(reports, 0)
     holder: tuple[int, str] | None = None  # (report index, event) the rule says holds it

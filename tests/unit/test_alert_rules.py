@@ -133,3 +133,14 @@ def test_a_url_claimed_by_another_affiliate_raises_a_suspicious_claim_alert():
         "R6", "SUSPICIOUS_CLAIM", "FRAUD", "HIGH"
     )
     assert alert.threshold_breached == {"url": "https://example.com/p/1"}
+
+
+@pytest.mark.parametrize("claimed, observed, says", [
+    ((1600, 50, 5), (1000, 50, 5), "Claimed 1600 views, the platform shows 1000."),
+    ((1000, 90, 5), (1000, 40, 5), "Claimed 90 clicks, its source counted 40."),
+])
+def test_an_overclaim_message_names_where_the_number_came_from(claimed, observed, says):
+    [alert] = alerts_for_attempt(_classified(claimed, observed), terminal=True,
+                                 missing_reason=None,
+                                 recent_high_discrepancy_same_platform=False)
+    assert says in alert.message

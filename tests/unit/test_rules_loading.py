@@ -40,6 +40,8 @@ DOMAIN_DEFAULTS = {
     "intake": {"max_queue_depth": 5000, "max_rerun_backlog": 500},
     "rate_limits": {"submissions_per_hour": 100, "reruns_per_minute": 10,
                     "default_per_hour": 1000, "critical_divisor": 10},
+    # truth.md, Tracked links: repeat clicks within 30 minutes are duplicates.
+    "tracking": {"dedupe_minutes": 30, "trusted_proxies": [], "claim_idle_seconds": 60},
 }
 
 

@@ -21,12 +21,24 @@ function summary(a) {
     h("div", { "data-key": key }, h("dt", {}, label), h("dd", {}, value))));
 }
 
+// "tracked 150 · legacy_engagement 12 (not verified)": every source a metric's numbers came
+// from; engagement that old snapshots held under clicks is named, never counted as verified.
+function bySource(split) {
+  const parts = Object.entries(split || {}).map(([source, n]) =>
+    `${source} ${num(n)}${source === "legacy_engagement" ? " (not verified)" : ""}`);
+  return parts.length ? parts.join(" · ") : "—";
+}
+
 function totals(a) {
   const { claimed, verified } = a.totals;
+  const sources = a.sources || {};
   fillTable($("table-totals"), [{ key: "metric", label: "Metric" }, { key: "claimed", label: "Claimed", num: true },
-    { key: "verified", label: "Verified", num: true }, { key: "ratio", label: "Verified / claimed" }],
+    { key: "verified", label: "Verified", num: true }, { key: "ratio", label: "Verified / claimed" },
+    { key: "source", label: "Source" }, { key: "by_source", label: "Verified by source" }],
   METRICS.map((m) => ({ key: m, cells: { metric: m, claimed: claimed[m], verified: verified[m],
-    ratio: claimed[m] ? percent(verified[m] / claimed[m]) : "—" } })));
+    ratio: claimed[m] && sources[m] !== "none" ? percent(verified[m] / claimed[m]) : "—",
+    source: sources[m] === "none" ? "none (unverifiable)" : (sources[m] || "—"),
+    by_source: bySource((a.totals.verified_by_source || {})[m]) } })));
   const platforms = a.by_platform.map((p) => p.platform);
   bars($("chart-totals"), platforms, [
     { name: "claimed views", colour: "#e3a21a", values: a.by_platform.map((p) => p.claimed.views) },

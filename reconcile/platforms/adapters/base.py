@@ -6,6 +6,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
@@ -27,20 +28,36 @@ POOL_SIZE = 20
 MAX_CONNECT_TIMEOUT = 3.05
 
 
+# The counts an adapter reports, each exactly as the platform reports it (None: the platform
+# has no such number, or left it out). Never clicks or conversions: no platform measures
+# those for an advertiser; `link_clicks` is the platform's own link-click count where its
+# API has one (x, instagram), used only when a campaign's clicks source is `platform`.
+COUNTS = ("views", "likes", "comments", "shares", "link_clicks")
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """What a platform said about one post; missing_reason is set only when it said nothing."""
 
-    views: int | None
-    clicks: int | None
-    conversions: int | None
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    link_clicks: int | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    caption: str | None = None
     missing_reason: str | None = None
     retry_after: float | None = None
+
+    def counts(self) -> dict[str, int | None]:
+        """Return the platform's counts by name."""
+        return {name: getattr(self, name) for name in COUNTS}
 
 
 def failed(reason: str, retry_after: float | None = None) -> FetchResult:
     """Build the result of a fetch that yielded no metrics."""
-    return FetchResult(None, None, None, missing_reason=reason, retry_after=retry_after)
+    return FetchResult(missing_reason=reason, retry_after=retry_after)
 
 
 def make_session(pool_size: int = POOL_SIZE) -> requests.Session:
@@ -69,7 +86,7 @@ def classify_status(response: requests.Response) -> FetchResult | None:
 
 
 class PlatformAdapter(ABC):
-    """Fetch views, clicks and conversions for posts of one platform."""
+    """Fetch what one platform reports about its posts: counts, author, time, caption."""
 
     name: ClassVar[str]
     batch_size: ClassVar[int]

@@ -1,4 +1,11 @@
-"""Instagram Graph API media insights, batched with `?ids=`."""
+"""Instagram Graph API media fields and insights, batched with `?ids=`.
+
+Media fields give likes, comments, time, caption and the author's username; lifetime
+insights give views, shares and `website_clicks`. The real Graph API reports
+`website_clicks` only as an account insight (`/{ig-user-id}/insights`), not per media;
+the simulator serves it per media, and docs/sources.md says what that means for a campaign
+whose clicks source is `platform`.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,22 @@ from typing import Any
 import requests
 
 from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter
-from reconcile.platforms.adapters.parsing import InvalidResponse, array, count, obj
+from reconcile.platforms.adapters.parsing import (
+    InvalidResponse,
+    array,
+    count,
+    obj,
+    text,
+    timestamp,
+)
 
 GRAPH_VERSION = "v21.0"
-METRICS = {"views": "views", "clicks": "profile_visits", "conversions": "follows"}
+INSIGHTS = ("views", "shares", "website_clicks")
+FIELDS = "id,username,timestamp,caption,like_count,comments_count"
 
 
 def _insights(media: dict[str, Any]) -> dict[str, int | None]:
-    values: dict[str, int | None] = dict.fromkeys(METRICS.values())
+    values: dict[str, int | None] = dict.fromkeys(INSIGHTS)
     entries = obj(media.get("insights", {"data": []}), "insights").get("data")
     for item in array(entries, "insights.data"):
         entry = obj(item, "insight")
@@ -27,22 +42,28 @@ def _insights(media: dict[str, Any]) -> dict[str, int | None]:
     return values
 
 
+def _media(media: dict[str, Any]) -> FetchResult:
+    insights = _insights(media)
+    return FetchResult(
+        views=insights["views"],
+        likes=count(media.get("like_count"), "like_count"),
+        comments=count(media.get("comments_count"), "comments_count"),
+        shares=insights["shares"],
+        link_clicks=insights["website_clicks"],
+        author=text(media.get("username"), "username"),
+        published_at=timestamp(media.get("timestamp"), "timestamp"),
+        caption=text(media.get("caption"), "caption"),
+    )
+
+
 class InstagramAdapter(PlatformAdapter):
     name = "instagram"
     batch_size = 50
 
     def _request(self, ids: list[str]) -> requests.Response:
-        metrics = ",".join(METRICS.values())
-        params = {"ids": ",".join(ids), "fields": f"insights.metric({metrics})"}
-        return self._get(f"/{GRAPH_VERSION}/", params)
+        fields = f"{FIELDS},insights.metric({','.join(INSIGHTS)})"
+        return self._get(f"/{GRAPH_VERSION}/", {"ids": ",".join(ids), "fields": fields})
 
     def _parse(self, body: Any, ids: list[str]) -> dict[str, FetchResult]:
-        results = {}
-        for media_id, media in obj(body, "body").items():
-            values = _insights(obj(media, media_id))
-            results[media_id] = FetchResult(
-                views=values[METRICS["views"]],
-                clicks=values[METRICS["clicks"]],
-                conversions=values[METRICS["conversions"]],
-            )
-        return results
+        return {media_id: _media(obj(media, media_id))
+                for media_id, media in obj(body, "body").items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -48,6 +48,40 @@ def count(value: Any, where: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
         raise InvalidResponse(f"{where} is not a non-negative integer")
     return value
+
+
+MAX_TEXT = 10_000
+
+
+def text(value: Any, where: str) -> str | None:
+    """Return a string field (cut to MAX_TEXT characters); None if absent."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidResponse(f"{where} is not a string")
+    return value[:MAX_TEXT]
+
+
+def timestamp(value: Any, where: str) -> datetime | None:
+    """Return an aware UTC time from an ISO 8601 string or Unix seconds; None if absent."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str):
+            # Instagram writes "+0000", which fromisoformat reads from Python 3.11 on.
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    raise InvalidResponse(f"{where} is not a time")
+
+
+def joined(*parts: str | None) -> str | None:
+    """Join the non-empty parts of a post's text (title and description) with a blank line."""
+    kept = [p for p in parts if p]
+    return "\n\n".join(kept) if kept else None
 
 
 def retry_after_seconds(header: str | None, now: float | None = None) -> float | None:

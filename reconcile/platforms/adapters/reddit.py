@@ -1,4 +1,8 @@
-"""Reddit link look-up by fullname (`/api/info`), answering a Listing of t3 things."""
+"""Reddit link look-up by fullname (`/api/info`), answering a Listing of t3 things.
+
+`view_count` is read when present (Reddit shows it to a post's author and moderators; the
+simulator always serves it). Reddit reports no shares and no link clicks; `ups` are likes.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,30 @@ from typing import Any
 import requests
 
 from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter
-from reconcile.platforms.adapters.parsing import InvalidResponse, array, count, obj, post_id
+from reconcile.platforms.adapters.parsing import (
+    InvalidResponse,
+    array,
+    count,
+    joined,
+    obj,
+    post_id,
+    text,
+    timestamp,
+)
+
+
+def _link(link: dict[str, Any]) -> FetchResult:
+    created = link.get("created_utc")
+    if isinstance(created, bool) or not isinstance(created, int | float | None):
+        raise InvalidResponse("created_utc is not a number")
+    return FetchResult(
+        views=count(link.get("view_count"), "view_count"),
+        likes=count(link.get("ups"), "ups"),
+        comments=count(link.get("num_comments"), "num_comments"),
+        author=text(link.get("author"), "author"),
+        published_at=timestamp(created, "created_utc"),
+        caption=joined(text(link.get("title"), "title"), text(link.get("selftext"), "selftext")),
+    )
 
 
 class RedditAdapter(PlatformAdapter):
@@ -28,9 +55,5 @@ class RedditAdapter(PlatformAdapter):
             if thing.get("kind") != "t3":
                 raise InvalidResponse("child is not a link")
             link = obj(thing.get("data"), "child data")
-            results[post_id(link.get("id"), "link")] = FetchResult(
-                views=count(link.get("view_count"), "view_count"),
-                clicks=count(link.get("ups"), "ups"),
-                conversions=count(link.get("num_comments"), "num_comments"),
-            )
+            results[post_id(link.get("id"), "link")] = _link(link)
         return results

@@ -1,7 +1,12 @@
-"""TikTok video query: POST a list of video ids, read counts from data.videos."""
+"""TikTok Display API video query: POST a list of video ids, read data.videos.
+
+A video object has no author field: the query runs with the creator's own token, and the
+handle is the `@name` in the video's `share_url` (https://www.tiktok.com/@name/video/ID).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -14,15 +19,43 @@ from reconcile.platforms.adapters.base import (
     PlatformAdapter,
     failed,
 )
-from reconcile.platforms.adapters.parsing import array, count, obj, post_id
+from reconcile.platforms.adapters.parsing import (
+    array,
+    count,
+    obj,
+    post_id,
+    text,
+    timestamp,
+)
 
-FIELDS = "id,view_count,like_count,share_count"
+FIELDS = ("id,create_time,share_url,title,video_description,view_count,like_count,"
+          "comment_count,share_count")
 # TikTok can report a failure inside a 200 answer, in error.code.
 _ERROR_CODES = {
     "access_token_invalid": AUTH_ERROR,
     "scope_not_authorized": AUTH_ERROR,
     "rate_limit_exceeded": RATE_LIMITED,
 }
+_HANDLE = re.compile(r"/@([A-Za-z0-9_.]{1,64})/")
+
+
+def _author(share_url: str | None) -> str | None:
+    found = _HANDLE.search(share_url or "")
+    return found.group(1) if found else None
+
+
+def _video(video: dict[str, Any]) -> FetchResult:
+    return FetchResult(
+        views=count(video.get("view_count"), "view_count"),
+        likes=count(video.get("like_count"), "like_count"),
+        comments=count(video.get("comment_count"), "comment_count"),
+        shares=count(video.get("share_count"), "share_count"),
+        author=_author(text(video.get("share_url"), "share_url")),
+        published_at=timestamp(count(video.get("create_time"), "create_time"), "create_time"),
+        # The description is the caption; a photo post may carry a title instead.
+        caption=text(video.get("video_description"), "video_description")
+        or text(video.get("title"), "title"),
+    )
 
 
 class TikTokAdapter(PlatformAdapter):
@@ -46,9 +79,5 @@ class TikTokAdapter(PlatformAdapter):
         results = {}
         for item in array(obj(body.get("data"), "data").get("videos"), "videos"):
             video = obj(item, "video")
-            results[post_id(video.get("id"), "video")] = FetchResult(
-                views=count(video.get("view_count"), "view_count"),
-                clicks=count(video.get("like_count"), "like_count"),
-                conversions=count(video.get("share_count"), "share_count"),
-            )
+            results[post_id(video.get("id"), "video")] = _video(video)
         return results

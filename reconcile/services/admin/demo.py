@@ -8,10 +8,12 @@ from sqlalchemy import select
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, Client, User
+from reconcile.rules.sources import Sources
 from reconcile.services.admin import accounts, campaigns
 from reconcile.services.principal import SYSTEM
 from reconcile.vocabulary import PLATFORMS, Role
 
+DEMO_LANDING_URL = "https://shop.example.com/launch-week"
 DEMO_USERS = (
     (Role.ADMIN, "Demo Admin", "admin@demo.reconcile"),
     (Role.CLIENT, "Demo Advertiser", "advertiser@demo.reconcile"),
@@ -33,8 +35,14 @@ def seed_demo() -> dict[str, Any]:
         )
     if campaign_id is None:
         campaign_id = campaigns.create_campaign(
-            SYSTEM, name="Launch week", client_id=client_id, platforms=list(PLATFORMS)
+            SYSTEM, name="Launch week", client_id=client_id, platforms=list(PLATFORMS),
+            landing_url=DEMO_LANDING_URL,  # where the tour's tracked links land
         )["id"]
+    elif campaigns.get_campaign(SYSTEM, campaign_id)["landing_url"] is None:
+        # A demo made before tracked links (migration 0010 gave it sources none/none): the
+        # tour clicks a link and posts a sale, so give it a landing URL and the defaults.
+        campaigns.update_campaign(SYSTEM, campaign_id, sources=Sources(),
+                                  landing_url=DEMO_LANDING_URL)
     users = []
     for role, name, email in DEMO_USERS:
         with unit_of_work() as uow:

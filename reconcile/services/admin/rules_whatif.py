@@ -19,6 +19,7 @@ from sqlalchemy import select
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Report, Snapshot, User
 from reconcile.rules import METRICS, Rules, bucket_for, classify, event_for
+from reconcile.rules.sources import NONE
 from reconcile.rules.trust import BUCKETS
 
 
@@ -30,13 +31,14 @@ class Sample:
     claimed: dict[str, int]
     observed: dict[str, int | None]
     hours: float
+    verifiable: tuple[str, ...] = METRICS  # the metrics that took part (their source not none)
 
 
 def load_sample(size: int, since: datetime | None = None) -> tuple[list[Sample], dict[int, float]]:
     """Return the newest `size` attempts with a snapshot, and their affiliates' scores."""
     q = (select(Report.affiliate_id, Report.claimed_views, Report.claimed_clicks,
                 Report.claimed_conversions, Report.submitted_at, Snapshot.views,
-                Snapshot.clicks, Snapshot.conversions, Snapshot.fetched_at)
+                Snapshot.clicks, Snapshot.conversions, Snapshot.fetched_at, Snapshot.sources)
          .join(Snapshot, Snapshot.report_id == Report.id)
          .order_by(Snapshot.id.desc()).limit(size))
     if since is not None:
@@ -49,15 +51,17 @@ def load_sample(size: int, since: datetime | None = None) -> tuple[list[Sample],
     samples = [
         Sample(aff, dict(zip(METRICS, (cv, cc, cx), strict=True)),
                dict(zip(METRICS, (ov, oc, ox), strict=True)),
-               max((fetched - submitted).total_seconds() / 3600, 0.0))
-        for aff, cv, cc, cx, submitted, ov, oc, ox, fetched in rows
+               max((fetched - submitted).total_seconds() / 3600, 0.0),
+               tuple(m for m in METRICS if (sources or {}).get(m) != NONE))
+        for aff, cv, cc, cx, submitted, ov, oc, ox, fetched, sources in rows
     ]
     return samples, scores
 
 
 def _side(samples: Sequence[Sample], scores: Mapping[int, float], rules: Rules
           ) -> tuple[list[str], dict[str, Any]]:
-    statuses = [str(classify(s.claimed, s.observed, s.hours, rules.classification).status)
+    statuses = [str(classify(s.claimed, s.observed, s.hours, rules.classification,
+                             verifiable=s.verifiable).status)
                 for s in samples]
     delta: dict[str, float] = defaultdict(float)
     members: dict[str, set[int]] = defaultdict(set)

@@ -28,7 +28,8 @@ _posts = Post.__table__.c
 # platform enabled: all in one row (None when the campaign does not exist).
 CAMPAIGN_FOR_SUBMISSION = (
     select(_campaigns.client_id, _campaigns.status, _campaigns.start_date, _campaigns.end_date,
-           _allowed.platform.label("allowed"), _platforms.is_active)
+           _allowed.platform.label("allowed"), _platforms.is_active,
+           _campaigns.clicks_source, _campaigns.conversions_source)
     .select_from(Campaign.__table__)
     .outerjoin(CampaignPlatform.__table__,
                and_(_allowed.campaign_id == _campaigns.id,

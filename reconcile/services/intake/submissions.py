@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,16 +25,20 @@ from reconcile.persistence.db import UnitOfWork, serialise_on, unit_of_work
 from reconcile.persistence.models import Report
 from reconcile.platforms.urls import InvalidPostUrl, normalise
 from reconcile.rules import (
+    Sources,
     Status,
     closed_reason,
     duplicate_claim_alert,
+    metric_sources,
     priority_for,
     suspicion_flags,
+    unverifiable,
 )
 from reconcile.services.access import may_see_client, owned_post
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.intake import submission_sql as sql
 from reconcile.services.intake.control import check_intake
+from reconcile.services.intake.link_codes import attach
 from reconcile.services.principal import Principal
 
 
@@ -59,14 +64,27 @@ def _accepted(post_id: int, report_id: int, priority: str, flags: list[dict]) ->
     }
 
 
+# Which of some posts have a tracked link (production: tracking.counts.has_tracked_link).
+LinkFn = Callable[[Session, Collection[int]], set[int]]
+
+
+def _unverifiable(session: Session, post_id: int, sources: Sources,
+                  has_link: LinkFn) -> list[str]:
+    """The metrics of this post that no source measures (a claim on them is flagged)."""
+    linked = post_id in has_link(session, [post_id])
+    return unverifiable(metric_sources(sources, linked))
+
+
 def _new_report(
     uow: UnitOfWork, post_id: int, affiliate_id: int, claim: Claim,
     previous: dict[str, int] | None, duplicate: bool, request_id: str | None,
+    sources: Sources, has_link: LinkFn,
 ) -> tuple[int, str, list[dict]]:
     """Insert the report and its PENDING log; dispatch its first attempt after commit."""
     flags = suspicion_flags(
         claim.as_metrics(), evidence=claim.evidence, previous=previous,
         duplicate_claim=duplicate, rules=active_rules().quality,
+        unverifiable=_unverifiable(uow.session, post_id, sources, has_link),
     )
     priority = priority_for(flags)
     flag_dicts = [f.to_dict() for f in flags]
@@ -89,10 +107,10 @@ def _new_report(
 
 
 def _check_campaign(session: Session, principal: Principal, campaign_id: int,
-                    platform: str) -> None:
+                    platform: str) -> Sources:
     """The campaign must be visible to the caller, taking claims today and open to the
     platform, and the platform enabled: one query answers all of it. A new post and new
-    metrics for an existing post pass the same checks."""
+    metrics for an existing post pass the same checks. Return the campaign's sources."""
     row = session.connection().execute(
         sql.CAMPAIGN_FOR_SUBMISSION, {"campaign_id": campaign_id, "platform": platform}
     ).first()
@@ -102,6 +120,7 @@ def _check_campaign(session: Session, principal: Principal, campaign_id: int,
     if closed is not None:
         raise CampaignInactive(f"campaign {campaign_id} takes no claims: it {closed}")
     _refuse_platform(campaign_id, platform, row.allowed is not None, row.is_active)
+    return Sources(row.clicks_source, row.conversions_source)
 
 
 def _refuse_platform(campaign_id: int, platform: str, allowed: bool,
@@ -125,9 +144,16 @@ def _holders(session: Session, affiliate_id: int, campaign_id: int, platform: st
 
 def submit(
     principal: Principal, *, campaign_id: int, platform: str, url: str, claim: Claim,
-    title: str | None = None, request_id: str | None = None,
+    has_link: LinkFn, title: str | None = None, request_id: str | None = None,
+    link_code: str | None = None,
 ) -> dict[str, Any]:
-    """Store a new post and its first report; reconciliation is dispatched after commit."""
+    """Store a new post and its first report; reconciliation is dispatched after commit.
+
+    `link_code` names the affiliate's tracked link that the post carries; it is attached
+    before the report is made, so the `unverifiable_claim` check sees the link. `has_link`
+    tells which posts have a tracked link (production: the tracking package's
+    has_tracked_link, passed in by the caller: intake sits below tracking in the layers).
+    """
     check_intake()
     try:
         normalised = normalise(platform, url)
@@ -135,7 +161,7 @@ def submit(
         raise ValidationFailed([{"field": "url", "message": str(exc)}]) from exc
     with unit_of_work() as uow:
         s = uow.session
-        _check_campaign(s, principal, campaign_id, platform)
+        sources = _check_campaign(s, principal, campaign_id, platform)
         # Two affiliates claiming one URL at once must see each other (R6): the holders
         # check and the insert run one claim of a URL at a time.
         serialise_on(s, "claim:" + normalised.canonical_url)
@@ -154,8 +180,10 @@ def submit(
             }).scalar_one())
         except IntegrityError as exc:  # a concurrent twin won the race
             raise DuplicateSubmission("this post was just submitted") from exc
+        if link_code is not None:
+            attach(s, principal.user_id, link_code, post_id, campaign_id)
         report_id, priority, flags = _new_report(uow, post_id, principal.user_id, claim, None,
-                                                 duplicate, request_id)
+                                                 duplicate, request_id, sources, has_link)
         if duplicate:
             raise_alert(
                 s, duplicate_claim_alert(normalised.canonical_url),
@@ -165,14 +193,15 @@ def submit(
 
 
 def update_metrics(
-    principal: Principal, post_id: int, claim: Claim, request_id: str | None = None
+    principal: Principal, post_id: int, claim: Claim, request_id: str | None = None, *,
+    has_link: LinkFn,
 ) -> dict[str, Any]:
     """Record a new report for an existing post (reports are immutable)."""
     check_intake()
     with unit_of_work() as uow:
         s = uow.session
         post = owned_post(s, principal, post_id)
-        _check_campaign(s, principal, post.campaign_id, post.platform)
+        sources = _check_campaign(s, principal, post.campaign_id, post.platform)
         last = s.scalars(
             select(Report).where(Report.post_id == post_id).order_by(Report.id.desc()).limit(1)
         ).first()
@@ -181,5 +210,5 @@ def update_metrics(
              "conversions": last.claimed_conversions} if last else None
         )
         report_id, priority, flags = _new_report(uow, post.id, post.affiliate_id, claim,
-                                                 previous, False, request_id)
+                                                 previous, False, request_id, sources, has_link)
         return _accepted(post.id, report_id, priority, flags)

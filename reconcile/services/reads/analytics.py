@@ -1,8 +1,12 @@
-"""The advertiser's unified view of a campaign: claims against platform truth.
+"""The advertiser's unified view of a campaign: claims against what was measured.
 
 `claimed` sums each post's latest report (an update supersedes the earlier claim);
-`verified` sums each post's latest snapshot, i.e. what the platform said, never a claim.
-A report counts as reconciled once its status is no longer PENDING.
+`verified` sums each post's latest snapshot, every metric from its own source (views from
+the platform, clicks from tracked links or the platform's link clicks, conversions from
+postbacks), never a claim; `verified_by_source` splits each sum by source. Numbers with no
+source that measures them, and the engagement that snapshots from before sources held
+under clicks and conversions (`legacy_engagement`), are shown by source but never summed
+into `verified`. A report counts as reconciled once its status is no longer PENDING.
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report, Snapshot, User
 from reconcile.rules import Status
+from reconcile.rules.sources import NONE, PLATFORM, POSTBACK, TRACKED
 from reconcile.services.access import visible_campaign
 from reconcile.services.alerts.view import alert_view
 from reconcile.services.principal import Principal
 from reconcile.vocabulary import AlertStatus
 
 METRICS = ("views", "clicks", "conversions")
+MEASURED = frozenset({PLATFORM, TRACKED, POSTBACK})
 SUCCESS = (Status.MATCHED, Status.DISCREPANCY_LOW)
 RECENT_ALERTS = 10
 
@@ -34,10 +40,30 @@ def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "posts": len(rows),
         "claimed": {m: sum(r["claimed"][m] for r in rows) for m in METRICS},
         "verified": {m: sum(r["verified"][m] or 0 for r in rows) for m in METRICS},
+        "verified_by_source": _by_source(rows),
         "by_status": dict(sorted(by_status.items())),
         "reconciled": reconciled,
         "success_rate": round(success / reconciled, 4) if reconciled else None,
     }
+
+
+def _by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    split: dict[str, Counter[str]] = {m: Counter() for m in METRICS}
+    for r in rows:
+        for m in METRICS:
+            if r["seen"][m] is not None:
+                split[m][r["sources"].get(m, NONE)] += r["seen"][m]
+    return {m: dict(sorted(split[m].items())) for m in METRICS}
+
+
+def _post_row(r: Any) -> dict[str, Any]:
+    seen = dict(zip(METRICS, r[9:12], strict=True))
+    sources = r[12] or {}
+    return {"platform": r[1], "affiliate_id": r[2], "affiliate_name": r[3],
+            "trust_score": r[4], "claimed": dict(zip(METRICS, r[5:8], strict=True)),
+            "status": r[8], "seen": seen, "sources": sources,
+            "verified": {m: seen[m] if sources.get(m, PLATFORM if m == "views" else None)
+                         in MEASURED else None for m in METRICS}}
 
 
 def summarise(rows: list[dict[str, Any]], reports: int) -> dict[str, Any]:
@@ -53,7 +79,8 @@ def summarise(rows: list[dict[str, Any]], reports: int) -> dict[str, Any]:
                                    "trust_score": mine[0]["trust_score"]}
     return {
         "totals": {"posts": whole["posts"], "reports": reports, "claimed": whole["claimed"],
-                   "verified": whole["verified"]},
+                   "verified": whole["verified"],
+                   "verified_by_source": whole["verified_by_source"]},
         "reconciliation": {"by_status": whole["by_status"], "reconciled": whole["reconciled"],
                            "success_rate": whole["success_rate"],
                            "pending": whole["by_status"].get(Status.PENDING, 0)},
@@ -65,14 +92,14 @@ def summarise(rows: list[dict[str, Any]], reports: int) -> dict[str, Any]:
 def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]:
     with unit_of_work() as uow:
         s = uow.session
-        visible_campaign(s, principal, campaign_id)
+        campaign = visible_campaign(s, principal, campaign_id)
         last_snapshot = (select(Snapshot.post_id, func.max(Snapshot.id).label("sid"))
                          .group_by(Snapshot.post_id).subquery())
         rows = s.execute(
             select(Post.id, Post.platform, Post.affiliate_id, User.name, User.trust_score,
                    Report.claimed_views, Report.claimed_clicks, Report.claimed_conversions,
                    ReconciliationLog.status, Snapshot.views, Snapshot.clicks,
-                   Snapshot.conversions)
+                   Snapshot.conversions, Snapshot.sources)
             .join(Report, Report.post_id == Post.id)
             .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
             .join(User, User.id == Post.affiliate_id)
@@ -87,11 +114,9 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
         open_alerts = s.scalar(alerts.where(Alert.status == AlertStatus.OPEN)
                                .with_only_columns(func.count())) or 0
         recent = s.scalars(alerts.order_by(Alert.id.desc()).limit(RECENT_ALERTS)).all()
-        posts = [
-            {"platform": r[1], "affiliate_id": r[2], "affiliate_name": r[3],
-             "trust_score": r[4], "claimed": dict(zip(METRICS, r[5:8], strict=True)),
-             "status": r[8], "verified": dict(zip(METRICS, r[9:12], strict=True))}
-            for r in rows
-        ]
-        return {"campaign_id": campaign_id, **summarise(posts, reports),
+        posts = [_post_row(r) for r in rows]
+        return {"campaign_id": campaign_id,
+                "sources": {"views": PLATFORM, "clicks": campaign.clicks_source,
+                            "conversions": campaign.conversions_source},
+                **summarise(posts, reports),
                 "open_alerts": open_alerts, "recent_alerts": [alert_view(a) for a in recent]}

@@ -23,6 +23,7 @@ def probe(platform: str, url: str) -> dict[str, Any]:
         seen.update(metrics=None, missing_reason=result.missing_reason,
                     retry_after=result.retry_after)
     else:
-        seen.update(metrics={"views": result.views, "clicks": result.clicks,
-                             "conversions": result.conversions}, missing_reason=None)
+        seen.update(metrics=result.counts(), author=result.author,
+                    published_at=result.published_at.isoformat() if result.published_at
+                    else None, caption=result.caption, missing_reason=None)
     return seen

@@ -41,6 +41,19 @@ def reconciliation_view(rlog: ReconciliationLog) -> dict[str, Any]:
     }
 
 
+def snapshot_view(sn: Snapshot) -> dict[str, Any]:
+    """What one attempt saw: the platform's report, and clicks and conversions from their
+    sources (`sources` names each compared metric's)."""
+    return {
+        "attempt": sn.attempt_number, "fetched_at": _iso(sn.fetched_at),
+        "views": sn.views, "clicks": sn.clicks, "conversions": sn.conversions,
+        "likes": sn.likes, "comments": sn.comments, "shares": sn.shares,
+        "link_clicks": sn.link_clicks, "author": sn.author,
+        "published_at": _iso(sn.published_at), "caption": sn.caption,
+        "sources": sn.sources or {},
+    }
+
+
 def get_report(principal: Principal, report_id: int) -> dict[str, Any]:
     with unit_of_work() as uow:
         s = uow.session
@@ -71,11 +84,7 @@ def get_report(principal: Principal, report_id: int) -> dict[str, Any]:
             "priority": report.priority,
             "suspicion_flags": report.suspicion_flags or [],
             "reconciliation": reconciliation_view(rlog),
-            "snapshots": [
-                {"attempt": sn.attempt_number, "fetched_at": _iso(sn.fetched_at),
-                 "views": sn.views, "clicks": sn.clicks, "conversions": sn.conversions}
-                for sn in snapshots
-            ],
+            "snapshots": [snapshot_view(sn) for sn in snapshots],
             "alerts": [
                 {"id": a.id, "type": a.type, "severity": a.severity, "status": a.status}
                 for a in alerts

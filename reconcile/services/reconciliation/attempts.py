@@ -47,6 +47,12 @@ from reconcile.services.reconciliation.effects import (
     record_deferral,
 )
 from reconcile.services.reconciliation.failures import Failed, describe, note_failure
+from reconcile.services.reconciliation.sources import (
+    PRODUCTION,
+    Counters,
+    Tracked,
+    read_tracked,
+)
 from reconcile.services.reconciliation.targets import Job, Target, load_targets
 
 log = logging.getLogger("reconcile.tasks.reconciliation")
@@ -62,20 +68,23 @@ FetchMany = Callable[[str, Sequence[str]], dict[str, FetchOutcome]]
 
 
 def run_attempt(job: Job, now: datetime | None = None, *,
-                fetch: FetchMany = fetch_truth_many) -> str | None:
+                fetch: FetchMany = fetch_truth_many,
+                counters: Counters = PRODUCTION) -> str | None:
     """Run the job; return the status it recorded, or None when it was a no-op."""
-    return run_attempts([job], now, fetch=fetch)[0]
+    return run_attempts([job], now, fetch=fetch, counters=counters)[0]
 
 
 def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
                  passthrough: tuple[type[BaseException], ...] = (),
-                 fetch: FetchMany = fetch_truth_many) -> list[str | None]:
+                 fetch: FetchMany = fetch_truth_many,
+                 counters: Counters = PRODUCTION) -> list[str | None]:
     """Run several jobs, fetching each platform's posts together; one result per job.
 
     The batch is read in one transaction and written in another; jobs the fetch deferred
     are noted one by one. Exceptions of the `passthrough` types (the task's time limit) end
     the whole batch instead of counting against one job. `fetch` asks one platform for
-    many posts (tests pass a fake).
+    many posts (tests pass a fake). Tracked clicks and postback conversions are read with
+    `counters`, as of the fetch.
     """
     started = time.perf_counter()
     for job in jobs:
@@ -87,6 +96,11 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
     fetched = _fetch([t for _, _, t in live], fetch)
     rules = active_rules()
     now = now or datetime.now(UTC)
+    # Our own counts, read only for posts the platform answered for: when it could not show
+    # the post, the attempt's data is missing as a whole, as it always was.
+    tracked = read_tracked([(t.post_id, t.sources) for _, _, t in live
+                            if not fetched[t.report_id].deferred
+                            and fetched[t.report_id].missing_reason is None], now, counters)
     results: dict[int, str | None] = {}
     outcomes: list[tuple[int, Outcome]] = []
     keys: set[tuple[int, int]] = set()
@@ -99,7 +113,7 @@ def run_attempts(jobs: Sequence[Job], now: datetime | None = None, *,
                 # The same attempt twice in one batch: the first does the work.
                 _log_finished(job, target, outcome="duplicate")
             else:
-                outcomes.append((i, _classified(job, target, outcome, now, rules)))
+                outcomes.append((i, _classified(job, target, outcome, now, rules, tracked)))
                 keys.add((job.report_id, job.attempt_number))
         except (OperationalError, *passthrough):  # type: ignore[misc]
             raise  # the database is away, or the task's time is up: the batch is retried
@@ -168,11 +182,16 @@ def _defer(job: Job, target: Target, fetched: FetchOutcome, now: datetime, rules
 
 
 def _classified(job: Job, target: Target, fetched: FetchOutcome, now: datetime,
-                rules: Rules) -> Outcome:
-    """Classify one fetched report and decide what comes next."""
-    observed = {m: fetched.metrics.get(m) for m in METRICS}
+                rules: Rules, tracked: Tracked) -> Outcome:
+    """Classify one fetched report, each metric against its own source, and decide what
+    comes next."""
+    sources = tracked.sources_for(target.post_id, target.sources)
+    observed = tracked.observed(target.post_id, sources, fetched.metrics)
+    if fetched.missing_reason is not None:  # the platform showed nothing: nothing observed
+        observed = dict.fromkeys(METRICS)
     hours = (now - target.submitted_at).total_seconds() / 3600
-    result: Classification = classify(target.claimed, observed, hours, rules.classification)
+    result: Classification = classify(target.claimed, observed, hours, rules.classification,
+                                      verifiable=[m for m in METRICS if sources[m] != "none"])
     if result.status == Status.MISSING_PLATFORM_DATA and fetched.missing_reason is None:
         # The platform answered for the post but showed none of its metrics: to us the
         # post's data was not found, which is what the reason must say.
@@ -188,7 +207,7 @@ def _classified(job: Job, target: Target, fetched: FetchOutcome, now: datetime,
             incomplete_attempts_so_far=target.incomplete_attempts,
         )
     )
-    return Outcome(job, target, fetched, result, decision, keep_outcome)
+    return Outcome(job, target, fetched, result, decision, keep_outcome, sources, observed)
 
 
 DUPLICATE, FAILED = "duplicate", "failed"

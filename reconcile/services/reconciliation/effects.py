@@ -37,6 +37,7 @@ from reconcile.rules import (
     plan_effect,
     trust_threshold_alert,
 )
+from reconcile.rules.sources import PLATFORM_COUNTS
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.reconciliation.outcome import Outcome, PostEffect, Written
 from reconcile.services.reconciliation.repeat_check import RepeatCheck
@@ -62,10 +63,26 @@ _NEW_ATTEMPTS = insert(_ATTEMPTS).returning(
     _ATTEMPTS.c.id, _ATTEMPTS.c.report_id, _ATTEMPTS.c.attempt_number)
 
 
-def _metrics_json(result: Classification) -> dict[str, Any]:
+def _metrics_json(result: Classification, sources: dict[str, str]) -> dict[str, Any]:
     return {
-        m: {"claimed": r.claimed, "observed": r.observed, "difference": r.difference, "pct": r.pct}
+        m: {"claimed": r.claimed, "observed": r.observed, "difference": r.difference,
+            "pct": r.pct, "source": sources.get(m, "platform" if m == "views" else "none"),
+            "verifiable": r.verifiable}
         for m, r in result.metrics.items()
+    }
+
+
+def _snapshot_row(o: Outcome, attempt_id: int, now: datetime) -> dict[str, Any]:
+    """The platform's report and the compared clicks and conversions, with their sources."""
+    fetched = o.fetched
+    return {
+        "attempt_id": attempt_id, "report_id": o.target.report_id,
+        "post_id": o.target.post_id, "attempt_number": o.job.attempt_number,
+        "fetched_at": now, **{c: fetched.metrics.get(c) for c in PLATFORM_COUNTS},
+        "author": fetched.author,
+        "published_at": fetched.published_at, "caption": fetched.caption,
+        "clicks": o.observed.get("clicks"), "conversions": o.observed.get("conversions"),
+        "sources": dict(o.sources),
     }
 
 
@@ -89,9 +106,7 @@ def apply_outcomes(
     attempt_ids = {(report, number): attempt_id for attempt_id, report, number
                    in conn.execute(_NEW_ATTEMPTS, attempt_rows)}
     insert_rows(conn, Snapshot, [
-        {"attempt_id": attempt_ids[(o.target.report_id, o.job.attempt_number)],
-         "report_id": o.target.report_id, "post_id": o.target.post_id,
-         "attempt_number": o.job.attempt_number, "fetched_at": now, **o.fetched.metrics}
+        _snapshot_row(o, attempt_ids[(o.target.report_id, o.job.attempt_number)], now)
         for o in outcomes if any(v is not None for v in o.fetched.metrics.values())
     ])
     reports = sorted({o.target.report_id for o in outcomes})
@@ -122,7 +137,8 @@ def _attempt_row(o: Outcome, rules: Rules, started_at: datetime, now: datetime,
         "status": str(result.status),
         "discrepancy_level": str(result.level) if result.level else None,
         "missing_reason": o.fetched.missing_reason, "confidence_ratio": result.confidence,
-        "max_discrepancy_pct": result.max_discrepancy_pct, "metrics": _metrics_json(result),
+        "max_discrepancy_pct": result.max_discrepancy_pct,
+        "metrics": _metrics_json(result, o.sources),
         "rules_version": rules.version, "trigger": o.job.trigger, "task_id": o.job.task_id,
         "started_at": started_at, "finished_at": now, "duration_ms": duration_ms,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.rules import Classification, RetryDecision
@@ -19,6 +19,8 @@ class Outcome:
     result: Classification
     decision: RetryDecision
     keep_outcome: bool = False
+    sources: dict[str, str] = field(default_factory=dict)  # each metric's source
+    observed: dict[str, int | None] = field(default_factory=dict)  # from those sources
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ from sqlalchemy import bindparam, func, select, update
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import (
     Attempt,
+    Campaign,
     Platform,
     Post,
     ReconciliationLog,
     Report,
 )
-from reconcile.rules import Status, event_for
+from reconcile.rules import Sources, Status, event_for
 
 # Outcomes that move trust: a report whose log holds one is verified.
 VERIFIED = tuple(str(s) for s in Status if event_for(s) is not None)
@@ -48,6 +49,7 @@ class Target:
     priority: str
     incomplete_attempts: int
     verified: bool  # an outcome that moves trust is already recorded (a rerun, a re-check)
+    sources: Sources = Sources()  # the campaign's sources for clicks and conversions
 
 
 _INCOMPLETE = (
@@ -64,8 +66,10 @@ _TARGETS = (
         Post.platform, Post.platform_post_id, Platform.is_active,
         ReconciliationLog.attempt_count, ReconciliationLog.is_terminal,
         ReconciliationLog.status.in_(VERIFIED), _INCOMPLETE,
+        Campaign.clicks_source, Campaign.conversions_source,
     )
     .join(Post, Post.id == Report.post_id)
+    .join(Campaign, Campaign.id == Post.campaign_id)
     .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
     .join(Platform, Platform.name == Post.platform)
 )
@@ -99,7 +103,7 @@ def _target(job: Job, row: Any) -> Target | None:
         return None
     (report_id, post_id, affiliate_id, submitted, views, clicks, conversions, priority,
      platform, platform_post_id, active, attempt_count, is_terminal, verified,
-     incomplete) = row
+     incomplete, clicks_source, conversions_source) = row
     # An attempt's row commits together with its log's attempt_count raised to at least its
     # number, so a count below this job's number also says its attempt has no row yet.
     if attempt_count >= job.attempt_number:
@@ -111,4 +115,5 @@ def _target(job: Job, row: Any) -> Target | None:
         platform_post_id=platform_post_id, platform_active=bool(active), submitted_at=submitted,
         claimed={"views": views, "clicks": clicks, "conversions": conversions},
         priority=priority, incomplete_attempts=int(incomplete or 0), verified=bool(verified),
+        sources=Sources(clicks_source, conversions_source),
     )

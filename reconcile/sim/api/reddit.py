@@ -1,4 +1,9 @@
-"""Reddit: `GET /api/info?id=t3_a,t3_b` (up to 100 fullnames) answering a Listing."""
+"""Reddit: `GET /api/info?id=t3_a,t3_b` (up to 100 fullnames) answering a Listing.
+
+Links carry `view_count` (the simulator always serves it; Reddit shows it to a post's
+author), `ups` (score mirrors it), `num_comments`, `author`, `created_utc`, `title` and
+`selftext`; Reddit has no share or link-click counts.
+"""
 
 from __future__ import annotations
 
@@ -12,25 +17,28 @@ from reconcile.sim.guard import api_call, failure, split_ids, store
 bp = Blueprint("sim_reddit", __name__)
 
 MAX_IDS = 100
-FIELDS = {"views": "view_count", "clicks": "ups", "conversions": "num_comments"}
+FIELDS = {"views": "view_count", "likes": "ups", "comments": "num_comments"}
 
 
 def _link(post_id: str) -> dict[str, Any]:
     truth = store().truth("reddit", post_id)
+    title, _, selftext = truth.caption.partition("\n\n")
     data: dict[str, Any] = {
         "id": post_id,
         "name": f"t3_{post_id}",
         "subreddit": "simulated",
-        "title": f"Simulated post {post_id}",
+        "author": truth.author,
+        "title": title,
+        "selftext": selftext,
         "permalink": f"/comments/{post_id}/",
         "upvote_ratio": 1.0,
-        "created_utc": 1_700_000_000.0,
+        "created_utc": truth.published_at.timestamp(),
     }
     for metric, name in FIELDS.items():
         value = truth.get(metric)
         if value is not None:
             data[name] = value
-    if "clicks" in data:
+    if "ups" in data:
         data["score"] = data["ups"]
     return {"kind": "t3", "data": data}
 

@@ -1,4 +1,8 @@
-"""TikTok: `POST /v2/video/query/?fields=...` with `{"filters": {"video_ids": [...]}}` (≤ 20)."""
+"""TikTok: `POST /v2/video/query/?fields=...` with `{"filters": {"video_ids": [...]}}` (≤ 20).
+
+Only the fields asked for are served; a video has no author field (the creator's handle is
+in `share_url`) and no link clicks, as in the Display API.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from reconcile.sim.guard import api_call, failure, split_ids, store
 bp = Blueprint("sim_tiktok", __name__)
 
 MAX_IDS = 20
-FIELDS = {"views": "view_count", "clicks": "like_count", "conversions": "share_count"}
+COUNTS = {"views": "view_count", "likes": "like_count", "comments": "comment_count",
+          "shares": "share_count"}
 
 
 def _bad(message: str) -> Any:
@@ -21,12 +26,18 @@ def _bad(message: str) -> Any:
 
 def _video(video_id: str, fields: list[str]) -> dict[str, Any]:
     truth = store().truth("tiktok", video_id)
-    video: dict[str, Any] = {"id": video_id}
-    for metric, name in FIELDS.items():
+    every: dict[str, Any] = {
+        "create_time": int(truth.published_at.timestamp()),
+        "share_url": f"https://www.tiktok.com/@{truth.author}/video/{video_id}",
+        "title": "",  # set on photo posts only
+        "video_description": truth.caption,
+        "duration": 30,
+    }
+    for metric, name in COUNTS.items():
         value = truth.get(metric)
-        if name in fields and value is not None:
-            video[name] = value
-    return video
+        if value is not None:
+            every[name] = value
+    return {"id": video_id} | {k: v for k, v in every.items() if k in fields}
 
 
 @bp.post("/v2/video/query/")

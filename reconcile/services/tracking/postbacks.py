@@ -1,0 +1,130 @@
+"""Conversion postbacks: record one, idempotent on the client's event_id (a reversal, which
+re-reconciles, is reconcile.services.reconciliation.reversal).
+
+A postback names the click it follows. Its status is decided once, when it arrives:
+`filtered_click` when that click was filtered, `outside_window` when it occurred more than
+the campaign's attribution window after the click (or before it), else `counted`. The same
+event_id again answers the first answer and records nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reconcile.errors import ValidationFailed
+from reconcile.observability.store import count, record
+from reconcile.persistence.db import serialise_on, unit_of_work
+from reconcile.persistence.models import Campaign, Click, Conversion, TrackedLink
+from reconcile.services.principal import Principal
+from reconcile.services.tracking import clicks
+from reconcile.services.tracking.currencies import is_currency
+from reconcile.services.tracking.errors import BadSignature, UnknownClick
+from reconcile.services.tracking.postback_secrets import verifies
+
+COUNTED, OUTSIDE_WINDOW, FILTERED_CLICK = "counted", "outside_window", "filtered_click"
+# A conversion may be reported as a little in the future (clocks differ), not more.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Postback:
+    click_id: str
+    event_id: str
+    amount_minor: int | None = None
+    currency: str | None = None
+    occurred_at: datetime | None = None
+
+
+def _check(p: Postback, now: datetime) -> None:
+    errors = []
+    if (p.amount_minor is None) != (p.currency is None):
+        errors.append({"field": "currency" if p.currency is None else "amount_minor",
+                       "message": "amount_minor and currency go together"})
+    if p.currency is not None and not is_currency(p.currency):
+        errors.append({"field": "currency", "message": "not an ISO 4217 currency code"})
+    if p.occurred_at is not None and p.occurred_at > now + CLOCK_SKEW:
+        errors.append({"field": "occurred_at", "message": "is in the future"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _click(session: Session, click_id: str) -> Any:
+    return session.execute(
+        select(Click.click_id, Click.counted, Click.clicked_at, Campaign.client_id,
+               Campaign.attribution_window_days)
+        .join(TrackedLink, TrackedLink.id == Click.link_id)
+        .join(Campaign, Campaign.id == TrackedLink.campaign_id)
+        .where(Click.click_id == click_id)).first()
+
+
+def _known_click(session: Session, click_id: str) -> Any:
+    """The click, written first if it still waits in Redis: a fast buyer's postback can
+    arrive before the writer's next batch."""
+    click = _click(session, click_id)
+    if click is None:
+        session.commit()  # end the transaction: on SQLite it would lock the writer out
+        clicks.flush_clicks(max_seconds=2.0)
+        click = _click(session, click_id)
+    return click
+
+
+def status_of(click_counted: bool, clicked_at: datetime, occurred_at: datetime,
+              window_days: int) -> str:
+    if not click_counted:
+        return FILTERED_CLICK
+    if occurred_at < clicked_at or occurred_at - clicked_at > timedelta(days=window_days):
+        return OUTSIDE_WINDOW
+    return COUNTED
+
+
+def answer(c: Conversion) -> dict[str, Any]:
+    return {"conversion_id": c.id, "status": c.status, "click_id": c.click_id,
+            "event_id": c.event_id, "amount_minor": c.amount_minor, "currency": c.currency,
+            "occurred_at": c.occurred_at.isoformat(),
+            "reversed_at": c.reversed_at.isoformat() if c.reversed_at else None}
+
+
+def record_postback(principal: Principal | None, p: Postback, *,
+                    signed: tuple[str, str | None] | None = None) -> tuple[dict[str, Any], int]:
+    """Record the postback; return (answer, 201) or, for an event_id seen before, (the first
+    answer, 200). `principal` is the caller of the JSON route; the pixel passes `signed`
+    (the text it signed, its signature) instead, checked against the click's client."""
+    now = datetime.now(UTC)
+    _check(p, now)
+    with unit_of_work() as uow:
+        s = uow.session
+        click = _known_click(s, p.click_id)
+        if click is None or (principal is not None and principal.role == "CLIENT"
+                             and principal.client_id != click.client_id):
+            counted_event("unknown_click")
+            raise UnknownClick(f"no click {p.click_id[:64]} of yours is known")
+        if signed is not None and not verifies(s, click.client_id, *signed):
+            counted_event("bad_signature")
+            raise BadSignature("the signature does not match the client's postback secret")
+        serialise_on(s, f"postback:{click.client_id}:{p.event_id}")
+        first = s.scalars(select(Conversion).where(Conversion.client_id == click.client_id,
+                                                   Conversion.event_id == p.event_id)).first()
+        if first is not None:
+            counted_event("replayed")
+            return answer(first), 200
+        occurred = p.occurred_at or now
+        conversion = Conversion(
+            client_id=click.client_id, event_id=p.event_id, click_id=p.click_id,
+            amount_minor=p.amount_minor, currency=p.currency, occurred_at=occurred,
+            received_at=now,
+            status=status_of(click.counted, click.clicked_at, occurred,
+                             click.attribution_window_days))
+        s.add(conversion)
+        s.flush()
+        body = answer(conversion)
+    counted_event(body["status"])
+    return body, 201
+
+
+def counted_event(outcome: str) -> None:
+    record(count("postbacks_total", outcome=outcome))
