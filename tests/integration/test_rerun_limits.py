@@ -130,4 +130,7 @@ def test_beat_s_sweep_runs_before_a_backlog_of_high_jobs(
             waiting = int(broker.llen("high"))
         finally:
             worker.stop()
-    assert waiting > 2000, f"the sweep ran only once {3000 - waiting} high jobs were done"
+    # Had the backlog starved it, the sweep would run once high is empty (waiting near 0).
+    # Seen by polling PostgreSQL, a loaded machine can notice it a few hundred ms late, while
+    # the worker drains 50 no-op jobs per task: half the backlog is the honest bound.
+    assert waiting > 1500, f"the sweep ran only once {3000 - waiting} high jobs were done"
