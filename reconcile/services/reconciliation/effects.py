@@ -40,6 +40,7 @@ from reconcile.rules import (
 from reconcile.rules.sources import PLATFORM_COUNTS
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.reconciliation.outcome import Outcome, PostEffect, Written
+from reconcile.services.reconciliation.post_checks import PostChecks
 from reconcile.services.reconciliation.repeat_check import RepeatCheck
 from reconcile.services.reconciliation.targets import Job, Target
 
@@ -105,6 +106,8 @@ def apply_outcomes(
     attempt_rows = [_attempt_row(o, rules, started_at, now, duration_ms) for o in outcomes]
     attempt_ids = {(report, number): attempt_id for attempt_id, report, number
                    in conn.execute(_NEW_ATTEMPTS, attempt_rows)}
+    # Read what the post checks compare with before this batch's snapshots join it.
+    checks = PostChecks(uow, outcomes, rules)
     insert_rows(conn, Snapshot, [
         _snapshot_row(o, attempt_ids[(o.target.report_id, o.job.attempt_number)], now)
         for o in outcomes if any(v is not None for v in o.fetched.metrics.values())
@@ -116,6 +119,7 @@ def apply_outcomes(
     written = [batch.apply(uow, o, row["metrics"], rules, now)
                for o, row in zip(outcomes, attempt_rows, strict=True)]
     batch.flush()
+    checks.apply(outcomes, now)
     return written
 
 
@@ -188,6 +192,9 @@ class _Batch:
         )
         if trust_delta is not None:
             self.logs.set(report, trust_delta=trust_delta)
+        if target.verified_at is None and event_for(result.status) is not None:
+            # The live period of takedown monitoring counts from the first verified outcome.
+            self.logs.set(report, verified_at=now)
         for spec in alerts_for_attempt(
             result, terminal=decision.terminal, missing_reason=o.fetched.missing_reason,
             recent_high_discrepancy_same_platform=self.repeats.seen_before(target),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -50,6 +50,19 @@ class Target:
     incomplete_attempts: int
     verified: bool  # an outcome that moves trust is already recorded (a rerun, a re-check)
     sources: Sources = Sources()  # the campaign's sources for clicks and conversions
+    campaign: CampaignTerms | None = None  # what the post itself is checked against
+    verified_at: datetime | None = None  # when the report was first verified
+
+
+@dataclass(frozen=True)
+class CampaignTerms:
+    """The campaign's terms a post must meet (truth.md, "The post itself")."""
+
+    campaign_id: int
+    start_date: date | None
+    end_date: date | None
+    required_tags: tuple[str, ...]
+    require_verified_handle: bool
 
 
 _INCOMPLETE = (
@@ -67,6 +80,8 @@ _TARGETS = (
         ReconciliationLog.attempt_count, ReconciliationLog.is_terminal,
         ReconciliationLog.status.in_(VERIFIED), _INCOMPLETE,
         Campaign.clicks_source, Campaign.conversions_source,
+        Campaign.id, Campaign.start_date, Campaign.end_date, Campaign.required_tags,
+        Campaign.require_verified_handle, ReconciliationLog.verified_at,
     )
     .join(Post, Post.id == Report.post_id)
     .join(Campaign, Campaign.id == Post.campaign_id)
@@ -103,7 +118,8 @@ def _target(job: Job, row: Any) -> Target | None:
         return None
     (report_id, post_id, affiliate_id, submitted, views, clicks, conversions, priority,
      platform, platform_post_id, active, attempt_count, is_terminal, verified,
-     incomplete, clicks_source, conversions_source) = row
+     incomplete, clicks_source, conversions_source, campaign_id, start, end, tags,
+     require_handle, verified_at) = row
     # An attempt's row commits together with its log's attempt_count raised to at least its
     # number, so a count below this job's number also says its attempt has no row yet.
     if attempt_count >= job.attempt_number:
@@ -116,4 +132,7 @@ def _target(job: Job, row: Any) -> Target | None:
         claimed={"views": views, "clicks": clicks, "conversions": conversions},
         priority=priority, incomplete_attempts=int(incomplete or 0), verified=bool(verified),
         sources=Sources(clicks_source, conversions_source),
+        campaign=CampaignTerms(campaign_id, start, end, tuple(tags or ()),
+                               bool(require_handle)),
+        verified_at=verified_at,
     )

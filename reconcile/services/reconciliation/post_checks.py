@@ -1,0 +1,165 @@
+"""Check the post itself on every attempt that sees it: ownership, eligibility, anomalies
+on the platform's own numbers, and whether a verified post was taken down (truth.md,
+"The post itself"; docs/fraud.md).
+
+Runs inside the batch's transaction, after the attempts are written: a few queries per
+batch, not per attempt. Flags go on the report beside its submission flags, re-decided
+each time; alerts are raised at most once per report and rule. Nothing here touches the
+reconciliation status or trust.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, tuple_
+
+from reconcile.persistence.bulk import TableWrites
+from reconcile.persistence.db import UnitOfWork
+from reconcile.persistence.models import Post, Report, Snapshot
+from reconcile.rules import Rules
+from reconcile.rules.anomaly import Point, Reading, anomalies, views_per_hour
+from reconcile.rules.post_checks import (
+    NOT_OWNER,
+    POST_FLAGS,
+    PostFacts,
+    in_live_period,
+    not_owner_alert,
+    post_flags,
+    post_removed_alert,
+)
+from reconcile.rules.sources import NONE
+from reconcile.services.alerts.raising import raise_alert
+from reconcile.services.handles.verified import Holders, verified_holders
+from reconcile.services.reconciliation.outcome import Outcome
+from reconcile.services.reconciliation.takedown import LiveDays, live_days_for
+
+_FLAGS = select(Report.id, Report.suspicion_flags).where(
+    Report.id.in_(bindparam("ids", expanding=True)))
+# The newest reading of each post, from before this batch's snapshots were written.
+_LATEST = select(func.max(Snapshot.id)).group_by(Snapshot.post_id)
+
+
+def seen(o: Outcome) -> bool:
+    """Whether the platform showed the post on this attempt."""
+    return not o.fetched.deferred and o.fetched.missing_reason is None
+
+
+def removed(o: Outcome, now: datetime, live_days: int) -> bool:
+    """A verified post the platform no longer shows, inside its live period."""
+    return (o.target.verified and o.fetched.missing_reason == "not_found"
+            and in_live_period(o.target.verified_at, now, live_days))
+
+
+class PostChecks:
+    """What the batch needs to check its posts, read before its snapshots are written."""
+
+    def __init__(self, uow: UnitOfWork, outcomes: Sequence[Outcome], rules: Rules,
+                 *, live_days: LiveDays = live_days_for) -> None:
+        self.session, self.rules = uow.session, rules
+        looked = [o for o in outcomes if seen(o)]
+        self.holders: Holders = verified_holders(
+            self.session, [(o.target.affiliate_id, o.target.platform) for o in looked],
+            [(o.target.platform, o.fetched.author) for o in looked if o.fetched.author])
+        self.previous = self._previous([o.target.post_id for o in looked])
+        self.baselines = self._baselines(looked)
+        campaigns = {o.target.campaign.campaign_id for o in outcomes if o.target.campaign}
+        self.live_days = live_days(self.session, campaigns, rules)
+
+    def apply(self, outcomes: Sequence[Outcome], now: datetime) -> None:
+        """Re-decide the flags of the posts seen, raise their alerts, and note takedowns."""
+        conn = self.session.connection()
+        ids = sorted({o.target.report_id for o in outcomes if seen(o)})
+        flags = {r: list(f or []) for r, f in conn.execute(_FLAGS, {"ids": ids})} if ids else {}
+        writes = TableWrites(Report, "id")
+        for o in outcomes:
+            if seen(o):
+                writes.set(o.target.report_id,
+                           suspicion_flags=self._check(o, flags[o.target.report_id], now))
+            elif removed(o, now, self._live_days(o)):
+                self._raise(o, post_removed_alert(o.target.verified_at,  # type: ignore[arg-type]
+                                                  now, self._live_days(o)))
+        writes.update(conn)
+
+    def removed_reports(self, outcomes: Sequence[Outcome], now: datetime) -> list[int]:
+        """The reports of this batch whose post was taken down in its live period."""
+        return [o.target.report_id for o in outcomes
+                if not seen(o) and removed(o, now, self._live_days(o))]
+
+    def _live_days(self, o: Outcome) -> int:
+        campaign = o.target.campaign
+        default = self.rules.reverify.live_days
+        return self.live_days.get(campaign.campaign_id, default) if campaign else default
+
+    def _check(self, o: Outcome, before: list[Any], now: datetime) -> list[Any]:
+        t, f, terms = o.target, o.fetched, o.target.campaign
+        mine = self.holders.mine(t.affiliate_id, t.platform)
+        found = post_flags(PostFacts(
+            author=f.author, published_at=f.published_at, caption=f.caption,
+            verified_handles=mine,
+            author_verified_by_other=self.holders.held_by_other(t.affiliate_id, t.platform,
+                                                                f.author),
+            start_date=terms.start_date if terms else None,
+            end_date=terms.end_date if terms else None,
+            required_tags=terms.required_tags if terms else (),
+            require_verified_handle=terms.require_verified_handle if terms else False))
+        if any(flag.name == NOT_OWNER for flag in found) and f.author:
+            self._raise(o, not_owner_alert(f.author, mine))
+        for spec in anomalies(self._reading(o, now), self.rules.anomaly):
+            self._raise(o, spec)
+        kept = [x for x in before if not (isinstance(x, dict) and x.get("name") in POST_FLAGS)]
+        return kept + [flag.to_dict() for flag in found]
+
+    def _reading(self, o: Outcome, now: datetime) -> Reading:
+        views = o.fetched.metrics.get("views")
+        velocity = None
+        if views is not None:
+            before = self.previous.get(o.target.post_id)
+            if before is None and o.fetched.published_at is not None:
+                before = Point(o.fetched.published_at, 0)  # nothing was seen before it
+            velocity = views_per_hour(before, Point(now, views)) if before else None
+        clicks = o.observed.get("clicks") if o.sources.get("clicks", NONE) != NONE else None
+        return Reading(views=views, likes=o.fetched.metrics.get("likes"),
+                       comments=o.fetched.metrics.get("comments"), counted_clicks=clicks,
+                       velocity=velocity,
+                       baseline_rates=self.baselines.get(o.target.post_id, []))
+
+    def _raise(self, o: Outcome, spec: Any) -> None:
+        raise_alert(self.session, spec, report_id=o.target.report_id,
+                    affiliate_id=o.target.affiliate_id, platform=o.target.platform)
+
+    def _previous(self, posts: list[int]) -> dict[int, Point]:
+        if not posts:
+            return {}
+        rows = self.session.execute(
+            select(Snapshot.post_id, Snapshot.fetched_at, Snapshot.views)
+            .where(Snapshot.id.in_(_LATEST.where(Snapshot.post_id.in_(posts))),
+                   Snapshot.views.is_not(None))).all()
+        return {post: Point(at, views) for post, at, views in rows if views is not None}
+
+    def _baselines(self, looked: Sequence[Outcome]) -> dict[int, list[float]]:
+        """Per post of the batch: views per hour, publication to newest reading, of each
+        earlier post of its affiliate on its platform."""
+        pairs = sorted({(o.target.affiliate_id, o.target.platform) for o in looked})
+        if not pairs:
+            return {}
+        rows = self.session.execute(
+            select(Post.id, Post.affiliate_id, Post.platform, Snapshot.views,
+                   Snapshot.published_at, Snapshot.fetched_at)
+            .join(Snapshot, Snapshot.post_id == Post.id)
+            .where(tuple_(Post.affiliate_id, Post.platform).in_(pairs),
+                   Snapshot.id.in_(_LATEST.join(Post, Post.id == Snapshot.post_id)
+                                   .where(tuple_(Post.affiliate_id, Post.platform).in_(pairs))))
+        ).all()
+        rates: dict[tuple[int, str], list[tuple[int, float]]] = {}
+        for post, affiliate, platform, views, published, fetched in rows:
+            rate = (views_per_hour(Point(published, 0), Point(fetched, views))
+                    if views is not None and published is not None else None)
+            if rate is not None:
+                rates.setdefault((affiliate, platform), []).append((post, rate))
+        return {o.target.post_id: [rate for post, rate in
+                                   rates.get((o.target.affiliate_id, o.target.platform), [])
+                                   if post < o.target.post_id]
+                for o in looked}
