@@ -164,3 +164,9 @@ class ResolveIn(Strict):
 class MessageIn(Strict):
     campaign_id: Id
     text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class HandleIn(Strict):
+    platform: PlatformName
+    handle: Annotated[str, Field(min_length=1, max_length=65,
+                                 pattern=r"^@?[A-Za-z0-9_.\-]{1,64}$")]

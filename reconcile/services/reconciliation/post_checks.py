@@ -48,8 +48,10 @@ def seen(o: Outcome) -> bool:
 
 
 def removed(o: Outcome, now: datetime, live_days: int) -> bool:
-    """A verified post the platform no longer shows, inside its live period."""
+    """A verified post the platform no longer knows (not one it shows without numbers),
+    inside its live period."""
     return (o.target.verified and o.fetched.missing_reason == "not_found"
+            and not o.fetched.metrics
             and in_live_period(o.target.verified_at, now, live_days))
 
 
