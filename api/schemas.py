@@ -134,7 +134,7 @@ StatusName = Literal[
 LevelName = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 AlertType = Literal[
     "HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE", "SUSPICIOUS_CLAIM",
-    "JOB_QUARANTINED",
+    "JOB_QUARANTINED", "POST_REMOVED", "VIEW_ANOMALY",
 ]
 AlertStatus = Literal["OPEN", "RESOLVED"]
 
