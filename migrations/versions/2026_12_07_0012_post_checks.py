@@ -5,7 +5,8 @@ Revises: 0010
 Create Date: 2026-12-07 10:30:00
 
 - `affiliate_handles`: one handle per affiliate and platform, with the code the affiliate
-  puts in its profile bio and whether the bio was seen carrying it. A handle is verified by
+  puts in its profile bio, whether the bio was seen carrying it, and the profile's display
+  name read then (a YouTube video names its channel by that title). A handle is verified by
   one affiliate at most: a partial unique index on (platform, handle_key) where verified.
 - `reconciliation_logs.verified_at`: when the report first reached an outcome that moves
   trust; the live period (takedown monitoring) counts from it. Reports verified before this
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column("handle", sa.String(100), nullable=False),
         sa.Column("handle_key", sa.String(100), nullable=False),
         sa.Column("verification_code", sa.String(32), nullable=False),
+        sa.Column("profile_name", sa.String(200), nullable=True),
         sa.Column("status", sa.String(16), nullable=False, server_default="unverified"),
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -420,6 +420,9 @@ class AffiliateHandle(Base):
     # The handle as platforms compare them (no @, case-folded): rules.post_checks.handle_key.
     handle_key: Mapped[str] = mapped_column(String(100))
     verification_code: Mapped[str] = mapped_column(String(32))
+    # The display name the profile showed at verification: YouTube names a video's channel
+    # by its title, not its handle (reconcile.services.handles.verified).
+    profile_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="unverified")
     verified_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow)

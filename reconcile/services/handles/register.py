@@ -96,11 +96,11 @@ def verify_handle(principal: Principal, affiliate_id: int, platform: str,
                                  f"({profile.missing_reason}); try again later")
     if code not in (profile.bio or ""):
         raise HandleNotVerified(f"the bio of {handle} on {platform} does not carry {code}")
-    return _mark_verified(principal, affiliate_id, platform, code, request_id)
+    return _mark_verified(principal, affiliate_id, platform, code, profile.name, request_id)
 
 
 def _mark_verified(principal: Principal, affiliate_id: int, platform: str, code: str,
-                   request_id: str | None) -> dict[str, Any]:
+                   name: str | None, request_id: str | None) -> dict[str, Any]:
     with unit_of_work() as uow:
         s = uow.session
         row = _row(s, affiliate_id, platform, lock=True)
@@ -115,11 +115,12 @@ def _mark_verified(principal: Principal, affiliate_id: int, platform: str, code:
                 AffiliateHandle.affiliate_id != affiliate_id).with_for_update()):
             # The account changed hands: the new holder proved it just now.
             before = handle_view(held)
-            held.status, held.verified_at = UNVERIFIED, None
+            held.status, held.verified_at, held.profile_name = UNVERIFIED, None, None
             held.verification_code = new_code()
             s.flush()
             record(s, actor, "handle.released", ("affiliate_handle", held.id),
                    before=before, after=handle_view(held))
+        row.profile_name = name[:200] if name else None
         if row.status != VERIFIED:
             row.status, row.verified_at = VERIFIED, datetime.now(UTC)
             s.flush()

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from reconcile.persistence.models import AffiliateHandle
 from reconcile.rules.post_checks import handle_key
+
+# Platforms whose posts name their author by the account's display name: a YouTube video
+# names its channel by title (videos.list has no handle), so the title read from the
+# profile at verification counts as the handle there.
+BY_NAME = ("youtube",)
 
 
 @dataclass(frozen=True)
@@ -38,19 +44,27 @@ def verified_holders(session: Session, affiliates: Iterable[tuple[int, str]],
     keys = sorted({(p, handle_key(a)) for p, a in authors})
     if not pairs and not keys:
         return Holders()
-    conditions = []
+    conditions: list[Any] = []
     if pairs:
         conditions.append(tuple_(AffiliateHandle.affiliate_id, AffiliateHandle.platform)
                           .in_(pairs))
     if keys:
         conditions.append(tuple_(AffiliateHandle.platform, AffiliateHandle.handle_key)
                           .in_(keys))
+        named = [(p, k) for p, k in keys if p in BY_NAME]
+        if named:
+            conditions.append(tuple_(AffiliateHandle.platform,
+                                     func.lower(AffiliateHandle.profile_name)).in_(named))
     rows = session.execute(
         select(AffiliateHandle.affiliate_id, AffiliateHandle.platform, AffiliateHandle.handle,
-               AffiliateHandle.handle_key)
+               AffiliateHandle.handle_key, AffiliateHandle.profile_name)
         .where(AffiliateHandle.status == "verified", or_(*conditions))).all()
     holders = Holders()
-    for affiliate, platform, handle, key in rows:
-        holders.by_handle[(platform, key)] = affiliate
-        holders.by_affiliate.setdefault((affiliate, platform), []).append(handle)
+    for affiliate, platform, handle, key, name in rows:
+        names = [(handle, key)]
+        if platform in BY_NAME and name:
+            names.append((name, handle_key(name)))
+        for shown, known in names:
+            holders.by_handle[(platform, known)] = affiliate
+            holders.by_affiliate.setdefault((affiliate, platform), []).append(shown)
     return holders
