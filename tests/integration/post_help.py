@@ -27,15 +27,15 @@ def campaign(world: Any, *, start: date | None = None, tags: list[str] | None = 
     return int(made["id"])
 
 
-def verified_handle(affiliate: dict[str, Any], platform: str, handle: str | None = None
-                    ) -> str:
+def verified_handle(affiliate: dict[str, Any], platform: str, handle: str | None = None,
+                    name: str | None = None) -> str:
     """Give the affiliate a verified handle (its profile read by a fake that shows the
     code: the profile look-up itself is tested in test_handles)."""
     handle = handle or unique("h").replace("-", "_")
     me = Principal(affiliate["id"], "AFFILIATE")
     code = add_handle(me, affiliate["id"], platform, handle)["verification_code"]
     assert verify_handle(me, affiliate["id"], platform,
-                         read=lambda _p, _h: Profile(handle=handle, bio=code))["status"] \
+                         read=lambda _p, _h: Profile(handle=handle, name=name, bio=code))["status"] \
         == "verified"
     return handle
 

@@ -116,3 +116,20 @@ def test_an_attempt_that_does_not_see_the_post_keeps_its_flags(
     finally:
         sim.fault("youtube", "none")
     assert _post_flags(report) == {"owner_unverified": "LOW"}
+
+
+def test_a_youtube_video_names_its_channel_by_the_title_read_at_verification(
+        world: Any, sim: Any, dispatched: Any) -> None:
+    owner, stranger = world.new_affiliate(), world.new_affiliate()
+    title = f"Ben Reviews {owner['id']}"
+    verified_handle(owner, "youtube", name=title)
+    mine, theirs = post_url("youtube"), post_url("youtube")
+    sim.post("youtube", mine, 1000, author=title)
+    sim.post("youtube", theirs, 1000, author=title.upper())
+
+    own = submit_claim(world, owner, "youtube", mine, TRUTH)
+    taken = submit_claim(world, stranger, "youtube", theirs, TRUTH)
+    assert run_attempt(Job(own, 1)) == run_attempt(Job(taken, 1)) == "MATCHED"
+
+    assert _post_flags(own) == {}
+    assert _post_flags(taken) == {"not_owner": "HIGH"}
