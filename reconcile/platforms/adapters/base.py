@@ -156,6 +156,8 @@ class PlatformAdapter(ABC):
             return Profile(missing_reason=TIMEOUT)
         except requests.RequestException:
             return Profile(missing_reason=FETCH_ERROR)
+        if self._profile_unknown(response):
+            return Profile(missing_reason=NOT_FOUND)
         refused = classify_status(response)
         if refused is not None:
             return Profile(missing_reason=refused.missing_reason)
@@ -176,6 +178,11 @@ class PlatformAdapter(ABC):
     @abstractmethod
     def _request(self, ids: list[str]) -> requests.Response:
         """Send the one call that looks up these ids."""
+
+    def _profile_unknown(self, response: requests.Response) -> bool:
+        """Whether an error answer means "no such account" (a platform may say so with a
+        status other than 404)."""
+        return False
 
     @abstractmethod
     def _profile_request(self, handle: str) -> requests.Response:

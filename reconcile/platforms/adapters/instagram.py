@@ -70,6 +70,17 @@ class InstagramAdapter(PlatformAdapter):
         fields = f"business_discovery.username({handle}){{username,name,biography}}"
         return self._get(f"/{GRAPH_VERSION}/me", {"fields": fields})
 
+    def _profile_unknown(self, response: requests.Response) -> bool:
+        # Business discovery answers 400 with error code 110 ("Invalid user id") for a
+        # username no professional account has.
+        if response.status_code != 400:
+            return False
+        try:
+            error = response.json().get("error") or {}
+        except ValueError:
+            return False
+        return isinstance(error, dict) and error.get("code") == 110
+
     def _parse_profile(self, body: Any) -> Profile | None:
         found = obj(obj(body, "body").get("business_discovery"), "business_discovery")
         return Profile(handle=text(found.get("username"), "username"),

@@ -48,8 +48,10 @@ def instagram_discovery(version: str) -> Any:
     wanted = _DISCOVERY.search(request.args.get("fields") or "")
     found = _find("instagram", wanted.group(1)) if wanted else None
     if found is None:
-        return failure("instagram", 400, "badRequest",
-                       "Invalid user id: no business account with this username")
+        # The real API: 400, OAuthException code 110, for a username nobody has.
+        error = {"message": "Invalid user id", "type": "OAuthException", "code": 110,
+                 "error_subcode": 2207013, "fbtrace_id": "sim"}
+        return {"error": error}, 400
     return {"business_discovery": {"username": found.handle, "name": found.handle,
                                    "biography": found.bio, "id": "17841400000000000"},
             "id": "17841400000000001"}
