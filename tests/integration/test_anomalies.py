@@ -66,3 +66,27 @@ def test_healthy_engagement_raises_nothing_and_a_rerun_never_duplicates(
     assert [a.rule for a in alerts(report)] == ["A2"]
     healthy = _post(world, sim, world.new_affiliate(), 50_000, hours_ago=300, likes=2000)
     assert _anomalies(healthy) == {}
+
+
+def test_too_many_counted_clicks_per_view_raise_an_anomaly(
+        world: Any, sim: Any, dispatched: Any) -> None:
+    from reconcile.rules import Sources
+    from reconcile.services.admin.campaigns import create_campaign
+    from reconcile.services.principal import SYSTEM
+    from tests.conftest import unique
+
+    # The campaign counts x's own link clicks (truth.md, Sources).
+    campaign = create_campaign(SYSTEM, name=unique("c"), client_id=world.client_id,
+                               platforms=["x"], sources=Sources("platform", "none"))["id"]
+    affiliate = world.new_affiliate()
+    flooded, fair = post_url("x"), post_url("x")
+    sim.post("x", flooded, 1000, link_clicks=400, likes=100)
+    sim.post("x", fair, 1000, link_clicks=350, likes=100)
+    reports = [submit_claim(world, affiliate, "x", url, (1000, clicks, 0), campaign_id=campaign)
+               for url, clicks in ((flooded, 400), (fair, 350))]
+    assert [run_attempt(Job(r, 1)) for r in reports] == ["MATCHED", "MATCHED"]
+
+    assert _anomalies(reports[0]) == {"A3": {
+        "rule": "click_rate", "views": 1000, "clicks": 400, "click_rate": 0.4,
+        "max_click_rate": 0.35, "min_views": 100}}
+    assert _anomalies(reports[1]) == {}

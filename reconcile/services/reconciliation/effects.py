@@ -112,6 +112,8 @@ def apply_outcomes(
         _snapshot_row(o, attempt_ids[(o.target.report_id, o.job.attempt_number)], now)
         for o in outcomes if any(v is not None for v in o.fetched.metrics.values())
     ])
+    # The post's flags are in place before anything the outcome decides reads them.
+    checks.apply(outcomes, now)
     reports = sorted({o.target.report_id for o in outcomes})
     state = {row[0]: row[1:] for row in conn.execute(_STATE, {"ids": reports})}
     posts = {o.target.report_id: o.target.post_id for o in outcomes}
@@ -119,7 +121,6 @@ def apply_outcomes(
     written = [batch.apply(uow, o, row["metrics"], rules, now)
                for o, row in zip(outcomes, attempt_rows, strict=True)]
     batch.flush()
-    checks.apply(outcomes, now)
     return written
 
 
