@@ -34,9 +34,9 @@ def verified_handle(affiliate: dict[str, Any], platform: str, handle: str | None
     handle = handle or unique("h").replace("-", "_")
     me = Principal(affiliate["id"], "AFFILIATE")
     code = add_handle(me, affiliate["id"], platform, handle)["verification_code"]
-    assert verify_handle(me, affiliate["id"], platform,
-                         read=lambda _p, _h: Profile(handle=handle, name=name, bio=code))["status"] \
-        == "verified"
+    shown = Profile(handle=handle, name=name, bio=code)
+    verified = verify_handle(me, affiliate["id"], platform, read=lambda _p, _h: shown)
+    assert verified["status"] == "verified"
     return handle
 
 
