@@ -82,7 +82,7 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
 
         wait_for(up, INSTALL_AND_START_SECONDS, 0.5, what="make run to come up")
 
-        key, truth, submit, read, tracked, linked = tour_commands(
+        key, truth, submit, read, tracked, linked, handle = tour_commands(
             (clone / "README.md").read_text(), ports)
         _sh(truth, clone, env)
         answer = json.loads(_sh("\n".join([key, submit]), clone, env))
@@ -115,6 +115,10 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
         assert {m: (linked_rec["metrics"][m]["source"], linked_rec["metrics"][m]["observed"])
                 for m in ("clicks", "conversions")} == {"clicks": ("tracked", 1),
                                                         "conversions": ("postback", 1)}
+        # The first claim carried owner_unverified: Ada had no verified handle. Prove one.
+        assert "owner_unverified" in {f["name"] for f in report["suspicion_flags"]}
+        verified = _sh("\n".join([key, handle]), clone, env).strip().splitlines()
+        assert json.loads(verified[-1])["status"] == "verified", verified
     finally:
         running = descendants(make.pid) | {make.pid}
         if make.poll() is None:
