@@ -103,9 +103,12 @@ def get_campaign(campaign_id: int):
 @bp.get("/campaigns/<int:campaign_id>/analytics")
 @document("The unified view: claimed against verified, by platform and affiliate",
           response=Analytics,
-          description="verified sums each post's latest platform snapshot (never claims); "
-                      "success_rate = (MATCHED + DISCREPANCY_LOW) / reconciled, null when "
-                      "nothing is reconciled yet.")
+          description="verified sums each post's latest snapshot, every metric from its "
+                      "own source (never claims); success_rate = (MATCHED + DISCREPANCY_LOW) "
+                      "/ reconciled, null when nothing is reconciled yet. funnel (in totals, "
+                      "each platform and affiliate, and each of the 100 newest posts in "
+                      "by_post): verified views, clicks, conversions, click_rate and "
+                      "conversion_rate, each rate over the posts with both numbers verified.")
 @require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def campaign_analytics(campaign_id: int):
     return jsonify(analytics.campaign_analytics(current(), campaign_id))
