@@ -2,6 +2,7 @@
 // picker when the caller sees several campaigns.
 
 import { api, everything } from "./api.js";
+import { showFunnel } from "./funnel.js";
 import { bars, fillTable, h, num, panel, percent, STATUS_COLOURS, when } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -86,6 +87,7 @@ async function show(campaign) {
   totals(a);
   statuses(a);
   cuts(a);
+  showFunnel(a);
 }
 
 export async function loadCampaigns() {
