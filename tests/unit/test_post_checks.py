@@ -154,3 +154,28 @@ def test_the_live_period_is_live_days_from_verification_inclusive(
     now = verified + timedelta(seconds=seconds)
     assert in_live_period(verified, now, days) == (now <= verified + timedelta(days=days))
     assert not in_live_period(None, now, days)
+
+
+_HANDLE = st.text(alphabet="abcXYZ_.0", min_size=1, max_size=6)
+
+
+@given(author=st.one_of(st.none(), _HANDLE), mine=st.lists(_HANDLE, max_size=3),
+       other=st.booleans(), require=st.booleans(),
+       published=st.one_of(st.none(), st.datetimes(timezones=st.just(UTC))),
+       start=st.one_of(st.none(), st.dates()), caption=st.one_of(st.none(), st.text()),
+       tags=st.lists(st.sampled_from(["#ad", "#sponsored", "ad"]), max_size=2))
+def test_post_flags_are_each_raised_once_and_ownership_is_one_verdict(
+        author: str | None, mine: list[str], other: bool, require: bool,
+        published: datetime | None, start: date | None, caption: str | None,
+        tags: list[str]) -> None:
+    flags = post_flags(PostFacts(author, published, caption, mine, other, start, None, tags,
+                                 require))
+    names = [f.name for f in flags]
+    assert len(names) == len(set(names))
+    assert set(names) <= {"not_owner", "owner_unverified", "outside_campaign_window",
+                          "missing_disclosure"}
+    assert not {"not_owner", "owner_unverified"} <= set(names)
+    # An author among the affiliate's verified handles is never someone else's post.
+    if author is not None and author.lstrip("@").casefold() in {
+            h.lstrip("@").casefold() for h in mine}:
+        assert "not_owner" not in names
