@@ -62,6 +62,12 @@ def test_a_post_taken_down_inside_its_live_period_raises_post_removed_once(
         assert removed[0].threshold_breached["live_days"] == LIVE_DAYS
     # The verified outcome and its trust effect stand.
     assert (log_of(report).status, trust(affiliate["id"])) == ("MATCHED", 0.51)
+    # Once found taken down, the post is not visited again; otherwise it still is.
+    _age(report, submitted=timedelta(days=10), attempted=timedelta(days=300),
+         verified=timedelta(days=1))
+    dispatched.sent.clear()
+    reverify()
+    assert (report in _sent(dispatched)) == (not raised)
 
 
 def test_a_post_shown_without_numbers_is_not_a_takedown(

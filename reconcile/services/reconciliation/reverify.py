@@ -16,16 +16,17 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, literal, or_, select
 
 from reconcile.bootstrap import active_rules
 from reconcile.dispatch import NextAttempt, send_attempts
 from reconcile.persistence.buckets import bucket_case
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.latest import is_latest_report
-from reconcile.persistence.models import Post, ReconciliationLog, Report, User
+from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report, User
 from reconcile.platforms.adapters import ADAPTERS
 from reconcile.rules import Rules, Status, event_for
+from reconcile.rules.post_checks import POST_REMOVED
 
 log = logging.getLogger("reconcile.tasks.reverify")
 
@@ -90,6 +91,8 @@ def _due(platform: str, rules: Rules, now: datetime) -> list[tuple[int, int]]:
                 or_(Report.submitted_at > now - timedelta(days=rules.reverify.max_age_days),
                     and_(ReconciliationLog.verified_at.is_not(None),
                          ReconciliationLog.verified_at >= live_since)),
+                # A post already found taken down spends no more of the platform's calls.
+                ~exists().where(Alert.report_id == Report.id, Alert.type == POST_REMOVED),
                 ReconciliationLog.last_attempt_at < due_before,
                 # A re-verification already sent counts as started, so a backlog on the low
                 # queue is not filled with copies; a lost one is sent again an interval later.
