@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import bindparam, select
 
 from reconcile.persistence.bulk import TableWrites
 from reconcile.persistence.db import UnitOfWork
-from reconcile.persistence.models import Post, Report, Snapshot
+from reconcile.persistence.models import Report
 from reconcile.rules import Rules
 from reconcile.rules.anomaly import Point, Reading, anomalies, views_per_hour
 from reconcile.rules.post_checks import (
@@ -34,12 +34,11 @@ from reconcile.rules.sources import NONE
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.handles.verified import Holders, verified_holders
 from reconcile.services.reconciliation.outcome import Outcome
+from reconcile.services.reconciliation.readings import baseline_rates, previous_readings
 from reconcile.services.reconciliation.takedown import LiveDays, live_days_for
 
 _FLAGS = select(Report.id, Report.suspicion_flags).where(
     Report.id.in_(bindparam("ids", expanding=True)))
-# The newest reading of each post, from before this batch's snapshots were written.
-_LATEST = select(func.max(Snapshot.id)).group_by(Snapshot.post_id)
 
 
 def seen(o: Outcome) -> bool:
@@ -65,8 +64,10 @@ class PostChecks:
         self.holders: Holders = verified_holders(
             self.session, [(o.target.affiliate_id, o.target.platform) for o in looked],
             [(o.target.platform, o.fetched.author) for o in looked if o.fetched.author])
-        self.previous = self._previous([o.target.post_id for o in looked])
-        self.baselines = self._baselines(looked)
+        self.previous = previous_readings(self.session, [o.target.post_id for o in looked])
+        self.baselines = baseline_rates(
+            self.session, [(o.target.post_id, o.target.affiliate_id, o.target.platform)
+                           for o in looked])
         campaigns = {o.target.campaign.campaign_id for o in outcomes if o.target.campaign}
         self.live_days = live_days(self.session, campaigns, rules)
 
@@ -80,15 +81,10 @@ class PostChecks:
             if seen(o):
                 writes.set(o.target.report_id,
                            suspicion_flags=self._check(o, flags[o.target.report_id], now))
-            elif removed(o, now, self._live_days(o)):
-                self._raise(o, post_removed_alert(o.target.verified_at,  # type: ignore[arg-type]
-                                                  now, self._live_days(o)))
+            elif o.target.verified_at is not None and removed(o, now, self._live_days(o)):
+                self._raise(o, post_removed_alert(o.target.verified_at, now,
+                                                  self._live_days(o)))
         writes.update(conn)
-
-    def removed_reports(self, outcomes: Sequence[Outcome], now: datetime) -> list[int]:
-        """The reports of this batch whose post was taken down in its live period."""
-        return [o.target.report_id for o in outcomes
-                if not seen(o) and removed(o, now, self._live_days(o))]
 
     def _live_days(self, o: Outcome) -> int:
         campaign = o.target.campaign
@@ -131,37 +127,3 @@ class PostChecks:
     def _raise(self, o: Outcome, spec: Any) -> None:
         raise_alert(self.session, spec, report_id=o.target.report_id,
                     affiliate_id=o.target.affiliate_id, platform=o.target.platform)
-
-    def _previous(self, posts: list[int]) -> dict[int, Point]:
-        if not posts:
-            return {}
-        rows = self.session.execute(
-            select(Snapshot.post_id, Snapshot.fetched_at, Snapshot.views)
-            .where(Snapshot.id.in_(_LATEST.where(Snapshot.post_id.in_(posts))),
-                   Snapshot.views.is_not(None))).all()
-        return {post: Point(at, views) for post, at, views in rows if views is not None}
-
-    def _baselines(self, looked: Sequence[Outcome]) -> dict[int, list[float]]:
-        """Per post of the batch: views per hour, publication to newest reading, of each
-        earlier post of its affiliate on its platform."""
-        pairs = sorted({(o.target.affiliate_id, o.target.platform) for o in looked})
-        if not pairs:
-            return {}
-        rows = self.session.execute(
-            select(Post.id, Post.affiliate_id, Post.platform, Snapshot.views,
-                   Snapshot.published_at, Snapshot.fetched_at)
-            .join(Snapshot, Snapshot.post_id == Post.id)
-            .where(tuple_(Post.affiliate_id, Post.platform).in_(pairs),
-                   Snapshot.id.in_(_LATEST.join(Post, Post.id == Snapshot.post_id)
-                                   .where(tuple_(Post.affiliate_id, Post.platform).in_(pairs))))
-        ).all()
-        rates: dict[tuple[int, str], list[tuple[int, float]]] = {}
-        for post, affiliate, platform, views, published, fetched in rows:
-            rate = (views_per_hour(Point(published, 0), Point(fetched, views))
-                    if views is not None and published is not None else None)
-            if rate is not None:
-                rates.setdefault((affiliate, platform), []).append((post, rate))
-        return {o.target.post_id: [rate for post, rate in
-                                   rates.get((o.target.affiliate_id, o.target.platform), [])
-                                   if post < o.target.post_id]
-                for o in looked}
