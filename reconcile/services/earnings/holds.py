@@ -91,7 +91,7 @@ def apply_holds(session: Session, post_ids: Collection[int], now: datetime) -> N
                         .values(hold_reasons=why, updated_at=now))
     held = [p for p, why in reasons.items() if why]
     free = [p for p, why in reasons.items() if not why]
-    lock_entries(session, session.scalars(select(PostEarning.affiliate_id.distinct())
+    lock_entries(session, session.scalars(select(PostEarning.affiliate_id).distinct()
                                           .where(PostEarning.post_id.in_(sorted(reasons)))))
     if held:
         session.execute(update(EarningEntry).where(
