@@ -119,7 +119,8 @@ def reject(entry_id: int):
           description="Per affiliate and currency: approved entries and clawbacks up to the "
                       "end of period_end (UTC); balances under min_payout_minor, or ≤ 0, carry "
                       "over. The same period_end again → 200 with the existing payout; "
-                      "nothing is written.")
+                      "nothing is written.",
+          also={200: "The payout already made for this period_end (nothing written)"})
 @require(Role.ADMIN)
 def create_payout():
     b = parse(PayoutIn)
@@ -135,7 +136,7 @@ def get_payout(payout_id: int):
 
 
 @bp.get("/payouts/<int:payout_id>/statements.csv")
-@document("A payout's statements as CSV",
+@document("A payout's statements as CSV", media="text/csv",
           description="Columns: payout_id, period_end, affiliate_id, currency, amount_minor, "
                       "entry_ids (space-separated).")
 @require(Role.ADMIN, Role.ANALYST)

@@ -225,3 +225,43 @@ def unreversed(conversion_ids: list[int]) -> int:
 
 
 SPLIT = re.compile(r"\s*;\s*")
+
+
+# --- the authorisation matrix's scenes (tests/integration/test_api_authz.py) --------------
+
+
+def held_entry(post_id: int) -> int:
+    """A held entry on the post, written as settle would (authorisation is under test)."""
+    from sqlalchemy import insert
+
+    from reconcile.persistence.models import Post, table_of
+
+    now = datetime.now(UTC)
+    with unit_of_work() as uow:
+        post = uow.session.get_one(Post, post_id)
+        return int(uow.session.execute(insert(table_of(EarningEntry)).returning(
+            table_of(EarningEntry).c.id), {
+            "affiliate_id": post.affiliate_id, "campaign_id": post.campaign_id,
+            "post_id": post_id, "report_id": None, "kind": "earning", "amount_minor": 100,
+            "currency": "USD", "status": "held", "reason": "authorisation matrix",
+            "rate_card_version": None, "created_at": now, "approve_after": now,
+            "operator_release": False, "status_changed_at": None}).scalar_one())
+
+
+def matrix_decision(action: str, own: bool) -> Any:
+    def make(s: Any, role: str | None) -> tuple[str, Any, str | None]:
+        entry = held_entry(s.own_post if own else s.other_post)
+        return f"/api/v1/earnings/{entry}/{action}", {"note": "matrix"}, None
+    return make
+
+
+def matrix_payout(s: Any, role: str | None) -> tuple[str, Any, str | None]:
+    return "/api/v1/payouts", {"period_end": far_period_end().isoformat()}, None
+
+
+def matrix_payout_read(suffix: str) -> Any:
+    def make(s: Any, role: str | None) -> tuple[str, Any, str | None]:
+        if "payout" not in s.extra:
+            s.extra["payout"], _ = run_payout(far_period_end(), 10**15, SYSTEM_ACTOR)
+        return f"/api/v1/payouts/{s.extra['payout']['payout_id']}{suffix}", None, None
+    return make
