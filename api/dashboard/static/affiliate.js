@@ -1,6 +1,7 @@
-// An affiliate's page: a polite word, its own trust and its recent reports.
+// An affiliate's page: a polite word, its own trust, earnings and recent reports.
 
 import { api } from "./api.js";
+import { affiliateEarnings } from "./earnings.js";
 import { fillTable, h, panel, when } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -13,6 +14,7 @@ export async function loadAffiliate(me) {
         h("div", { "data-key": "score" }, h("dt", {}, "Score"), h("dd", {}, Number(t.score).toFixed(2))),
         h("div", { "data-key": "bucket" }, h("dt", {}, "Bucket"), h("dd", {}, t.bucket)));
     }),
+    panel($("panel-my-earnings"), () => affiliateEarnings(me)),
     panel($("panel-my-reports"), async () => {
       const page = await api("/submissions?limit=10");
       fillTable($("table-my-reports"), [{ key: "report", label: "Report" }, { key: "platform", label: "Platform" },

@@ -2,6 +2,7 @@
 // picker when the caller sees several campaigns.
 
 import { api, everything } from "./api.js";
+import { campaignSpend } from "./earnings.js";
 import { bars, fillTable, h, num, panel, percent, STATUS_COLOURS, when } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -86,6 +87,7 @@ async function show(campaign) {
   totals(a);
   statuses(a);
   cuts(a);
+  await panel($("panel-spend"), () => campaignSpend(campaign.id));
 }
 
 export async function loadCampaigns() {
