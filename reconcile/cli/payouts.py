@@ -1,4 +1,5 @@
-"""Payouts from the command line: `reconcile payouts run --period-end DATE`."""
+"""Payouts and the ledger from the command line: `reconcile payouts run --period-end DATE`,
+`reconcile earnings approve`."""
 
 from __future__ import annotations
 
@@ -26,3 +27,18 @@ def payouts_run(period_end, min_payout: int) -> None:
 
     body, new = run_payout(period_end.date(), min_payout, CLI)
     print_json({**body, "created": new})
+
+
+@main.group()
+def earnings() -> None:
+    """The earnings ledger."""
+
+
+@earnings.command("approve")
+@friendly
+def earnings_approve() -> None:
+    """Approve now every pending entry whose validation window has passed (what the beat
+    task does every few minutes); print how many."""
+    from reconcile.services.earnings.approval import approve_due
+
+    print_json({"approved": approve_due()})

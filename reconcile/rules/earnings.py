@@ -104,7 +104,7 @@ def earned(card: RateCard, numbers: Billable) -> Earned:
     if card.cap_per_post_minor is not None and amount > card.cap_per_post_minor:
         parts["cap"] = Decimal(card.cap_per_post_minor - amount)
         amount = card.cap_per_post_minor
-    return Earned(amount, {k: str(v.normalize()) for k, v in parts.items()})
+    return Earned(amount, {k: format(v.normalize(), "f") for k, v in parts.items()})
 
 
 def holding_flags(flags: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -74,7 +74,7 @@ def card_view(row: RateCardRow) -> dict[str, Any]:
     return {
         "campaign_id": row.campaign_id, "version": row.version, "currency": row.currency,
         "cpm_minor": row.cpm_minor, "cpc_minor": row.cpc_minor, "cpa_minor": row.cpa_minor,
-        "cpa_percent": (str(Decimal(str(row.cpa_percent)).normalize())
+        "cpa_percent": (format(Decimal(str(row.cpa_percent)).normalize(), "f")
                         if row.cpa_percent is not None else None),
         "flat_minor": row.flat_minor, "milestones": list(row.milestones or []),
         "cap_per_post_minor": row.cap_per_post_minor, "budget_minor": row.budget_minor,
