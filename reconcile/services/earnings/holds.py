@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from reconcile.bootstrap import active_rules
+from reconcile.persistence.db import serialise_on
 from reconcile.persistence.models import Alert, EarningEntry, PostEarning, Report, User
 from reconcile.rules import bucket_for
 from reconcile.rules.earnings import holding_flags
@@ -83,6 +84,10 @@ def apply_holds(session: Session, post_ids: Collection[int], now: datetime) -> N
     two writers never wait on each other in a circle. Clawbacks are never held (holding
     them would favour the affiliate), nor entries an operator released.
     """
+    if not post_ids:
+        return
+    lock_affiliates(session, session.scalars(select(PostEarning.affiliate_id).distinct()
+                                             .where(PostEarning.post_id.in_(sorted(post_ids)))))
     reasons = hold_reasons(session, post_ids)
     if not reasons:
         return
@@ -104,6 +109,17 @@ def apply_holds(session: Session, post_ids: Collection[int], now: datetime) -> N
             session.execute(update(EarningEntry).where(
                 EarningEntry.post_id.in_(free), EarningEntry.status == "held", due)
                 .values(status=status, status_changed_at=now))
+
+
+def lock_affiliates(session: Session, affiliates: Iterable[int]) -> None:
+    """Serialise, per affiliate, everything that writes its earnings or their holds.
+
+    Settling, takedowns, operators' decisions and hold changes take this first (in id
+    order when there are several), then rows: so they never wait on each other in a
+    circle. Payouts and the approval task take no such lock; they skip rows locked now.
+    """
+    for affiliate in sorted(set(affiliates)):
+        serialise_on(session, f"earnings:affiliate:{affiliate}")
 
 
 def lock_entries(session: Session, affiliates: Iterable[int]) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
-from reconcile.persistence.db import serialise_on
 from reconcile.persistence.models import (
     EarningEntry,
     Post,
@@ -23,7 +22,12 @@ from reconcile.persistence.models import (
 from reconcile.rules.earnings import RateCard, earned, split_change
 from reconcile.services.earnings.budget import budget_room, note_over_budget
 from reconcile.services.earnings.cards import current_card
-from reconcile.services.earnings.holds import apply_holds, hold_reasons, lock_entries
+from reconcile.services.earnings.holds import (
+    apply_holds,
+    hold_reasons,
+    lock_affiliates,
+    lock_entries,
+)
 from reconcile.services.earnings.numbers import billable_numbers
 
 _INSERT = insert(table_of(EarningEntry)).returning(table_of(EarningEntry).c.id)
@@ -42,8 +46,11 @@ def post_state(session: Session, post: Post, now: datetime) -> PostEarning:
 
 
 def lock_post(session: Session, post_id: int) -> None:
-    """Serialise everything that writes a post's entries (settle, takedown, reject)."""
-    serialise_on(session, f"earnings:post:{post_id}")
+    """Serialise everything that writes a post's entries (settle, takedown, reject) on its
+    affiliate, as hold changes are (holds.lock_affiliates)."""
+    affiliate = session.scalar(select(Post.affiliate_id).where(Post.id == post_id))
+    if affiliate is not None:
+        lock_affiliates(session, [int(affiliate)])
 
 
 def settle(session: Session, report_id: int, now: datetime) -> list[int]:
