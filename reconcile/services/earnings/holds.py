@@ -17,7 +17,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from reconcile.bootstrap import active_rules
-from reconcile.persistence.db import serialise_on
 from reconcile.persistence.models import Alert, EarningEntry, PostEarning, Report, User
 from reconcile.rules import bucket_for
 from reconcile.rules.earnings import holding_flags
@@ -114,12 +113,16 @@ def apply_holds(session: Session, post_ids: Collection[int], now: datetime) -> N
 def lock_affiliates(session: Session, affiliates: Iterable[int]) -> None:
     """Serialise, per affiliate, everything that writes its earnings or their holds.
 
-    Settling, takedowns, operators' decisions and hold changes take this first (in id
-    order when there are several), then rows: so they never wait on each other in a
-    circle. Payouts and the approval task take no such lock; they skip rows locked now.
+    The lock is the affiliate's user row, in id order: the one reconciliation's batches
+    take first (for trust), so a settle inside a batch already holds it. Settling,
+    takedowns, operators' decisions and hold changes take it before any entry row, so none
+    of them waits on another in a circle. Payouts take it too, in the same order; the
+    approval task needs none (it skips rows locked now and waits for nothing).
     """
-    for affiliate in sorted(set(affiliates)):
-        serialise_on(session, f"earnings:affiliate:{affiliate}")
+    ids = sorted(set(affiliates))
+    if ids:
+        list(session.scalars(select(User.id).where(User.id.in_(ids)).order_by(User.id)
+                             .with_for_update()))
 
 
 def lock_entries(session: Session, affiliates: Iterable[int]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from reconcile.errors import NotFound, ValidationFailed
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import EarningEntry, Payout, PayoutStatement, table_of
+from reconcile.persistence.models import EarningEntry, Payout, PayoutStatement, User, table_of
 from reconcile.services.audit import Actor, record
 from reconcile.text import spreadsheet_safe
 
@@ -60,14 +60,22 @@ def _pay(s: Session, payout_id: int, period_end: date, minimum: int,
     """Lock the approved entries up to the period's end, pay each balance that reaches the
     minimum and is above zero; the rest carry over, untouched.
 
-    Entries another transaction holds locked right now (a settle or hold on their
-    affiliate) are skipped, not waited for: they stay approved and go in the next payout.
+    An affiliate whose earnings another transaction is changing right now (a settle, a
+    hold) is waited for; entries the approval task holds right now are skipped: they stay
+    approved and go in the next payout.
     """
     end = datetime.combine(period_end + timedelta(days=1), time(0), tzinfo=UTC)
+    due = (EarningEntry.status == "approved", EarningEntry.created_at < end)
+    owed = select(EarningEntry.affiliate_id).where(*due).distinct()
+    # The affiliates' own locks first, in id order, as every writer of earnings takes them
+    # (holds.lock_affiliates): a settle in progress finishes before its affiliate is paid.
+    free = list(s.scalars(select(User.id).where(User.id.in_(owed)).order_by(User.id)
+                          .with_for_update()))
     rows = s.execute(select(EarningEntry.id, EarningEntry.affiliate_id, EarningEntry.currency,
                             EarningEntry.amount_minor)
-                     .where(EarningEntry.status == "approved", EarningEntry.created_at < end)
-                     .order_by(EarningEntry.id).with_for_update(skip_locked=True)).all()
+                     .where(*due, EarningEntry.affiliate_id.in_(free))
+                     .order_by(EarningEntry.id).with_for_update(skip_locked=True)).all() \
+        if free else []
     balances: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     for entry_id, affiliate, currency, amount in rows:
         balances[(int(affiliate), str(currency))].append((int(entry_id), int(amount)))
