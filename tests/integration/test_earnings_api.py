@@ -46,10 +46,10 @@ def test_a_rate_card_change_is_a_new_version_and_earnings_name_theirs(
         client: Any, world: Any, sim: Any, dispatched: Any) -> None:
     scene = _scene(client, world, sim)
     url = f"/api/v1/campaigns/{scene.campaign_id}/rate-card"
-    r = client.put(url, json={"currency": "USD", "cpm_minor": 3000, "cpa_percent": "12.5"},
+    r = client.put(url, json={"currency": "USD", "cpm_minor": 3000, "cpa_percent": 10},
                    headers=auth(world.admin))
     assert r.status_code == 200 and r.get_json()["version"] == 2
-    assert r.get_json()["cpa_percent"] == "12.5"
+    assert r.get_json()["cpa_percent"] == "10"  # a plain decimal, never "1E+1"
     body = client.get(url, headers=auth(scene.affiliate)).get_json()
     assert body["current"]["version"] == 2
     assert [v["version"] for v in body["history"]] == [2, 1]
@@ -270,3 +270,46 @@ def test_the_database_refuses_to_change_or_delete_an_entry(
     assert scene.entries()[0].status == "paid"
     with unit_of_work() as uow:
         assert uow.session.get(EarningEntry, entry.id).amount_minor == 2000
+
+
+def test_a_holding_flag_on_the_latest_report_holds_the_post_and_says_why(
+        client: Any, world: Any, sim: Any, dispatched: Any) -> None:
+    first = _scene(client, world, sim)
+    # Another affiliate claims the same URL: its report carries duplicate_claim (HIGH).
+    second = Scene(client, world, sim, campaign_id=first.campaign_id,
+                   affiliate=world.new_affiliate(), url=first.url)
+    second.run("submit 1000/1000 0/- 0/-")
+    assert "duplicate_claim" in {f["name"] for flags in second.flags() for f in flags}
+    assert [(e.amount_minor, e.status) for e in second.entries()] == [(2000, "held")]
+    items = client.get("/api/v1/earnings/held", headers=auth(world.admin)).get_json()["items"]
+    [held] = [i for i in items if i["post_id"] == second.post_id]
+    assert "flag duplicate_claim" in held["reasons"]
+    # A newer report without the flag releases it.
+    second.run("update 1000/1000 0/- 0/-")
+    assert [e.status for e in second.entries()] == ["pending"]
+
+
+def test_an_affiliate_in_the_critical_trust_bucket_is_held_until_it_leaves_it(
+        client: Any, world: Any, sim: Any, dispatched: Any) -> None:
+    from reconcile.persistence.models import User
+
+    scene = _scene(client, world, sim)
+    with unit_of_work() as uow:
+        uow.session.get_one(User, scene.affiliate["id"]).trust_score = 0.1
+    scene.run("update 1100/1100 0/- 0/-")  # settled again: every post of it is re-checked
+    assert [e.status for e in scene.entries()] == ["held", "held"]
+    items = client.get("/api/v1/earnings/held", headers=auth(world.admin)).get_json()["items"]
+    assert "trust critical" in next(i for i in items if i["post_id"] == scene.post_id)[
+        "reasons"]
+    with unit_of_work() as uow:
+        uow.session.get_one(User, scene.affiliate["id"]).trust_score = 0.6
+    scene.run("update 1200/1200 0/- 0/-")
+    assert [e.status for e in scene.entries()] == ["pending", "pending", "pending"]
+
+
+def test_a_takedown_is_idempotent_and_later_reports_earn_nothing(
+        client: Any, world: Any, sim: Any, dispatched: Any) -> None:
+    scene = _scene(client, world, sim, events=("submit 1000/1000 0/- 0/-", "takedown",
+                                               "takedown", "update 3000/3000 0/- 0/-"))
+    assert [(e.kind, e.amount_minor) for e in scene.entries()] == [
+        ("earning", 2000), ("reversal", -2000)]
