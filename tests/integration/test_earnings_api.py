@@ -284,8 +284,14 @@ def test_a_holding_flag_on_the_latest_report_holds_the_post_and_says_why(
     items = client.get("/api/v1/earnings/held", headers=auth(world.admin)).get_json()["items"]
     [held] = [i for i in items if i["post_id"] == second.post_id]
     assert "flag duplicate_claim" in held["reasons"]
-    # A newer report without the flag releases it.
+    # A newer report without the flag lifts that cause; the duplicate's SUSPICIOUS_CLAIM
+    # alert (HIGH, FRAUD) still holds it until it is resolved.
     second.run("update 1000/1000 0/- 0/-")
+    items = client.get("/api/v1/earnings/held", headers=auth(world.admin)).get_json()["items"]
+    [held] = [i for i in items if i["post_id"] == second.post_id]
+    assert "flag duplicate_claim" not in held["reasons"]
+    assert any("SUSPICIOUS_CLAIM" in r for r in held["reasons"]), held
+    second.run("resolve")
     assert [e.status for e in second.entries()] == ["pending"]
 
 
