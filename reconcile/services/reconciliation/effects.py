@@ -126,9 +126,12 @@ def _settle_earnings(uow: UnitOfWork, outcomes: Sequence[Outcome], written: Sequ
                      now: datetime) -> None:
     """Settle the earnings of each report this batch brought to a terminal status, in the
     same transaction (earnings.md): a replay finds no difference and writes nothing.
-    Campaign, then post order: every batch takes the budget locks in one order."""
+    Only campaigns with a rate card earn (Target.earns), so a batch on the others costs no
+    statement here. Campaign, then post order: every batch takes the budget locks in one
+    order."""
     done = {(o.target.post_id, o.target.report_id)
-            for o, w in zip(outcomes, written, strict=True) if w.applied and o.decision.terminal}
+            for o, w in zip(outcomes, written, strict=True)
+            if w.applied and o.decision.terminal and o.target.earns}
     if not done:
         return
     campaigns = dict(uow.session.execute(select(Post.id, Post.campaign_id).where(
