@@ -199,11 +199,22 @@ class Reconciliation(Out):
     pending: int
 
 
+class Funnel(Out):
+    """views → clicks → conversions of verified numbers; rates over posts with both measured."""
+
+    views: int | None
+    clicks: int | None
+    conversions: int | None
+    click_rate: float | None
+    conversion_rate: float | None
+
+
 class Totals(Out):
     posts: int
     reports: int
     claimed: Metrics
     verified: Metrics
+    funnel: Funnel
 
 
 class Analytics(Out):
@@ -212,6 +223,7 @@ class Analytics(Out):
     reconciliation: Reconciliation
     by_platform: list[dict[str, Any]]
     by_affiliate: list[dict[str, Any]]
+    by_post: list[dict[str, Any]]
     open_alerts: int
     recent_alerts: list[AlertOut]
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StrictInt, field_validator
 
-from api.params import _as_utc
+from api.params import ListQuery, QueryId, _as_utc
 from api.responses import Out
 from api.schemas import Id, RequestModel, Strict
 
@@ -65,6 +65,18 @@ class LinkOut(Out):
     url: str
     campaign_id: int
     post_id: int | None
+
+
+class LinksQuery(ListQuery):
+    campaign_id: QueryId | None = None
+
+
+class LinkItem(LinkOut):
+    id: int
+    label: str | None
+    created_at: str
+    clicks: dict[str, int]
+    conversions: dict[str, int]
 
 
 class LinkStatsOut(Out):

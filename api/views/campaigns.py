@@ -36,8 +36,9 @@ def patch_platform(name: str):
     return jsonify(platforms.set_platform_active(name, body.is_active, actor()))
 
 
-def _sources(given: SourcesIn | None) -> Sources | None:
-    return Sources(given.clicks, given.conversions) if given is not None else None
+def _sources(given: SourcesIn | None, named: bool = True) -> Sources | None:
+    """The sources the body names (None when it names none: the defaults apply)."""
+    return Sources(given.clicks, given.conversions) if given is not None and named else None
 
 
 @bp.post("/campaigns")
@@ -45,13 +46,16 @@ def _sources(given: SourcesIn | None) -> Sources | None:
           description="A client may create campaigns only for itself. sources default to "
                       "clicks from tracked links and conversions from postbacks; clicks "
                       "from the platform on a platform that reports no link clicks (only "
-                      "x and instagram do) is 422 SOURCE_UNAVAILABLE.")
+                      "x and instagram do) is 422 SOURCE_UNAVAILABLE. A body that names "
+                      "sources with clicks tracked needs landing_url (422 VALIDATION_ERROR "
+                      "on landing_url); one naming no sources may set it later.")
 @require(Role.ADMIN, Role.CLIENT)
 def create_campaign():
     body = parse(CampaignIn)
     created = campaigns.create_campaign(
         current(), name=body.name, client_id=body.client_id, platforms=list(body.platforms),
-        start_date=body.start_date, end_date=body.end_date, sources=_sources(body.sources),
+        start_date=body.start_date, end_date=body.end_date,
+        sources=_sources(body.sources, "sources" in body.model_fields_set),
         required_tags=list(body.required_tags),
         require_verified_handle=body.require_verified_handle,
         landing_url=body.landing_url, attribution_window_days=body.attribution_window_days,
@@ -64,7 +68,9 @@ def create_campaign():
 @document("Change a campaign: its sources, required tags, handle rule, landing URL or "
           "attribution window", body=CampaignPatch, response=CampaignOut,
           description="Later attempts use the new sources; 422 SOURCE_UNAVAILABLE as on "
-                      "create. Tracked links land on a new landing URL within 10 s.")
+                      "create, and 422 VALIDATION_ERROR on landing_url when the sources "
+                      "name tracked clicks and the campaign has no landing URL. Tracked "
+                      "links land on a new landing URL within 10 s.")
 @require(Role.ADMIN, Role.CLIENT)
 def patch_campaign(campaign_id: int):
     body = parse(CampaignPatch)
@@ -97,9 +103,12 @@ def get_campaign(campaign_id: int):
 @bp.get("/campaigns/<int:campaign_id>/analytics")
 @document("The unified view: claimed against verified, by platform and affiliate",
           response=Analytics,
-          description="verified sums each post's latest platform snapshot (never claims); "
-                      "success_rate = (MATCHED + DISCREPANCY_LOW) / reconciled, null when "
-                      "nothing is reconciled yet.")
+          description="verified sums each post's latest snapshot, every metric from its "
+                      "own source (never claims); success_rate = (MATCHED + DISCREPANCY_LOW) "
+                      "/ reconciled, null when nothing is reconciled yet. funnel (in totals, "
+                      "each platform and affiliate, and each of the 100 newest posts in "
+                      "by_post): verified views, clicks, conversions, click_rate and "
+                      "conversion_rate, each rate over the posts with both numbers verified.")
 @require(Role.ADMIN, Role.ANALYST, Role.CLIENT)
 def campaign_analytics(campaign_id: int):
     return jsonify(analytics.campaign_analytics(current(), campaign_id))

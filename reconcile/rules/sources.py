@@ -43,6 +43,14 @@ def platforms_without_link_clicks(platforms: Collection[str]) -> list[str]:
     return sorted(set(platforms) - LINK_CLICK_PLATFORMS)
 
 
+def lacks_landing_url(sources: Sources, landing_url: str | None) -> bool:
+    """Say whether these sources count tracked clicks on links that would have nowhere to land.
+
+    truth.md: `landing_url` is required when clicks are `tracked`.
+    """
+    return sources.clicks == TRACKED and not landing_url
+
+
 def metric_sources(sources: Sources, has_tracked_link: bool) -> dict[str, str]:
     """Return the source each claimed metric is verified from, `none` where nothing can.
 

@@ -107,3 +107,52 @@ def test_a_client_with_one_campaign_gets_it_without_a_picker(
     assert not dashboard.find("#campaign-picker-row").is_displayed()
     assert dashboard.cell("table-totals", "views", "claimed") == f"{claim.claimed[0]:,}"
     assert dashboard.cell("table-totals", "views", "verified") == f"{claim.truth[0]:,}"
+
+
+def _rate(top: int, base: int) -> str:
+    return f"{round(top / base, 4) * 100:.2f} %" if base else "—"
+
+
+def test_a_client_sees_the_funnel_per_affiliate_and_per_post_from_verified_numbers(
+    dashboard: Dashboard, scene: Scene,
+) -> None:
+    from sqlalchemy import select
+
+    from reconcile.persistence.db import unit_of_work
+    from reconcile.persistence.models import Report
+
+    dashboard.sign_in(scene.users["client_a"]["api_key"], "client")
+    _choose(dashboard, scene, "A1")
+    measured = [c for c in scene.claims("A1") if c.truth is not None]
+
+    for name in ("aff1", "aff2"):
+        mine = [c.truth for c in measured if c.affiliate == name and c.truth]
+        views, clicks, conversions = (sum(t[i] for t in mine) for i in range(3))
+        row = scene.users[name]["id"]
+        assert dashboard.cell("table-funnel-affiliate", row, "views") == f"{views:,}"
+        assert dashboard.cell("table-funnel-affiliate", row, "clicks") == f"{clicks:,}"
+        assert dashboard.cell("table-funnel-affiliate", row, "click_rate") == _rate(clicks, views)
+        assert dashboard.cell("table-funnel-affiliate", row, "conversion_rate") == _rate(
+            conversions, clicks)
+    with unit_of_work() as uow:
+        post_of = {c: uow.session.scalar(select(Report.post_id).where(
+            Report.id == scene.reports[c])) for c in scene.claims("A1")}
+    assert sorted(dashboard.rows("table-funnel-post"), key=int) == sorted(
+        str(p) for p in post_of.values())
+    for claim, post in post_of.items():
+        if claim.truth is None:  # the platform showed nothing, and no link measured clicks
+            assert dashboard.cell("table-funnel-post", post, "views") == "—"
+            assert dashboard.cell("table-funnel-post", post, "click_rate") == "—"
+            continue
+        views, clicks, conversions = claim.truth
+        assert dashboard.cell("table-funnel-post", post, "status") == claim.status
+        assert dashboard.cell("table-funnel-post", post, "clicks") == f"{clicks:,}"
+        assert dashboard.cell("table-funnel-post", post, "click_rate") == _rate(clicks, views)
+        assert dashboard.cell("table-funnel-post", post, "clicks_from") == "tracked"
+        assert dashboard.cell("table-funnel-post", post, "conversions_from") == "postback"
+    total_views = sum(c.truth[0] for c in measured if c.truth)
+    assert dashboard.fact("funnel_views", "#funnel-summary") == f"{total_views:,}"
+    # Verified numbers by source, beside the funnel.
+    assert dashboard.cell("table-totals", "clicks", "by_source") == (
+        f"tracked {sum(c.truth[1] for c in measured if c.truth):,}")
+    dashboard.screenshot("client-funnel")

@@ -48,7 +48,7 @@ def test_a_key_stays_in_the_tab_and_never_in_the_url_or_local_storage(
     assert dashboard.storage()["session"] == {}
 
 
-def test_an_affiliate_is_told_politely_and_sees_only_its_own_trust_and_reports(
+def test_an_affiliate_gets_its_own_page_with_only_its_own_trust_and_reports(
     dashboard: Dashboard, scene: Scene,
 ) -> None:
     from reconcile.persistence.db import unit_of_work
@@ -60,7 +60,7 @@ def test_an_affiliate_is_told_politely_and_sees_only_its_own_trust_and_reports(
         score = uow.session.get(User, aff["id"]).trust_score
     mine = sorted(str(r) for c, r in scene.reports.items() if c.affiliate == "aff2")
 
-    assert dashboard.read("#h-affiliate") == "This dashboard is for operators and advertisers"
+    assert dashboard.read("#h-affiliate") == "Your links, posts and reports"
     assert dashboard.fact("score", "#trust-summary") == f"{score:.2f}"
     assert sorted(dashboard.rows("table-my-reports")) == mine
     assert not dashboard.find("#operator").is_displayed()

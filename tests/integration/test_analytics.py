@@ -87,7 +87,34 @@ def test_totals_sum_latest_claims_and_each_metric_from_its_own_source(
         "verified": {"views": 3000, "clicks": 150, "conversions": 15},
         "verified_by_source": {"views": {"platform": 3000}, "clicks": {"tracked": 150},
                                "conversions": {"postback": 15}},
+        # views → clicks → conversions of the verified numbers (the x post has none yet)
+        "funnel": {"views": 3000, "clicks": 150, "conversions": 15, "click_rate": 0.05,
+                   "conversion_rate": 0.1},
     }
+
+
+def test_the_funnel_is_shown_per_affiliate_and_per_post_from_verified_numbers(
+    client: Any, campaign: dict[str, Any]
+) -> None:
+    view = _analytics(client, campaign)
+    affiliates = {a["affiliate_id"]: a for a in view["by_affiliate"]}
+    posts = {p["post_id"]: p for p in view["by_post"]}
+
+    two = affiliates[campaign["two"]["id"]]["funnel"]
+    assert two == {"views": 1000, "clicks": 50, "conversions": 5, "click_rate": 0.05,
+                   "conversion_rate": 0.1}  # its x post, never attempted, adds nothing
+    assert len(posts) == 4 and list(posts) == sorted(posts, reverse=True)  # newest first
+    pending_x = next(p for p in posts.values() if p["platform"] == "x")
+    assert pending_x["status"] == "PENDING" and pending_x["funnel"] == {
+        "views": None, "clicks": None, "conversions": None, "click_rate": None,
+        "conversion_rate": None}
+    assert pending_x["sources"] == {"views": None, "clicks": None, "conversions": None}
+    over = next(p for p in posts.values() if p["report_id"] == campaign["overclaimed_report"])
+    assert over["claimed"] == {"views": 1600, "clicks": 50, "conversions": 5}
+    assert over["verified"] == {"views": 1000, "clicks": 50, "conversions": 5}
+    assert over["sources"] == {"views": "platform", "clicks": "tracked",
+                               "conversions": "postback"}
+    assert over["funnel"]["click_rate"] == 0.05 and over["url"].startswith("https://")
 
 
 def test_success_rate_counts_matched_and_low_over_the_reconciled(

@@ -108,6 +108,7 @@ MATRIX: list[tuple[str, str, Make, tuple[int, ...]]] = [
     ("PATCH", "/campaigns/{own}", _fixed("/api/v1/campaigns/{s.campaign_a}", {"attribution_window_days": 30}), (200, 200, 403, 403, 401)),
     ("PATCH", "/campaigns/{other}", _fixed("/api/v1/campaigns/{s.campaign_b}", {"attribution_window_days": 30}), (200, 404, 403, 403, 401)),
     ("POST", "/links", matrix_link_create, (403, 403, 403, 201, 401)),
+    ("GET", "/links", _fixed("/api/v1/links"), (200, 200, 200, 200, 401)),
     ("GET", "/links/{own}/stats", matrix_link_stats(True), (200, 200, 200, 200, 401)),
     ("GET", "/links/{other}/stats", matrix_link_stats(False), (200, 404, 200, 404, 401)),
     ("POST", "/postbacks (own click)", matrix_postback(True), (201, 201, 403, 403, 401)),

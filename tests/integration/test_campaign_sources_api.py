@@ -32,7 +32,7 @@ def test_a_new_campaign_verifies_clicks_by_tracked_links_and_conversions_by_post
     (["x", "youtube"], "platform", 422),
     (["reddit"], "platform", 422),
     (["reddit"], "none", 201),
-    (["tiktok"], "tracked", 201),
+    (["tiktok"], "none", 201),
 ])
 def test_platform_clicks_need_every_platform_to_report_link_clicks(
     client: Any, world: Any, platforms: list[str], clicks: str, status: int
@@ -146,3 +146,53 @@ def test_a_refused_patch_changes_no_field_of_it(client: Any, world: Any) -> None
 
     assert refused.status_code == 422 and refused.get_json()["code"] == "SOURCE_UNAVAILABLE"
     assert client.get(url, headers=headers).get_json() == before
+
+
+LANDING = "https://shop.example.com/landing"
+
+
+# docs/sources.md, "A landing URL for tracked clicks": what create does with each body.
+@pytest.mark.parametrize("extra, status", [
+    ({}, 201),  # api.md's minimal body: the default sources, landing URL set later
+    ({"sources": {"clicks": "tracked", "conversions": "postback"}}, 422),
+    ({"sources": {"conversions": "none"}}, 422),  # clicks tracked by default, but named
+    ({"sources": {"clicks": "tracked"}, "landing_url": LANDING}, 201),
+    ({"sources": {"clicks": "none", "conversions": "none"}}, 201),
+    ({"sources": {"clicks": "platform", "conversions": "none"}}, 201),
+], ids=["defaults", "tracked", "tracked-by-default", "tracked-landing", "none", "platform"])
+def test_sources_that_count_tracked_clicks_need_a_landing_url(
+    client: Any, world: Any, extra: dict[str, Any], status: int
+) -> None:
+    answer = _create(client, world, **extra)
+
+    assert answer.status_code == status, answer.get_json()
+    if status == 422:
+        problem = answer.get_json()
+        assert answer.mimetype == "application/problem+json"
+        assert problem["code"] == "VALIDATION_ERROR"
+        assert [e["field"] for e in problem["errors"]] == ["landing_url"]
+        assert "tracked" in problem["detail"]
+
+
+def test_a_patch_to_tracked_clicks_needs_a_landing_url_given_or_already_set(
+    client: Any, world: Any
+) -> None:
+    campaign = new_campaign(world.client_id, ("x",))
+    url = f"/api/v1/campaigns/{campaign}"
+    headers = world.auth(world.advertiser)
+    assert client.patch(url, json={"sources": {"clicks": "none"}},
+                        headers=headers).status_code == 200
+
+    refused = client.patch(url, json={"sources": {"clicks": "tracked"}}, headers=headers)
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.get_json()["errors"][0]["field"] == "landing_url"
+    assert client.get(url, headers=headers).get_json()["sources"]["clicks"] == "none"
+
+    given = client.patch(url, json={"sources": {"clicks": "tracked"}, "landing_url": LANDING},
+                         headers=headers)
+    assert given.status_code == 200, given.get_json()
+    # The landing URL is now set: naming tracked clicks again needs no second one.
+    again = client.patch(url, json={"sources": {"clicks": "tracked", "conversions": "none"}},
+                         headers=headers)
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["landing_url"] == LANDING

@@ -30,7 +30,8 @@ def _campaign(platforms: list[str], clicks: str = "tracked",
               conversions: str = "postback") -> int:
     client_id = create_client(unique("client"))["id"]
     return int(create_campaign(SYSTEM, name=unique("campaign"), client_id=client_id,
-                               platforms=platforms, sources=Sources(clicks, conversions))["id"])
+                               platforms=platforms, sources=Sources(clicks, conversions),
+                               landing_url="https://shop.example.com/sources")["id"])
 
 
 def _submit(world: Any, campaign_id: int, platform: str, claim: tuple[int, int, int],

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from reconcile.rules import METRICS, Sources, classify, default_rules, suspicion_flags
 from reconcile.rules.sources import (
+    lacks_landing_url,
     metric_sources,
     observed_values,
     platforms_without_link_clicks,
@@ -51,6 +52,21 @@ def test_tracked_clicks_are_our_counts_and_an_unverifiable_metric_observes_nothi
     assert tracked == {"views": 1000, "clicks": 12, "conversions": 3}
     unlinked = observed_values(metric_sources(Sources(), False), PLATFORM_COUNTS, 12, 3)
     assert unlinked == {"views": 1000, "clicks": None, "conversions": None}
+
+
+# docs/sources.md, "A landing URL for tracked clicks": (clicks source, landing_url) -> refused
+LANDING_TABLE = [
+    ("tracked", None, True),
+    ("tracked", "", True),
+    ("tracked", "https://shop.example.com/a", False),
+    ("platform", None, False),
+    ("none", None, False),
+]
+
+
+@pytest.mark.parametrize("clicks, landing_url, refused", LANDING_TABLE)
+def test_tracked_clicks_need_a_landing_url_for_their_links(clicks, landing_url, refused):
+    assert lacks_landing_url(Sources(clicks, "postback"), landing_url) is refused
 
 
 @pytest.mark.parametrize("platforms, lacking", [

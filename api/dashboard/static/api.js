@@ -14,6 +14,7 @@ export class ApiError extends Error {
     super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
     this.status = status;
     this.code = problem && problem.code;
+    this.problem = problem; // the problem+json body, shown whole beside a form
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { api, everything } from "./api.js";
 import { campaignSpend } from "./earnings.js";
+import { showFunnel } from "./funnel.js";
 import { bars, fillTable, h, num, panel, percent, STATUS_COLOURS, when } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -87,6 +88,7 @@ async function show(campaign) {
   totals(a);
   statuses(a);
   cuts(a);
+  showFunnel(a);
   await panel($("panel-spend"), () => campaignSpend(campaign.id));
 }
 

@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 from reconcile.errors import Forbidden, SourceUnavailable, ValidationFailed
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Campaign, CampaignPlatform, Client, Platform
-from reconcile.rules.sources import PLATFORM, Sources, platforms_without_link_clicks
+from reconcile.rules.sources import (
+    PLATFORM,
+    Sources,
+    lacks_landing_url,
+    platforms_without_link_clicks,
+)
 from reconcile.services.access import visible_campaign
 from reconcile.services.audit import Actor, record
 from reconcile.services.principal import Principal
@@ -50,6 +55,14 @@ def check_sources(sources: Sources, platforms: list[str]) -> None:
             f"clicks (only x and instagram do); use tracked links")
 
 
+def check_landing_url(sources: Sources, landing_url: str | None) -> None:
+    """Refuse sources that count tracked clicks when the links would have nowhere to land."""
+    if lacks_landing_url(sources, landing_url):
+        raise ValidationFailed([{"field": "landing_url", "message":
+                                 "required when sources.clicks is tracked: the campaign's "
+                                 "tracked links land there"}])
+
+
 def create_campaign(
     principal: Principal,
     *,
@@ -69,6 +82,11 @@ def create_campaign(
         raise Forbidden("a client may create campaigns only for itself")
     if start_date and end_date and end_date < start_date:
         raise ValidationFailed([{"field": "end_date", "message": "must not precede start_date"}])
+    # Sources named by the caller must be complete; a body that names none (api.md's
+    # minimal campaign) takes the defaults and may set the landing URL later
+    # (docs/sources.md, "A landing URL for tracked clicks").
+    if sources is not None:
+        check_landing_url(sources, landing_url)
     sources = sources or Sources()
     check_sources(sources, platforms)
     with unit_of_work() as uow:
@@ -115,6 +133,7 @@ def update_campaign(principal: Principal, campaign_id: int, *, sources: Sources 
         before = campaign_view(s, campaign)
         if sources is not None:
             check_sources(sources, before["platforms"])
+            check_landing_url(sources, landing_url or campaign.landing_url)
             campaign.clicks_source = sources.clicks
             campaign.conversions_source = sources.conversions
         if required_tags is not None:

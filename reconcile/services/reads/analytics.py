@@ -24,12 +24,14 @@ from reconcile.rules.sources import NONE, PLATFORM, POSTBACK, TRACKED
 from reconcile.services.access import visible_campaign
 from reconcile.services.alerts.view import alert_view
 from reconcile.services.principal import Principal
+from reconcile.services.reads.funnel import funnel
 from reconcile.vocabulary import AlertStatus
 
 METRICS = ("views", "clicks", "conversions")
 MEASURED = frozenset({PLATFORM, TRACKED, POSTBACK})
 SUCCESS = (Status.MATCHED, Status.DISCREPANCY_LOW)
 RECENT_ALERTS = 10
+BY_POST = 100  # the newest posts listed one by one with their funnel
 
 
 def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -41,6 +43,7 @@ def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "claimed": {m: sum(r["claimed"][m] for r in rows) for m in METRICS},
         "verified": {m: sum(r["verified"][m] or 0 for r in rows) for m in METRICS},
         "verified_by_source": _by_source(rows),
+        "funnel": funnel([r["verified"] for r in rows]),
         "by_status": dict(sorted(by_status.items())),
         "reconciled": reconciled,
         "success_rate": round(success / reconciled, 4) if reconciled else None,
@@ -59,7 +62,8 @@ def _by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 def _post_row(r: Any) -> dict[str, Any]:
     seen = dict(zip(METRICS, r[9:12], strict=True))
     sources = r[12] or {}
-    return {"platform": r[1], "affiliate_id": r[2], "affiliate_name": r[3],
+    return {"post_id": r[0], "url": r[13], "report_id": r[14],
+            "platform": r[1], "affiliate_id": r[2], "affiliate_name": r[3],
             "trust_score": r[4], "claimed": dict(zip(METRICS, r[5:8], strict=True)),
             "status": r[8], "seen": seen, "sources": sources,
             "verified": {m: seen[m] if sources.get(m, PLATFORM if m == "views" else None)
@@ -79,14 +83,25 @@ def summarise(rows: list[dict[str, Any]], reports: int) -> dict[str, Any]:
                                    "trust_score": mine[0]["trust_score"]}
     return {
         "totals": {"posts": whole["posts"], "reports": reports, "claimed": whole["claimed"],
-                   "verified": whole["verified"],
+                   "verified": whole["verified"], "funnel": whole["funnel"],
                    "verified_by_source": whole["verified_by_source"]},
         "reconciliation": {"by_status": whole["by_status"], "reconciled": whole["reconciled"],
                            "success_rate": whole["success_rate"],
                            "pending": whole["by_status"].get(Status.PENDING, 0)},
         "by_platform": [{"platform": p, **g} for p, g in by_platform.items()],
         "by_affiliate": [{"affiliate_id": a, **g} for a, g in by_affiliate.items()],
+        "by_post": [_post_view(r) for r in sorted(rows, key=lambda r: -r["post_id"])[:BY_POST]],
     }
+
+
+def _post_view(r: dict[str, Any]) -> dict[str, Any]:
+    """One post: its latest claim and status, each metric's source, and its funnel."""
+    return {"post_id": r["post_id"], "report_id": r["report_id"], "url": r["url"],
+            "platform": r["platform"], "affiliate_id": r["affiliate_id"],
+            "affiliate_name": r["affiliate_name"], "status": r["status"],
+            "claimed": r["claimed"], "verified": r["verified"],
+            "sources": {m: r["sources"].get(m) for m in METRICS},  # null: not measured yet
+            "funnel": funnel([r["verified"]])}
 
 
 def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]:
@@ -99,7 +114,7 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
             select(Post.id, Post.platform, Post.affiliate_id, User.name, User.trust_score,
                    Report.claimed_views, Report.claimed_clicks, Report.claimed_conversions,
                    ReconciliationLog.status, Snapshot.views, Snapshot.clicks,
-                   Snapshot.conversions, Snapshot.sources)
+                   Snapshot.conversions, Snapshot.sources, Post.normalized_url, Report.id)
             .join(Report, Report.post_id == Post.id)
             .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
             .join(User, User.id == Post.affiliate_id)
