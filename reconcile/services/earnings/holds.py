@@ -17,7 +17,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from reconcile.bootstrap import active_rules
-from reconcile.persistence.models import Alert, EarningEntry, PostEarning, Report, User
+from reconcile.persistence.models import (
+    Alert,
+    EarningEntry,
+    PostEarning,
+    Report,
+    User,
+    utcnow,
+)
 from reconcile.rules import bucket_for
 from reconcile.rules.earnings import holding_flags
 from reconcile.rules.trust import CRITICAL
@@ -155,8 +162,6 @@ def posts_touched_by(session: Session, change: AlertChanged) -> list[int]:
 
 def on_alert(session: Session, change: AlertChanged) -> None:
     """The alerts listener: work holds out again for the posts the alert concerns."""
-    from reconcile.persistence.models import utcnow
-
     posts = posts_touched_by(session, change)
     if posts:
         session.flush()
