@@ -4,6 +4,7 @@
 import { api, ApiError } from "./api.js";
 import { bars, facts, fillTable, h, num, panel, STATUS_COLOURS, when } from "./ui.js";
 import { loadAlerts } from "./alerts.js";
+import { heldAmounts } from "./earnings.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -114,6 +115,9 @@ async function slo(section) {
 
 export async function loadOperator(me) {
   const loaders = { queues, timeline, buckets, histogram, breakers, slo,
-    alerts: () => loadAlerts(me) };
+    alerts: () => loadAlerts(me), held: async () => {
+      await heldAmounts();
+      $("chart-held").hidden = true;
+    } };
   await Promise.all(Object.entries(loaders).map(([id, load]) => panel($(`panel-${id}`), load)));
 }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import (
@@ -15,6 +15,7 @@ from reconcile.persistence.models import (
     Campaign,
     Platform,
     Post,
+    RateCard,
     ReconciliationLog,
     Report,
 )
@@ -50,6 +51,9 @@ class Target:
     incomplete_attempts: int
     verified: bool  # an outcome that moves trust is already recorded (a rerun, a re-check)
     sources: Sources = Sources()  # the campaign's sources for clicks and conversions
+    # The campaign has a rate card: a terminal outcome settles the post's earnings. Read
+    # here, with the target, so that a batch on campaigns without one costs no statement.
+    earns: bool = False
 
 
 _INCOMPLETE = (
@@ -57,6 +61,7 @@ _INCOMPLETE = (
     .where(Attempt.report_id == Report.id, Attempt.status == "INCOMPLETE_PLATFORM_DATA")
     .correlate(Report).scalar_subquery()
 )
+_EARNS = exists().where(RateCard.campaign_id == Post.campaign_id).correlate(Post)
 # One row per report: the report, its post, log and platform, whether an outcome that moves
 # trust was already recorded for it, and how many of its attempts found incomplete data.
 _TARGETS = (
@@ -66,7 +71,7 @@ _TARGETS = (
         Post.platform, Post.platform_post_id, Platform.is_active,
         ReconciliationLog.attempt_count, ReconciliationLog.is_terminal,
         ReconciliationLog.status.in_(VERIFIED), _INCOMPLETE,
-        Campaign.clicks_source, Campaign.conversions_source,
+        Campaign.clicks_source, Campaign.conversions_source, _EARNS,
     )
     .join(Post, Post.id == Report.post_id)
     .join(Campaign, Campaign.id == Post.campaign_id)
@@ -103,7 +108,7 @@ def _target(job: Job, row: Any) -> Target | None:
         return None
     (report_id, post_id, affiliate_id, submitted, views, clicks, conversions, priority,
      platform, platform_post_id, active, attempt_count, is_terminal, verified,
-     incomplete, clicks_source, conversions_source) = row
+     incomplete, clicks_source, conversions_source, earns) = row
     # An attempt's row commits together with its log's attempt_count raised to at least its
     # number, so a count below this job's number also says its attempt has no row yet.
     if attempt_count >= job.attempt_number:
@@ -115,5 +120,5 @@ def _target(job: Job, row: Any) -> Target | None:
         platform_post_id=platform_post_id, platform_active=bool(active), submitted_at=submitted,
         claimed={"views": views, "clicks": clicks, "conversions": conversions},
         priority=priority, incomplete_attempts=int(incomplete or 0), verified=bool(verified),
-        sources=Sources(clicks_source, conversions_source),
+        sources=Sources(clicks_source, conversions_source), earns=bool(earns),
     )
