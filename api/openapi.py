@@ -46,13 +46,17 @@ _PLATFORMS = list(PLATFORMS)
 def document(summary: str, *, body: type[BaseModel] | None = None,
              query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
              status: int = 200, description: str = "",
-             headers: Sequence[Mapping[str, Any]] = ()) -> Callable[[F], F]:
+             headers: Sequence[Mapping[str, Any]] = (), media: str = "application/json",
+             also: Mapping[int, str] | None = None) -> Callable[[F], F]:
     """Attach what the OpenAPI document says about a view; `headers` are the OpenAPI header
-    parameters the view reads (each kept beside the code that validates it)."""
+    parameters the view reads (each kept beside the code that validates it); `media` is
+    the success answer's content type (a CSV download says text/csv); `also` names other
+    success statuses the view answers with the same body (status: description)."""
     def decorate(view: F) -> F:
         view.openapi = {  # type: ignore[attr-defined]
             "summary": summary, "body": body, "query": query, "response": response,
             "status": status, "description": description, "headers": tuple(headers),
+            "media": media, "also": dict(also or {}),
         }
         return view
     return decorate
@@ -85,16 +89,21 @@ class _Builder:
         status = str(meta.get("status", 200)) if method != "HEAD" else "200"
         response = meta.get("response")
         ok: dict[str, Any] = {"description": "Success", "headers": _headers()}
-        ok["content"] = {"application/json": {
-            "schema": self.ref(response, "serialization") if response else {"type": "object"}}}
+        media = meta.get("media", "application/json")
+        ok["content"] = {media: {
+            "schema": self.ref(response, "serialization") if response
+            else {"type": "object"} if media == "application/json" else {"type": "string"}}}
+        others = {str(code): {**ok, "description": text}
+                  for code, text in (meta.get("also") or {}).items()}
         op: dict[str, Any] = {
             "summary": meta.get("summary") or view.__name__.replace("_", " ").capitalize(),
             "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}",
             "tags": [rule.endpoint.split(".")[0]],
             "parameters": _path_params(rule) + self._query_params(meta.get("query"))
             + [{**h, "in": "header"} for h in meta.get("headers", ())],
-            "responses": {status: ok, **{code: self._error(text) for code, text in ERRORS.items()
-                                         if code != status}},
+            "responses": {status: ok, **others,
+                          **{code: self._error(text) for code, text in ERRORS.items()
+                             if code != status}},
             "security": [{"bearerAuth": []}] if roles else [],
         }
         description = meta.get("description", "")

@@ -31,6 +31,7 @@ def _json_logs(**_: object) -> None:
 from tasks import (  # noqa: E402,F401  (registers the tasks)
     alerts,
     beat,
+    earnings,
     housekeeping,
     liveness,
     platforms,

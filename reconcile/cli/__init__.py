@@ -12,6 +12,7 @@ from reconcile.cli import (  # noqa: F401  (registers commands)
     intake,
     observe,
     ops,
+    payouts,
     platforms,
     rules,
     simulate,

@@ -426,3 +426,92 @@ class AffiliateHandle(Base):
     status: Mapped[str] = mapped_column(String(16), default="unverified")
     verified_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+# --- Earnings: rate cards, the earnings ledger, payouts (migration 0011; earnings.md) ---
+
+
+class RateCard(Base):
+    """One version of a campaign's rate card; a change is a new row, never an update."""
+
+    __tablename__ = "rate_cards"
+    __table_args__ = (UniqueConstraint("campaign_id", "version"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    cpm_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cpc_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cpa_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A percentage kept exactly (Decimal), as given: 12.5 is 12.5 %.
+    cpa_percent: Mapped[Any] = mapped_column(Numeric(9, 4), nullable=True)
+    flat_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    milestones: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    cap_per_post_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    budget_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    validation_days: Mapped[int] = mapped_column(Integer, default=14)
+    live_days: Mapped[int] = mapped_column(Integer, default=30)
+    created_by: Mapped[int | None] = mapped_column(Id, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class EarningEntry(Base):
+    """One ledger entry. Append-only: only `status`, `payout_id`, `operator_release` and
+    `status_changed_at` ever change, and the database refuses any other update, any delete,
+    and a paid entry changing again (migration 0011)."""
+
+    __tablename__ = "earnings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # earning, reversal, clawback
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    rate_card_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow, index=True)
+    # When a pending entry's validation window ends (created_at + validation_days).
+    approve_after: Mapped[datetime] = mapped_column(When)
+    payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"), nullable=True,
+                                                  index=True)
+    # Released by an operator while its cause still stands: later hold checks leave it be.
+    operator_release: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_changed_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+
+
+class PostEarning(Base):
+    """What the ledger remembers about a post besides its entries: the last report settled,
+    a takedown (it earns nothing from then on), amounts operators rejected, and why its
+    entries are held now."""
+
+    __tablename__ = "post_earnings"
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    rejected_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    hold_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class Payout(Base):
+    __tablename__ = "payouts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # One payout per period: the same period_end again returns this one.
+    period_end: Mapped[date] = mapped_column(Date, unique=True)
+    min_payout_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+
+
+class PayoutStatement(Base):
+    __tablename__ = "payout_statements"
+    __table_args__ = (UniqueConstraint("payout_id", "affiliate_id", "currency"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id"), index=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    entry_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)

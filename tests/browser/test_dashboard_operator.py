@@ -58,7 +58,8 @@ def test_an_operator_sees_the_databases_numbers_in_every_panel(
 
     states = dashboard.panel_states("operator")
     assert set(states.values()) == {"ready"}, states
-    assert dashboard.panel_states("campaigns") == {"panel-campaign": "ready"}
+    assert dashboard.panel_states("campaigns") == {"panel-campaign": "ready",
+                                                   "panel-spend": "ready"}
     for queue, depth in queues_snapshot()["queues"].items():
         assert dashboard.cell("table-queues", queue, "depth") == f"{depth:,}"
     open_alerts = _open_by_severity()

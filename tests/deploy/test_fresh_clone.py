@@ -82,7 +82,7 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
 
         wait_for(up, INSTALL_AND_START_SECONDS, 0.5, what="make run to come up")
 
-        key, truth, submit, read, tracked, linked, handle = tour_commands(
+        key, truth, submit, read, tracked, rate_card, linked, payout, handle = tour_commands(
             (clone / "README.md").read_text(), ports)
         _sh(truth, clone, env)
         answer = json.loads(_sh("\n".join([key, submit]), clone, env))
@@ -98,7 +98,8 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
 
         # Tracked links: make one, click it as a browser, report a sale, read the link.
         # Then a post carrying the link, claiming what was counted (one shell: $CODE).
-        printed = _sh("\n".join([key, tracked, linked]), clone, env).strip().splitlines()
+        printed = _sh("\n".join([key, tracked, rate_card, linked]), clone,
+                      env).strip().splitlines()
         stats = json.loads(next(line for line in printed if '"clicks"' in line))
         assert (stats["clicks"]["counted"], stats["conversions"]["counted"]) == (1, 1), printed
         accepted = json.loads(printed[-1])
@@ -115,6 +116,15 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
         assert {m: (linked_rec["metrics"][m]["source"], linked_rec["metrics"][m]["observed"])
                 for m in ("clicks", "conversions")} == {"clicks": ("tracked", 1),
                                                         "conversions": ("postback", 1)}
+
+        # Earnings: the held entry is released, approved and paid; the statement pays 2550.
+        advertiser = next(line for line in tracked.splitlines() if line.startswith("ADV="))
+        printed_money = _sh("\n".join([key, advertiser, payout]), clone, env).strip()
+        held, _ = json.JSONDecoder().raw_decode(printed_money)  # curl's answers run together
+        paid = printed_money.splitlines()
+        assert held["balances"] == [{"currency": "EUR", "pending": 0, "held": 2550,
+                                     "approved": 0, "paid": 0, "clawback": 0}], held
+        assert paid[-1].split(",")[2:5] == [str(held["affiliate_id"]), "EUR", "2550"], paid
         # The first claim carried owner_unverified: Ada had no verified handle. Prove one.
         assert "owner_unverified" in {f["name"] for f in report["suspicion_flags"]}
         verified = _sh("\n".join([key, handle]), clone, env).strip().splitlines()

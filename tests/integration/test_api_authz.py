@@ -12,6 +12,11 @@ import pytest
 
 from tests.conftest import unique
 from tests.integration.apihelp import Scene, alert_about, make_scene, new_user, post_url
+from tests.integration.earnings_help import (
+    matrix_decision,
+    matrix_payout,
+    matrix_payout_read,
+)
 from tests.integration.tracking_help import (
     matrix_link_create,
     matrix_link_stats,
@@ -133,6 +138,22 @@ MATRIX: list[tuple[str, str, Make, tuple[int, ...]]] = [
     ("GET", "/affiliates/{other}/handles", _fixed("/api/v1/affiliates/{s.affiliate_b[id]}/handles"), (200, 403, 200, 404, 401)),
     ("POST", "/affiliates/{self}/handles/{name}/verify", _own_handle_to_verify, (403, 403, 403, 422, 401)),
     ("POST", "/affiliates/{other}/handles/{name}/verify", _fixed("/api/v1/affiliates/{s.affiliate_b[id]}/handles/reddit/verify"), (403, 403, 403, 404, 401)),
+    ("PUT", "/campaigns/{own}/rate-card", _fixed("/api/v1/campaigns/{s.campaign_a}/rate-card", {"currency": "USD", "cpm_minor": 1000}), (200, 200, 403, 403, 401)),
+    ("PUT", "/campaigns/{other}/rate-card", _fixed("/api/v1/campaigns/{s.campaign_b}/rate-card", {"currency": "USD", "cpm_minor": 1000}), (200, 404, 403, 403, 401)),
+    ("GET", "/campaigns/{own}/rate-card", _fixed("/api/v1/campaigns/{s.campaign_a}/rate-card"), (200, 200, 200, 200, 401)),
+    ("GET", "/campaigns/{other}/rate-card", _fixed("/api/v1/campaigns/{s.campaign_b}/rate-card"), (200, 404, 200, 200, 401)),
+    ("GET", "/campaigns/{own}/spend", _fixed("/api/v1/campaigns/{s.campaign_a}/spend"), (200, 200, 200, 403, 401)),
+    ("GET", "/campaigns/{other}/spend", _fixed("/api/v1/campaigns/{s.campaign_b}/spend"), (200, 404, 200, 403, 401)),
+    ("GET", "/affiliates/{self}/earnings", _fixed("/api/v1/affiliates/{s.users[AFFILIATE][id]}/earnings"), (200, 403, 200, 200, 401)),
+    ("GET", "/affiliates/{other}/earnings", _fixed("/api/v1/affiliates/{s.affiliate_b[id]}/earnings"), (200, 403, 200, 404, 401)),
+    ("GET", "/earnings/held", _fixed("/api/v1/earnings/held"), (200, 200, 200, 403, 401)),
+    ("POST", "/earnings/{own}/release", matrix_decision("release", True), (200, 200, 403, 403, 401)),
+    ("POST", "/earnings/{other}/release", matrix_decision("release", False), (200, 404, 403, 403, 401)),
+    ("POST", "/earnings/{own}/reject", matrix_decision("reject", True), (200, 200, 403, 403, 401)),
+    ("POST", "/earnings/{other}/reject", matrix_decision("reject", False), (200, 404, 403, 403, 401)),
+    ("POST", "/payouts", matrix_payout, (201, 403, 403, 403, 401)),
+    ("GET", "/payouts/{id}", matrix_payout_read(""), (200, 403, 200, 403, 401)),
+    ("GET", "/payouts/{id}/statements.csv", matrix_payout_read("/statements.csv"), (200, 403, 200, 403, 401)),
     ("GET", "/openapi.json", _fixed("/api/v1/openapi.json"), (200, 200, 200, 200, 200)),
     ("GET", "/docs", _fixed("/api/v1/docs"), (200, 200, 200, 200, 200)),
 ]  # fmt: skip

@@ -109,13 +109,14 @@ def test_export_writes_every_table_since_the_date(
     if fmt == "jsonl":
         rows = [json.loads(line) for line in out.read_text().splitlines()]
         assert len(rows) == total
-        assert {"reports", "attempts", "snapshots", "trust_ledger", "alerts"} >= {
+        assert {"reports", "attempts", "snapshots", "trust_ledger", "alerts", "earnings"} >= {
             r["table"] for r in rows}
         mine = [r for r in rows if r["table"] == "reports" and r["id"] == report_id]
     else:
         names = sorted(p.name for p in out.iterdir())
         assert names == sorted(f"{t}.csv" for t in
-                               ("reports", "attempts", "snapshots", "trust_ledger", "alerts"))
+                               ("reports", "attempts", "snapshots", "trust_ledger", "alerts",
+                                "earnings"))
         tables = {p.stem: list(csv.DictReader(p.open())) for p in out.iterdir()}
         assert sum(len(rows) for rows in tables.values()) == total
         mine = [r for r in tables["reports"] if r["id"] == str(report_id)]

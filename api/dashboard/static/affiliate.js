@@ -4,6 +4,7 @@
 
 import { api, everything } from "./api.js";
 import { openReport, showReport, wireUpdate } from "./affiliate_report.js";
+import { affiliateEarnings } from "./earnings.js";
 import { copyText, formBody, send } from "./forms.js";
 import { fillTable, h, panel, when } from "./ui.js";
 
@@ -139,6 +140,7 @@ export async function loadAffiliate(me) {
         h("div", { "data-key": "score" }, h("dt", {}, "Score"), h("dd", {}, Number(t.score).toFixed(2))),
         h("div", { "data-key": "bucket" }, h("dt", {}, "Bucket"), h("dd", {}, t.bucket)));
     }),
+    panel($("panel-my-earnings"), () => affiliateEarnings(me)),
     panel($("panel-submit"), loadPlatforms),
     refreshLists(),
     open ? showReport(open.report_id) : null,

@@ -2,6 +2,7 @@
 // picker when the caller sees several campaigns.
 
 import { api, everything } from "./api.js";
+import { campaignSpend } from "./earnings.js";
 import { showFunnel } from "./funnel.js";
 import { bars, fillTable, h, num, panel, percent, STATUS_COLOURS, when } from "./ui.js";
 
@@ -88,6 +89,7 @@ async function show(campaign) {
   statuses(a);
   cuts(a);
   showFunnel(a);
+  await panel($("panel-spend"), () => campaignSpend(campaign.id));
 }
 
 export async function loadCampaigns() {

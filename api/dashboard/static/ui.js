@@ -94,3 +94,22 @@ export async function panel(section, load) {
     section.dataset.state = "error";
   }
 }
+
+// An amount in minor units as the currency writes it ("2000", "USD" -> "20.00 USD"), with
+// integer arithmetic only: the API never sends a float for money, nor does this page make one.
+export function money(minor, currency) {
+  if (minor === null || minor === undefined) return "—";
+  let digits = 2;
+  try {
+    digits = new Intl.NumberFormat("en-US", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+  } catch {
+    digits = 2;
+  }
+  const n = Number(minor);
+  const sign = n < 0 ? "−" : "";
+  const abs = Math.abs(n);
+  const unit = 10 ** digits;
+  const whole = Math.floor(abs / unit).toLocaleString("en-US");
+  const frac = digits ? `.${String(abs % unit).padStart(digits, "0")}` : "";
+  return `${sign}${whole}${frac} ${currency || ""}`.trim();
+}

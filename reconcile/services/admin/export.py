@@ -1,4 +1,5 @@
-"""Compliance export: reports, attempts, snapshots, trust ledger and alerts since a date.
+"""Compliance export: reports, attempts, snapshots, trust ledger, alerts and the earnings
+ledger since a date.
 
 Each table's rows are read in pages by id and written as they come, so an export of any
 size runs in constant memory. A row belongs to the export when its own time (submitted,
@@ -24,7 +25,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Alert, Attempt, Report, Snapshot, TrustLedger
+from reconcile.persistence.models import (
+    Alert,
+    Attempt,
+    EarningEntry,
+    Report,
+    Snapshot,
+    TrustLedger,
+)
 from reconcile.services.audit import SYSTEM, Actor, record_alone
 from reconcile.text import spreadsheet_safe
 
@@ -34,6 +42,8 @@ TABLES: dict[str, tuple[Any, Any]] = {
     "snapshots": (Snapshot, Snapshot.fetched_at),
     "trust_ledger": (TrustLedger, TrustLedger.created_at),
     "alerts": (Alert, Alert.created_at),
+    # The earnings ledger, with each entry's current status: held amounts included.
+    "earnings": (EarningEntry, EarningEntry.created_at),
 }
 PAGE = 1000
 

@@ -11,6 +11,7 @@ from reconcile.errors import AlertAlreadyResolved, Forbidden, NotFound
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert
 from reconcile.services.access import visible_alerts
+from reconcile.services.alerts.hooks import AlertChanged, alert_changed
 from reconcile.services.alerts.view import alert_view
 from reconcile.services.audit import Actor, record
 from reconcile.services.principal import Principal
@@ -64,7 +65,10 @@ def resolve_alert(principal: Principal, alert_id: int, note: str,
         )
         if done.rowcount == 0:  # type: ignore[attr-defined]
             raise AlertAlreadyResolved(f"alert {alert_id} is already resolved")
-        view = alert_view(s.get_one(Alert, alert_id, populate_existing=True))
+        alert = s.get_one(Alert, alert_id, populate_existing=True)
+        view = alert_view(alert)
+        alert_changed(s, AlertChanged(alert.id, alert.type, alert.category, alert.severity,
+                                      alert.status, alert.affiliate_id, alert.report_id))
         record(s, Actor.of(principal, request_id), "alert.resolved", ("alert", alert_id),
                before={"status": AlertStatus.OPEN},
                after={"status": view["status"], "resolution_note": note,

@@ -60,6 +60,9 @@ def summary_message(summary: dict[str, Any]) -> dict[str, Any]:
         f"*Entered low_trust*: {_ids(entered['low_trust'])}",
         f"*Entered critical*: {_ids(entered['critical'])}",
         "*Platform outages*: " + (", ".join(o["platform"] for o in outages) or "none"),
+        "*Held earnings*: " + (", ".join(
+            f"{h['held_minor']} {h['currency']} (minor units) on {h['posts']} post(s)"
+            for h in summary.get("held_earnings", [])) or "none"),
     ]
     text = (f"Daily risk summary ({summary['since']} to {summary['until']}): "
             f"{sum(by_sev.values())} open alert(s)")

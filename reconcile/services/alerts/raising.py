@@ -14,6 +14,7 @@ from reconcile.observability import events as observe
 from reconcile.persistence.db import after_commit
 from reconcile.persistence.models import Alert, utcnow
 from reconcile.rules import AlertSpec
+from reconcile.services.alerts.hooks import AlertChanged, alert_changed
 from reconcile.vocabulary import AlertStatus
 
 log = logging.getLogger("reconcile.alerts")
@@ -52,6 +53,8 @@ def raise_alert(
         extra={"report_id": report_id, "platform": platform, "severity": spec.severity,
                "rule": spec.rule},
     )
+    alert_changed(session, AlertChanged(alert_id, spec.type, spec.category, spec.severity,
+                                        AlertStatus.OPEN, affiliate_id, report_id))
     after_commit(session, lambda: _schedule_delivery(alert_id))
     after_commit(session, observe.alert_created(spec.type, spec.severity))
     return alert

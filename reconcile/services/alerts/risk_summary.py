@@ -12,7 +12,7 @@ from reconcile.bootstrap import active_rules
 from reconcile.config import load_settings
 from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Alert, TrustLedger
+from reconcile.persistence.models import Alert, EarningEntry, TrustLedger
 from reconcile.rules import bucket_for
 from reconcile.rules.trust import BUCKETS
 from reconcile.services.alerts.messages import summary_message
@@ -48,6 +48,13 @@ def risk_summary(now: datetime | None = None) -> dict[str, Any]:
                    Alert.created_at <= now)
             .group_by(Alert.platform).order_by(Alert.platform)
         ).all()
+        # Earnings held now (earnings.md): what waits on a fraud cause, per currency.
+        held = s.execute(
+            select(EarningEntry.currency, func.sum(EarningEntry.amount_minor),
+                   func.count(func.distinct(EarningEntry.post_id)))
+            .where(EarningEntry.status == "held")
+            .group_by(EarningEntry.currency).order_by(EarningEntry.currency)
+        ).all()
     entered: dict[str, set[int]] = {"low_trust": set(), "critical": set()}
     for affiliate_id, delta, after in moves:
         old = bucket_for(round(after - delta, 4), trust)
@@ -61,6 +68,10 @@ def risk_summary(now: datetime | None = None) -> dict[str, Any]:
         "affiliates_entered": {k: sorted(v) for k, v in entered.items()},
         "platform_outages": [
             {"platform": p, "alerts": int(n), "first_at": str(first)} for p, n, first in outages
+        ],
+        "held_earnings": [
+            {"currency": c, "held_minor": int(amount), "posts": int(posts)}
+            for c, amount, posts in held
         ],
     }
 

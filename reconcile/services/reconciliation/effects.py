@@ -19,6 +19,7 @@ from reconcile.persistence.bulk import TableWrites, insert_rows
 from reconcile.persistence.db import UnitOfWork, unit_of_work
 from reconcile.persistence.models import (
     Attempt,
+    Post,
     ReconciliationLog,
     Report,
     Snapshot,
@@ -39,6 +40,7 @@ from reconcile.rules import (
 )
 from reconcile.rules.sources import PLATFORM_COUNTS
 from reconcile.services.alerts.raising import raise_alert
+from reconcile.services.earnings import settle
 from reconcile.services.reconciliation.outcome import Outcome, PostEffect, Written
 from reconcile.services.reconciliation.post_checks import PostChecks
 from reconcile.services.reconciliation.repeat_check import RepeatCheck
@@ -121,7 +123,26 @@ def apply_outcomes(
     written = [batch.apply(uow, o, row["metrics"], rules, now)
                for o, row in zip(outcomes, attempt_rows, strict=True)]
     batch.flush()
+    _settle_earnings(uow, outcomes, written, now)
     return written
+
+
+def _settle_earnings(uow: UnitOfWork, outcomes: Sequence[Outcome], written: Sequence[Written],
+                     now: datetime) -> None:
+    """Settle the earnings of each report this batch brought to a terminal status, in the
+    same transaction (earnings.md): a replay finds no difference and writes nothing.
+    Only campaigns with a rate card earn (Target.earns), so a batch on the others costs no
+    statement here. Campaign, then post order: every batch takes the budget locks in one
+    order."""
+    done = {(o.target.post_id, o.target.report_id)
+            for o, w in zip(outcomes, written, strict=True)
+            if w.applied and o.decision.terminal and o.target.earns}
+    if not done:
+        return
+    campaigns = dict(uow.session.execute(select(Post.id, Post.campaign_id).where(
+        Post.id.in_(sorted({post for post, _ in done})))).all())
+    for _, _, report_id in sorted((campaigns[post], post, report) for post, report in done):
+        settle(uow.session, report_id, now)
 
 
 def next_job(decision: RetryDecision, target: Target, now: datetime) -> dict[str, Any]:

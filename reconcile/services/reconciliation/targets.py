@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import (
@@ -15,6 +15,7 @@ from reconcile.persistence.models import (
     Campaign,
     Platform,
     Post,
+    RateCard,
     ReconciliationLog,
     Report,
 )
@@ -50,8 +51,13 @@ class Target:
     incomplete_attempts: int
     verified: bool  # an outcome that moves trust is already recorded (a rerun, a re-check)
     sources: Sources = Sources()  # the campaign's sources for clicks and conversions
+    # The campaign has a rate card: a terminal outcome settles the post's earnings. Read
+    # here, with the target, so that a batch on campaigns without one costs no statement.
+    earns: bool = False
     campaign: CampaignTerms | None = None  # what the post itself is checked against
     verified_at: datetime | None = None  # when the report was first verified
+    # The live period of takedown monitoring: the rate card's live_days, when it has one.
+    live_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ _INCOMPLETE = (
     .where(Attempt.report_id == Report.id, Attempt.status == "INCOMPLETE_PLATFORM_DATA")
     .correlate(Report).scalar_subquery()
 )
+_EARNS = exists().where(RateCard.campaign_id == Post.campaign_id).correlate(Post)
+# The current rate card's live_days (truth.md, Takedown), NULL without a card.
+_LIVE_DAYS = (select(RateCard.live_days).where(RateCard.campaign_id == Post.campaign_id)
+              .order_by(RateCard.version.desc()).limit(1).correlate(Post).scalar_subquery())
 # One row per report: the report, its post, log and platform, whether an outcome that moves
 # trust was already recorded for it, and how many of its attempts found incomplete data.
 _TARGETS = (
@@ -79,9 +89,9 @@ _TARGETS = (
         Post.platform, Post.platform_post_id, Platform.is_active,
         ReconciliationLog.attempt_count, ReconciliationLog.is_terminal,
         ReconciliationLog.status.in_(VERIFIED), _INCOMPLETE,
-        Campaign.clicks_source, Campaign.conversions_source,
+        Campaign.clicks_source, Campaign.conversions_source, _EARNS,
         Campaign.id, Campaign.start_date, Campaign.end_date, Campaign.required_tags,
-        Campaign.require_verified_handle, ReconciliationLog.verified_at,
+        Campaign.require_verified_handle, ReconciliationLog.verified_at, _LIVE_DAYS,
     )
     .join(Post, Post.id == Report.post_id)
     .join(Campaign, Campaign.id == Post.campaign_id)
@@ -118,8 +128,8 @@ def _target(job: Job, row: Any) -> Target | None:
         return None
     (report_id, post_id, affiliate_id, submitted, views, clicks, conversions, priority,
      platform, platform_post_id, active, attempt_count, is_terminal, verified,
-     incomplete, clicks_source, conversions_source, campaign_id, start, end, tags,
-     require_handle, verified_at) = row
+     incomplete, clicks_source, conversions_source, earns, campaign_id, start, end, tags,
+     require_handle, verified_at, live_days) = row
     # An attempt's row commits together with its log's attempt_count raised to at least its
     # number, so a count below this job's number also says its attempt has no row yet.
     if attempt_count >= job.attempt_number:
@@ -131,8 +141,8 @@ def _target(job: Job, row: Any) -> Target | None:
         platform_post_id=platform_post_id, platform_active=bool(active), submitted_at=submitted,
         claimed={"views": views, "clicks": clicks, "conversions": conversions},
         priority=priority, incomplete_attempts=int(incomplete or 0), verified=bool(verified),
-        sources=Sources(clicks_source, conversions_source),
+        sources=Sources(clicks_source, conversions_source), earns=bool(earns),
         campaign=CampaignTerms(campaign_id, start, end, tuple(tags or ()),
                                bool(require_handle)),
-        verified_at=verified_at,
+        verified_at=verified_at, live_days=live_days,
     )
