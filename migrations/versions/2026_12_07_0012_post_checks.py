@@ -1,7 +1,7 @@
 """post checks: verified handles and the live period (truth.md, "The post itself")
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 10:30:00
 
 - `affiliate_handles`: one handle per affiliate and platform, with the code the affiliate
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels = None
 depends_on = None
 

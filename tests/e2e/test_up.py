@@ -137,6 +137,12 @@ def test_a_strangers_post_with_honest_numbers_matches_but_is_not_owned(system: d
                              headers=_key(demo, "Ben Affiliate"), timeout=10)
     assert (verified.status_code, verified.json()["status"]) == (200, "verified")
 
+    # The campaign pays for views (earnings.md), so the post has earnings to hold.
+    card = requests.put(f"{api}/api/v1/campaigns/{demo['campaign_id']}/rate-card",
+                        json={"currency": "EUR", "cpm_minor": 2000},
+                        headers=_key(demo, "Demo Advertiser"), timeout=5)
+    assert card.status_code == 200, card.text
+
     # Ada submits Ben's video, claiming exactly what the platform shows.
     url = f"https://www.youtube.com/watch?v={unique_video_id()}"
     truth = {"platform": "youtube", "url": url, "views": 1000, "likes": 50, "comments": 5,
@@ -160,6 +166,13 @@ def test_a_strangers_post_with_honest_numbers_matches_but_is_not_owned(system: d
     assert flags.get("not_owner") == "HIGH"
     assert [(a["type"], a["severity"]) for a in report["alerts"]] == [
         ("SUSPICIOUS_CLAIM", "HIGH")]
+    # Its earnings (1,000 views at 20.00 per 1,000) are held, for the flag and the alert.
+    held = requests.get(f"{api}/api/v1/earnings/held", headers=_key(demo, "Demo Advertiser"),
+                        timeout=5).json()["items"]
+    [post] = [h for h in held if h["post_id"] == report["post_id"]]
+    assert (post["held_minor"], post["currency"]) == (2000, "EUR")
+    assert "flag not_owner" in post["reasons"]
+    assert any("SUSPICIOUS_CLAIM" in reason for reason in post["reasons"])
 
 
 # --- the README's tracked-link tour: link, clicks, postbacks, report (truth.md, Sources) ----

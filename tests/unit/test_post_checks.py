@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from reconcile.rules import default_rules
 from reconcile.rules.alerts import AlertSpec
 from reconcile.rules.anomaly import Reading, anomalies
+from reconcile.rules.earnings import HOLDING_FLAGS
 from reconcile.rules.flags import Flag
 from reconcile.rules.post_checks import (
     PostFacts,
@@ -26,8 +27,6 @@ from tests.unit.fraud_table import Case, cases
 
 RULES = default_rules()
 CASES = cases()
-# truth.md: what points at fraud holds earnings (earnings.md's holds).
-HOLDING_FLAGS = {"not_owner", "outside_campaign_window", "missing_disclosure"}
 
 
 def _time(text: str) -> datetime:

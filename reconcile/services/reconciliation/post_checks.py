@@ -32,10 +32,11 @@ from reconcile.rules.post_checks import (
 )
 from reconcile.rules.sources import NONE
 from reconcile.services.alerts.raising import raise_alert
+from reconcile.services.earnings import post_removed
 from reconcile.services.handles.verified import Holders, verified_holders
 from reconcile.services.reconciliation.outcome import Outcome
 from reconcile.services.reconciliation.readings import baseline_rates, previous_readings
-from reconcile.services.reconciliation.takedown import LiveDays, live_days_for
+from reconcile.services.reconciliation.takedown import live_days
 
 _FLAGS = select(Report.id, Report.suspicion_flags).where(
     Report.id.in_(bindparam("ids", expanding=True)))
@@ -57,8 +58,7 @@ def removed(o: Outcome, now: datetime, live_days: int) -> bool:
 class PostChecks:
     """What the batch needs to check its posts, read before its snapshots are written."""
 
-    def __init__(self, uow: UnitOfWork, outcomes: Sequence[Outcome], rules: Rules,
-                 *, live_days: LiveDays = live_days_for) -> None:
+    def __init__(self, uow: UnitOfWork, outcomes: Sequence[Outcome], rules: Rules) -> None:
         self.session, self.rules = uow.session, rules
         looked = [o for o in outcomes if seen(o)]
         self.holders: Holders = verified_holders(
@@ -68,8 +68,6 @@ class PostChecks:
         self.baselines = baseline_rates(
             self.session, [(o.target.post_id, o.target.affiliate_id, o.target.platform)
                            for o in looked])
-        campaigns = {o.target.campaign.campaign_id for o in outcomes if o.target.campaign}
-        self.live_days = live_days(self.session, campaigns, rules)
 
     def apply(self, outcomes: Sequence[Outcome], now: datetime) -> None:
         """Re-decide the flags of the posts seen, raise their alerts, and note takedowns."""
@@ -82,14 +80,14 @@ class PostChecks:
                 writes.set(o.target.report_id,
                            suspicion_flags=self._check(o, flags[o.target.report_id], now))
             elif o.target.verified_at is not None and removed(o, now, self._live_days(o)):
-                self._raise(o, post_removed_alert(o.target.verified_at, now,
-                                                  self._live_days(o)))
+                spec = post_removed_alert(o.target.verified_at, now, self._live_days(o))
+                if self._raise(o, spec) is not None:
+                    # Once, with the alert: the post's earnings are reversed (earnings.md).
+                    post_removed(self.session, o.target.report_id, now)
         writes.update(conn)
 
     def _live_days(self, o: Outcome) -> int:
-        campaign = o.target.campaign
-        default = self.rules.reverify.live_days
-        return self.live_days.get(campaign.campaign_id, default) if campaign else default
+        return live_days(o.target.live_days, self.rules)
 
     def _check(self, o: Outcome, before: list[Any], now: datetime) -> list[Any]:
         t, f, terms = o.target, o.fetched, o.target.campaign
@@ -124,6 +122,6 @@ class PostChecks:
                        velocity=velocity,
                        baseline_rates=self.baselines.get(o.target.post_id, []))
 
-    def _raise(self, o: Outcome, spec: Any) -> None:
-        raise_alert(self.session, spec, report_id=o.target.report_id,
+    def _raise(self, o: Outcome, spec: Any) -> Any:
+        return raise_alert(self.session, spec, report_id=o.target.report_id,
                     affiliate_id=o.target.affiliate_id, platform=o.target.platform)

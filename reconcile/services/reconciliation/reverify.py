@@ -27,6 +27,7 @@ from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report,
 from reconcile.platforms.adapters import ADAPTERS
 from reconcile.rules import Rules, Status, event_for
 from reconcile.rules.post_checks import POST_REMOVED
+from reconcile.services.reconciliation.takedown import live_since
 
 log = logging.getLogger("reconcile.tasks.reverify")
 
@@ -77,8 +78,8 @@ def reverify(now: datetime | None = None) -> int:
 def _due(platform: str, rules: Rules, now: datetime) -> list[tuple[int, int]]:
     """Take one platform's due reports (marking them sent); their (report, next attempt)."""
     due_before = _due_before(rules, now)
-    live_since = now - timedelta(days=rules.reverify.live_days)
     with unit_of_work() as uow:
+        live = live_since(uow.session, rules, now)
         logs = uow.session.scalars(
             select(ReconciliationLog)
             .join(Report, Report.id == ReconciliationLog.report_id)
@@ -90,7 +91,7 @@ def _due(platform: str, rules: Rules, now: datetime) -> list[tuple[int, int]]:
                 ReconciliationLog.status.in_(VERIFIED),
                 or_(Report.submitted_at > now - timedelta(days=rules.reverify.max_age_days),
                     and_(ReconciliationLog.verified_at.is_not(None),
-                         ReconciliationLog.verified_at >= live_since)),
+                         ReconciliationLog.verified_at >= live)),
                 # A post already found taken down spends no more of the platform's calls.
                 ~exists().where(Alert.report_id == Report.id, Alert.type == POST_REMOVED),
                 ReconciliationLog.last_attempt_at < due_before,
