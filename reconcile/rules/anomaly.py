@@ -29,10 +29,11 @@ class Point:
     views: int
 
 
-def views_per_hour(earlier: Point, later: Point) -> float | None:
-    """Views gained per hour between two readings; None when no time passed."""
+def views_per_hour(earlier: Point, later: Point, min_hours: float = 0.0) -> float | None:
+    """Views gained per hour between two readings; None when less than min_hours (or no
+    time at all) passed between them."""
     hours = (later.at - earlier.at).total_seconds() / 3600
-    if hours <= 0:
+    if hours <= 0 or hours < min_hours:
         return None
     return max(later.views - earlier.views, 0) / hours
 

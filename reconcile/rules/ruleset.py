@@ -92,6 +92,7 @@ class AnomalyRules:
 
     velocity_factor: float
     velocity_min_posts: int
+    velocity_min_hours: float
     min_engagement_rate: float
     min_views: int
     max_click_rate: float

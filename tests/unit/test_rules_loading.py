@@ -48,7 +48,8 @@ DOMAIN_DEFAULTS = {
     # truth.md, Tracked links: repeat clicks within 30 minutes are duplicates.
     "tracking": {"dedupe_minutes": 30, "trusted_proxies": [], "claim_idle_seconds": 60},
     # truth.md, Anomalies on the platform's own numbers.
-    "anomaly": {"velocity_factor": 10.0, "velocity_min_posts": 3, "min_engagement_rate": 0.002,
+    "anomaly": {"velocity_factor": 10.0, "velocity_min_posts": 3,
+                "velocity_min_hours": 1.0, "min_engagement_rate": 0.002,
                 "min_views": 10000, "max_click_rate": 0.35, "click_rate_min_views": 100},
 }
 

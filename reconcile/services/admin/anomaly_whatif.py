@@ -53,7 +53,7 @@ def load_readings(size: int, since: datetime | None = None) -> list[Past]:
             for p, a, pl, f, pub, v, li, c, cl, src in reversed(rows)]
 
 
-def _readings(past: Sequence[Past]) -> list[Reading]:
+def _readings(past: Sequence[Past], min_hours: float) -> list[Reading]:
     previous: dict[int, Point] = {}
     lifetime: dict[tuple[int, str], dict[int, float]] = {}
     out = []
@@ -62,7 +62,7 @@ def _readings(past: Sequence[Past]) -> list[Reading]:
         earlier = [rate for post, rate in lifetime.get(key, {}).items() if post < r.post_id]
         before = previous.get(r.post_id) or (
             Point(r.published_at, 0) if r.published_at is not None else None)
-        velocity = (views_per_hour(before, Point(r.fetched_at, r.views))
+        velocity = (views_per_hour(before, Point(r.fetched_at, r.views), min_hours)
                     if before is not None and r.views is not None else None)
         out.append(Reading(r.views, r.likes, r.comments, r.clicks, velocity, earlier))
         if r.views is not None:
@@ -77,7 +77,7 @@ def _readings(past: Sequence[Past]) -> list[Reading]:
 def count_alerts(past: Sequence[Past], rules: Rules) -> dict[str, int]:
     """VIEW_ANOMALY alerts per rule (velocity, engagement, click_rate) these rules raise."""
     found: Counter[str] = Counter()
-    for reading in _readings(past):
+    for reading in _readings(past, rules.anomaly.velocity_min_hours):
         for spec in anomalies(reading, rules.anomaly):
             found[str(spec.threshold_breached["rule"])] += 1
     return {rule: found.get(rule, 0) for rule in ("velocity", "engagement", "click_rate")}

@@ -115,7 +115,9 @@ class PostChecks:
             before = self.previous.get(o.target.post_id)
             if before is None and o.fetched.published_at is not None:
                 before = Point(o.fetched.published_at, 0)  # nothing was seen before it
-            velocity = views_per_hour(before, Point(now, views)) if before else None
+            velocity = (views_per_hour(before, Point(now, views),
+                                       self.rules.anomaly.velocity_min_hours)
+                        if before else None)
         clicks = o.observed.get("clicks") if o.sources.get("clicks", NONE) != NONE else None
         return Reading(views=views, likes=o.fetched.metrics.get("likes"),
                        comments=o.fetched.metrics.get("comments"), counted_clicks=clicks,
