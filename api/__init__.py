@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         accounts,
         campaigns,
         earnings,
+        handles,
         health,
         links,
         metrics,
@@ -53,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     problems.register(app)
     for bp in (accounts.bp, campaigns.bp, submissions.bp, queues.bp, ops.bp, links.bp,
-               postbacks.bp, earnings.bp):
+               postbacks.bp, earnings.bp, handles.bp):
         app.register_blueprint(bp, url_prefix="/api/v1")
     _register_reads_and_docs(app)
     app.register_blueprint(health.bp)

@@ -255,3 +255,19 @@ class ResultsSummary(Out):
 
 
 ResultsPage = page_of(ResultItem, summary=ResultsSummary)
+
+
+class HandleOut(Out):
+    platform: str
+    handle: str
+    status: str
+    verification_code: str
+    verified_at: str | None
+
+
+class HandleVerified(HandleOut):
+    """status is "verified"."""
+
+
+class HandleList(Out):
+    items: list[HandleOut]

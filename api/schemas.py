@@ -134,7 +134,7 @@ StatusName = Literal[
 LevelName = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 AlertType = Literal[
     "HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE", "SUSPICIOUS_CLAIM",
-    "JOB_QUARANTINED",
+    "JOB_QUARANTINED", "POST_REMOVED", "VIEW_ANOMALY",
 ]
 AlertStatus = Literal["OPEN", "RESOLVED"]
 
@@ -164,3 +164,9 @@ class ResolveIn(Strict):
 class MessageIn(Strict):
     campaign_id: Id
     text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class HandleIn(Strict):
+    platform: PlatformName
+    handle: Annotated[str, Field(min_length=1, max_length=65,
+                                 pattern=r"^@?[A-Za-z0-9_.\-]{1,64}$")]

@@ -132,3 +132,9 @@ class RateLimited(ReconcileError):
     def __init__(self, detail: str = "", retry_after: int = 1) -> None:
         super().__init__(detail)
         self.retry_after = max(1, retry_after)
+
+
+class HandleNotVerified(ReconcileError):
+    """The profile's bio does not carry the handle's verification code."""
+
+    code, status = "HANDLE_NOT_VERIFIED", 422

@@ -213,6 +213,11 @@ def sim(simulator: str) -> Iterator[Any]:
         def calls(self) -> dict[str, int]:
             return requests.get(f"{simulator}/_sim/calls", timeout=5).json()
 
+        def profile(self, platform: str, handle: str, bio: str) -> None:
+            """Set an account's profile (where a handle's verification code goes)."""
+            body = {"platform": platform, "handle": handle, "bio": bio}
+            requests.put(f"{simulator}/_sim/profiles", json=body, timeout=5).raise_for_status()
+
     yield Sim()
 
 

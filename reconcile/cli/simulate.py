@@ -53,6 +53,11 @@ def _print_tables(r: dict[str, Any]) -> None:
              f"{cand['trust_by_bucket'].get(b, none)['delta']:+.4f}"] for b in buckets])
     for t in r["transitions"]:
         click.echo(f"  {t['from']} -> {t['to']}: {t['count']}")
+    a = r["anomalies"]
+    click.echo(f"\n{a['readings']} reading(s) checked for VIEW_ANOMALY alerts")
+    _table(["anomaly rule", "current alerts", "candidate alerts", "shift"],
+           [[k, a["current"][k], a["candidate"][k],
+             f"{a['candidate'][k] - a['current'][k]:+d}"] for k in a["current"]])
 
 
 def _table(head: list[str], rows: list[list[Any]]) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -187,6 +188,9 @@ class ReconciliationLog(Base):
     # Runs of that job that failed for a reason of its own; at the limit it is quarantined.
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # When the report first reached an outcome that moves trust: the live period of
+    # takedown monitoring counts from here (truth.md, Takedown; migration 0012).
+    verified_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
 
 
 class Attempt(Base):
@@ -396,6 +400,32 @@ class PostbackSecret(Base):
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
 
 
+class AffiliateHandle(Base):
+    """An affiliate's handle on a platform and whether its profile bio proved it (0012).
+
+    At most one affiliate holds a handle verified: the partial unique index
+    ix_affiliate_handles_verified."""
+
+    __tablename__ = "affiliate_handles"
+    __table_args__ = (
+        UniqueConstraint("affiliate_id", "platform", name="uq_affiliate_handles_platform"),
+        Index("ix_affiliate_handles_verified", "platform", "handle_key", unique=True,
+              postgresql_where=text("status = 'verified'"),
+              sqlite_where=text("status = 'verified'")),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    platform: Mapped[str] = mapped_column(ForeignKey("platforms.name"))
+    handle: Mapped[str] = mapped_column(String(100))
+    # The handle as platforms compare them (no @, case-folded): rules.post_checks.handle_key.
+    handle_key: Mapped[str] = mapped_column(String(100))
+    verification_code: Mapped[str] = mapped_column(String(32))
+    # The display name the profile showed at verification: YouTube names a video's channel
+    # by its title, not its handle (reconcile.services.handles.verified).
+    profile_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="unverified")
+    verified_at: Mapped[datetime | None] = mapped_column(When, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
 # --- Earnings: rate cards, the earnings ledger, payouts (migration 0011; earnings.md) ---
 
 

@@ -78,6 +78,25 @@ class ReverifyRules:
     max_age_days: int
     sweep_interval_seconds: int
     interval_hours: Mapping[str, int]
+    # Takedown monitoring (truth.md, Takedown): a verified post is re-visited for live_days
+    # after verification (the rate card's live_days when it has one), and the sweep sends at
+    # most calls_per_hour x sweep interval x the platform's batch size posts per platform.
+    live_days: int
+    live_interval_hours: int
+    calls_per_hour: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class AnomalyRules:
+    """Anomalies on the platform's own numbers (truth.md; reconcile.rules.anomaly)."""
+
+    velocity_factor: float
+    velocity_min_posts: int
+    velocity_min_hours: float
+    min_engagement_rate: float
+    min_views: int
+    max_click_rate: float
+    click_rate_min_views: int
 
 
 @dataclass(frozen=True)
@@ -141,6 +160,7 @@ class Rules:
     intake: IntakeRules
     rate_limits: RateLimitRules
     tracking: TrackingRules
+    anomaly: AnomalyRules
 
     def as_dict(self) -> dict[str, Any]:
         """Return the effective rules as plain nested dicts (what `rules show` prints)."""
@@ -232,6 +252,14 @@ def check_rules(rules: Rules) -> None:
         ("quality.decrease_pct", q.decrease_pct <= 1, "must be <= 1"),
         ("tracking.dedupe_minutes", rules.tracking.dedupe_minutes >= 1, "must be >= 1"),
         ("tracking.claim_idle_seconds", rules.tracking.claim_idle_seconds >= 1, "must be >= 1"),
+        ("reverify.live_days", rules.reverify.live_days >= 1, "must be >= 1"),
+        ("reverify.live_interval_hours", rules.reverify.live_interval_hours >= 1,
+         "must be >= 1"),
+        *((f"reverify.calls_per_hour.{p}", n >= 1, "must be >= 1")
+          for p, n in rules.reverify.calls_per_hour.items()),
+        ("anomaly.velocity_factor", rules.anomaly.velocity_factor >= 1, "must be >= 1"),
+        ("anomaly.min_engagement_rate", rules.anomaly.min_engagement_rate <= 1,
+         "must be <= 1"),
         ("rate_limits.critical_divisor", rules.rate_limits.critical_divisor >= 1, "must be >= 1"),
     ]
     for path, ok, message in checks:

@@ -38,14 +38,19 @@ old callers and ignores them.
 Any Graph API version (`v<major>.<minor>`) is accepted; instagram media ids are URL
 shortcodes. An id of the wrong shape for its platform is absent from batch answers (how
 the real APIs say "not found"); any well-formed id has metrics derived from its sha256
-unless `PUT /_sim/posts` set them.
+unless `PUT /_sim/posts` set them. `PUT /_sim/posts` with `"removed": true` takes a post
+down: every API then answers for it as for an unknown id (a takedown, docs/fraud.md).
 
-Control routes: `PUT /_sim/posts`, `PUT /_sim/faults`, `GET /_sim/calls`, `POST /_sim/reset`
-(see runtime.md). Faults: `count` limits the whole setting (mode and latency) to the next N
-calls, after which the platform answers cleanly; `latency_ms` delays every answer it covers;
-`timeout` holds the answer for `timeout_hold_seconds` (30 s by default) and then answers
-504, but a reset or a new fault for that platform releases held answers at once; invalid
-control bodies get 422 `{"error": "invalid_request", "message": ...}`.
+Profiles (`PUT /_sim/profiles {platform, handle, bio}`) are served in each real API's
+shape (`reconcile.sim.api.profiles`): an unknown handle answers as that API does.
+
+Control routes: `PUT /_sim/posts`, `PUT /_sim/profiles`, `PUT /_sim/faults`,
+`GET /_sim/calls`, `POST /_sim/reset` (see runtime.md). Faults: `count` limits the whole
+setting (mode and latency) to the next N calls, after which the platform answers cleanly;
+`latency_ms` delays every answer it covers; `timeout` holds the answer for
+`timeout_hold_seconds` (30 s by default) and then answers 504, but a reset or a new fault
+for that platform releases held answers at once; invalid control bodies get 422
+`{"error": "invalid_request", "message": ...}`.
 """
 
 from reconcile.sim.app import DEFAULT_TIMEOUT_HOLD_SECONDS, create_sim_app

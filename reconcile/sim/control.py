@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from reconcile.sim.store import (
     METRICS,
     SERVED,
     Fault,
+    Profile,
     Truth,
     default_truth,
 )
@@ -28,8 +30,10 @@ MAX_TEXT = 2200  # Instagram's caption limit, the longest of the five
 # Accepted from callers written before platforms stopped serving them; no platform serves
 # them (truth.md, "Simulator"): clicks come from tracked links, conversions from postbacks.
 RETIRED = ("clicks", "conversions")
-POST_FIELDS = {"platform", "url", "omit", "author", "published_at", "caption",
+POST_FIELDS = {"platform", "url", "omit", "author", "published_at", "caption", "removed",
                *METRICS, *RETIRED}
+MAX_BIO = 2200
+_HANDLE = re.compile(r"@?[A-Za-z0-9_.\-]{1,64}")
 
 
 class Invalid(ValueError):
@@ -114,7 +118,11 @@ def put_post() -> Any:
     except InvalidPostUrl as exc:
         raise Invalid(f"url: {exc}") from None
     truth = _truth(post.platform, post.post_id, body)
-    store().set_truth(post.platform, post.post_id, truth)
+    removed = body.get("removed", False)
+    if not isinstance(removed, bool):
+        raise Invalid("removed must be true or false")
+    # removed: the post was taken down; every API answers for it as for an unknown id.
+    store().set_truth(post.platform, post.post_id, truth, removed=removed)
     served = SERVED[post.platform]
     omitted = [m for m in served if truth.get(m) is None]
     return {
@@ -126,7 +134,23 @@ def put_post() -> Any:
         "published_at": truth.published_at.isoformat().replace("+00:00", "Z"),
         "caption": truth.caption,
         "omit": omitted,
+        "removed": removed,
     }
+
+
+@bp.put("/profiles")
+def put_profile() -> Any:
+    """Set an account's profile: its handle and bio (where a verification code goes)."""
+    body = _body({"platform", "handle", "bio"})
+    handle = body.get("handle")
+    if not isinstance(handle, str) or not _HANDLE.fullmatch(handle):
+        raise Invalid("handle must be 1 to 64 letters, digits, _ . or -, with an optional @")
+    bio = body.get("bio", "")
+    if not isinstance(bio, str) or len(bio) > MAX_BIO:
+        raise Invalid(f"bio must be a string of at most {MAX_BIO} characters")
+    profile = Profile(handle.lstrip("@"), bio)
+    store().set_profile(body["platform"], profile)
+    return {"platform": body["platform"], "handle": profile.handle, "bio": profile.bio}
 
 
 @bp.put("/faults")

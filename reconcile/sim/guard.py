@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify
 
+from reconcile.platforms.urls import post_id_is_valid
 from reconcile.sim.store import Fault, SimStore
 
 # mode -> (HTTP status, short reason, message)
@@ -86,3 +87,8 @@ def api_call(platform: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 def split_ids(raw: str | None) -> list[str]:
     """Split a comma-separated id list, dropping blanks and repeats."""
     return list(dict.fromkeys(part.strip() for part in (raw or "").split(",") if part.strip()))
+
+
+def exists(platform: str, post_id: str) -> bool:
+    """Whether the platform shows this post: a well-formed id not taken down."""
+    return post_id_is_valid(platform, post_id) and not store().is_removed(platform, post_id)

@@ -69,9 +69,25 @@ def default_truth(post_id: str) -> Truth:
     )
 
 
+@dataclass(frozen=True)
+class Profile:
+    """An account's public profile as a platform shows it."""
+
+    handle: str
+    bio: str
+
+
+def profile_key(handle: str) -> str:
+    """Handles are looked up as platforms do: without @, case-insensitively."""
+    return handle.strip().lstrip("@").casefold()
+
+
 @dataclass
 class SimStore:
     posts: dict[tuple[str, str], Truth] = field(default_factory=dict)
+    # Posts taken down: every API answers for them as for an id it does not know.
+    removed: set[tuple[str, str]] = field(default_factory=set)
+    profiles: dict[tuple[str, str], Profile] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PLATFORMS, 0))
     # Per platform, bumped on reset and on every fault change: held answers compare it to
@@ -79,9 +95,26 @@ class SimStore:
     generations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PLATFORMS, 0))
     lock: threading.Condition = field(default_factory=threading.Condition)
 
-    def set_truth(self, platform: str, post_id: str, truth: Truth) -> None:
+    def set_truth(self, platform: str, post_id: str, truth: Truth, *,
+                  removed: bool = False) -> None:
         with self.lock:
             self.posts[(platform, post_id)] = truth
+            if removed:
+                self.removed.add((platform, post_id))
+            else:
+                self.removed.discard((platform, post_id))
+
+    def is_removed(self, platform: str, post_id: str) -> bool:
+        with self.lock:
+            return (platform, post_id) in self.removed
+
+    def set_profile(self, platform: str, profile: Profile) -> None:
+        with self.lock:
+            self.profiles[(platform, profile_key(profile.handle))] = profile
+
+    def profile(self, platform: str, handle: str) -> Profile | None:
+        with self.lock:
+            return self.profiles.get((platform, profile_key(handle)))
 
     def truth(self, platform: str, post_id: str) -> Truth:
         with self.lock:
@@ -96,6 +129,8 @@ class SimStore:
     def reset(self) -> None:
         with self.lock:
             self.posts.clear()
+            self.removed.clear()
+            self.profiles.clear()
             self.faults.clear()
             self.calls = dict.fromkeys(PLATFORMS, 0)
             self._bump(*self.generations)

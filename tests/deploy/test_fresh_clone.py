@@ -82,7 +82,7 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
 
         wait_for(up, INSTALL_AND_START_SECONDS, 0.5, what="make run to come up")
 
-        key, truth, submit, read, tracked, rate_card, linked, payout = tour_commands(
+        key, truth, submit, read, tracked, rate_card, linked, payout, handle = tour_commands(
             (clone / "README.md").read_text(), ports)
         _sh(truth, clone, env)
         answer = json.loads(_sh("\n".join([key, submit]), clone, env))
@@ -125,6 +125,10 @@ def test_make_run_on_a_fresh_clone_with_real_services_runs_the_readme_tour(clone
         assert held["balances"] == [{"currency": "EUR", "pending": 0, "held": 2550,
                                      "approved": 0, "paid": 0, "clawback": 0}], held
         assert paid[-1].split(",")[2:5] == [str(held["affiliate_id"]), "EUR", "2550"], paid
+        # The first claim carried owner_unverified: Ada had no verified handle. Prove one.
+        assert "owner_unverified" in {f["name"] for f in report["suspicion_flags"]}
+        verified = _sh("\n".join([key, handle]), clone, env).strip().splitlines()
+        assert json.loads(verified[-1])["status"] == "verified", verified
     finally:
         running = descendants(make.pid) | {make.pid}
         if make.poll() is None:

@@ -115,6 +115,66 @@ def test_an_honest_claim_matches_and_lifts_trust_to_051(system: dict) -> None:
     assert [row["event"] for row in trust["ledger"]] == ["perfect_match"]
 
 
+# --- a stranger's post with honest numbers (truth.md, The post itself; docs/fraud.md) ----
+
+
+def _user_id(demo: dict, name: str) -> int:
+    return int(next(u for u in demo["users"] if u["name"] == name)["id"])
+
+
+def test_a_strangers_post_with_honest_numbers_matches_but_is_not_owned(system: dict) -> None:
+    api, sim, demo = system["api"], system["sim"], system["demo"]
+    # Ben proves his YouTube handle: the code goes in his channel's description.
+    ben, handle = _user_id(demo, "Ben Affiliate"), f"ben_{unique_video_id().lower()}"
+    added = requests.post(f"{api}/api/v1/affiliates/{ben}/handles",
+                          json={"platform": "youtube", "handle": f"@{handle}"},
+                          headers=_key(demo, "Ben Affiliate"), timeout=5)
+    assert added.status_code == 201, added.text
+    profile = {"platform": "youtube", "handle": handle,
+               "bio": f"Reviews every week. {added.json()['verification_code']}"}
+    requests.put(f"{sim}/_sim/profiles", json=profile, timeout=5).raise_for_status()
+    verified = requests.post(f"{api}/api/v1/affiliates/{ben}/handles/youtube/verify",
+                             headers=_key(demo, "Ben Affiliate"), timeout=10)
+    assert (verified.status_code, verified.json()["status"]) == (200, "verified")
+
+    # The campaign pays for views (earnings.md), so the post has earnings to hold.
+    card = requests.put(f"{api}/api/v1/campaigns/{demo['campaign_id']}/rate-card",
+                        json={"currency": "EUR", "cpm_minor": 2000},
+                        headers=_key(demo, "Demo Advertiser"), timeout=5)
+    assert card.status_code == 200, card.text
+
+    # Ada submits Ben's video, claiming exactly what the platform shows.
+    url = f"https://www.youtube.com/watch?v={unique_video_id()}"
+    truth = {"platform": "youtube", "url": url, "views": 1000, "likes": 50, "comments": 5,
+             "author": handle}
+    requests.put(f"{sim}/_sim/posts", json=truth, timeout=5).raise_for_status()
+    body = {"campaign_id": demo["campaign_id"], "platform": "youtube", "url": url,
+            "claimed_views": 1000, "claimed_clicks": 0, "claimed_conversions": 0}
+    headers = _key(demo, "Ada Affiliate")
+    resp = requests.post(f"{api}/api/v1/submissions", json=body, headers=headers, timeout=10)
+    assert resp.status_code == 202, resp.text
+    link = api + resp.json()["links"]["report"]
+
+    def checked() -> dict | None:
+        report = requests.get(link, headers=headers, timeout=5).json()
+        return report if report["reconciliation"]["status"] != "PENDING" and report["alerts"] \
+            else None
+
+    report = wait_for(checked, 30, what="the report to be reconciled and checked")
+    assert report["reconciliation"]["status"] == "MATCHED"
+    flags = {f["name"]: f["severity"] for f in report["suspicion_flags"]}
+    assert flags.get("not_owner") == "HIGH"
+    assert [(a["type"], a["severity"]) for a in report["alerts"]] == [
+        ("SUSPICIOUS_CLAIM", "HIGH")]
+    # Its earnings (1,000 views at 20.00 per 1,000) are held, for the flag and the alert.
+    held = requests.get(f"{api}/api/v1/earnings/held", headers=_key(demo, "Demo Advertiser"),
+                        timeout=5).json()["items"]
+    [post] = [h for h in held if h["post_id"] == report["post_id"]]
+    assert (post["held_minor"], post["currency"]) == (2000, "EUR")
+    assert "flag not_owner" in post["reasons"]
+    assert any("SUSPICIOUS_CLAIM" in reason for reason in post["reasons"])
+
+
 # --- the README's tracked-link tour: link, clicks, postbacks, report (truth.md, Sources) ----
 
 VISITORS, CONVERSIONS = 5, 4

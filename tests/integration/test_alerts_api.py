@@ -91,4 +91,5 @@ def test_stats_count_by_status_type_severity_and_the_last_day(
     assert after["by_severity"]["HIGH"] == before["by_severity"]["HIGH"] + 1
     assert after["last_24h"] == before["last_24h"] + 1
     assert set(after["by_type"]) == {"HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD",
-                                     "PLATFORM_OUTAGE", "SUSPICIOUS_CLAIM", "JOB_QUARANTINED"}
+                                     "PLATFORM_OUTAGE", "SUSPICIOUS_CLAIM", "JOB_QUARANTINED",
+                                     "POST_REMOVED", "VIEW_ANOMALY"}

@@ -58,6 +58,20 @@ def _message(s: Scene) -> dict[str, Any]:
             "text": f"{post_url('youtube')} views 10, clicks 1, 0 conversions"}
 
 
+def _handle(s: Scene) -> dict[str, Any]:
+    return {"platform": "x", "handle": unique("h").replace("-", "_")[:30]}
+
+
+def _own_handle_to_verify(s: Scene, role: str | None) -> tuple[str, Any, str | None]:
+    # A handle whose profile does not exist: the affiliate may ask, and hears 422.
+    from reconcile.services.handles.register import add_handle
+    from reconcile.services.principal import Principal
+
+    me = s.users["AFFILIATE"]["id"]
+    add_handle(Principal(me, "AFFILIATE"), me, "reddit", unique("nobody").replace("-", "_"))
+    return f"/api/v1/affiliates/{me}/handles/reddit/verify", None, None
+
+
 METRICS = {"claimed_views": 20, "claimed_clicks": 2, "claimed_conversions": 0}
 
 # Expected statuses in the order ADMIN, CLIENT, ANALYST, AFFILIATE, no key.
@@ -118,6 +132,12 @@ MATRIX: list[tuple[str, str, Make, tuple[int, ...]]] = [
     ("POST", "/postbacks/{other}/reverse", matrix_reverse(False), (200, 404, 403, 403, 401)),
     ("POST", "/clients/{own}/postback-secret", _fixed("/api/v1/clients/{s.client_a}/postback-secret"), (201, 201, 403, 403, 401)),
     ("POST", "/clients/{other}/postback-secret", _fixed("/api/v1/clients/{s.client_b}/postback-secret"), (201, 404, 403, 403, 401)),
+    ("POST", "/affiliates/{self}/handles", _fixed("/api/v1/affiliates/{s.users[AFFILIATE][id]}/handles", _handle), (403, 403, 403, 201, 401)),
+    ("POST", "/affiliates/{other}/handles", _fixed("/api/v1/affiliates/{s.affiliate_b[id]}/handles", _handle), (403, 403, 403, 404, 401)),
+    ("GET", "/affiliates/{self}/handles", _fixed("/api/v1/affiliates/{s.users[AFFILIATE][id]}/handles"), (200, 403, 200, 200, 401)),
+    ("GET", "/affiliates/{other}/handles", _fixed("/api/v1/affiliates/{s.affiliate_b[id]}/handles"), (200, 403, 200, 404, 401)),
+    ("POST", "/affiliates/{self}/handles/{name}/verify", _own_handle_to_verify, (403, 403, 403, 422, 401)),
+    ("POST", "/affiliates/{other}/handles/{name}/verify", _fixed("/api/v1/affiliates/{s.affiliate_b[id]}/handles/reddit/verify"), (403, 403, 403, 404, 401)),
     ("PUT", "/campaigns/{own}/rate-card", _fixed("/api/v1/campaigns/{s.campaign_a}/rate-card", {"currency": "USD", "cpm_minor": 1000}), (200, 200, 403, 403, 401)),
     ("PUT", "/campaigns/{other}/rate-card", _fixed("/api/v1/campaigns/{s.campaign_b}/rate-card", {"currency": "USD", "cpm_minor": 1000}), (200, 404, 403, 403, 401)),
     ("GET", "/campaigns/{own}/rate-card", _fixed("/api/v1/campaigns/{s.campaign_a}/rate-card"), (200, 200, 200, 200, 401)),

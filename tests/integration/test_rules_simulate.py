@@ -117,3 +117,54 @@ def test_candidate_rules_that_do_not_validate_are_refused_in_one_line(tmp_path: 
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "classification" in result.stderr
+
+
+def _store_engagement(world: Any, fetched: datetime, likes: list[int]) -> None:
+    """Readings of 20,000 views each with these likes (and no comments)."""
+    affiliate_id = world.new_affiliate()["id"]
+    with unit_of_work() as uow:
+        s = uow.session
+        for n, liked in enumerate(likes):
+            vid = unique_video_id()
+            post = Post(affiliate_id=affiliate_id, campaign_id=world.campaign_id,
+                        platform="youtube", url=f"https://youtu.be/{vid}",
+                        normalized_url=f"https://www.youtube.com/watch?v={vid}",
+                        platform_post_id=vid)
+            s.add(post)
+            s.flush()
+            report = Report(post_id=post.id, affiliate_id=affiliate_id, claimed_views=20_000,
+                            claimed_clicks=0, claimed_conversions=0, submitted_at=fetched)
+            s.add(report)
+            s.flush()
+            attempt = Attempt(report_id=report.id, attempt_number=1, status="MATCHED",
+                              confidence_ratio=1.0, rules_version="t", started_at=fetched)
+            s.add(attempt)
+            s.flush()
+            s.add(Snapshot(attempt_id=attempt.id, report_id=report.id, post_id=post.id,
+                           attempt_number=1, views=20_000, likes=liked, comments=0,
+                           published_at=fetched - timedelta(days=3),
+                           fetched_at=fetched + timedelta(minutes=n)))
+
+
+def test_the_anomaly_rules_are_counted_under_both_thresholds(world: Any,
+                                                             tmp_path: Path) -> None:
+    fetched = _far_future()
+    # 0.0015, 0.0025 and 0.01 likes per view: one below the default 0.002, two below 0.003.
+    _store_engagement(world, fetched, [30, 50, 200])
+    before = _state()
+
+    rules = tmp_path / "candidate.toml"
+    rules.write_text("[anomaly]\nmin_engagement_rate = 0.003\n")
+    result = CliRunner().invoke(main, ["rules", "simulate", str(rules), "--sample", "3",
+                                       "--since", fetched.strftime("%Y-%m-%d"), "--json"])
+
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)["anomalies"]
+    assert out == {"readings": 3,
+                   "current": {"velocity": 0, "engagement": 1, "click_rate": 0},
+                   "candidate": {"velocity": 0, "engagement": 2, "click_rate": 0}}
+    table = CliRunner().invoke(main, ["rules", "simulate", str(rules), "--sample", "3",
+                                      "--since", fetched.strftime("%Y-%m-%d")])
+    assert next(line.split() for line in table.stdout.splitlines()
+                if line.startswith("engagement")) == ["engagement", "1", "2", "+1"]
+    assert _state() == before

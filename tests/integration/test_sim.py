@@ -46,7 +46,8 @@ def test_putting_a_post_answers_with_its_normalised_id(client: FlaskClient) -> N
     assert answer.get_json() == {"platform": "youtube", "post_id": "dQw4w9WgXcQ",
                                  "canonical_url": VIDEO, "views": 7, "likes": 3,
                                  "author": "ana", "published_at": "2026-11-20T10:30:00Z",
-                                 "caption": "Hi #ad", "omit": ["comments"]}  # fmt: skip
+                                 "caption": "Hi #ad", "omit": ["comments"],
+                                 "removed": False}  # fmt: skip
     assert youtube_views(client) == "7"
 
 

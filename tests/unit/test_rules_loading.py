@@ -28,9 +28,14 @@ DOMAIN_DEFAULTS = {
     },
     "alerts": {"repeat_window_hours": 6, "platform_down_escalation_minutes": 120,
                "max_deliveries_per_window": 5, "delivery_window_minutes": 60},
+    # truth.md, Takedown: verified posts stay watched for 30 days (docs/fraud.md), each
+    # platform within its share of calls.
     "reverify": {"max_age_days": 7, "sweep_interval_seconds": 300,
                  "interval_hours": {"high_trust": 72, "normal": 24, "low_trust": 6,
-                                    "critical": 1}},
+                                    "critical": 1},
+                 "live_days": 30, "live_interval_hours": 24,
+                 "calls_per_hour": {"reddit": 60, "instagram": 60, "tiktok": 60,
+                                    "youtube": 60, "x": 60}},
     "quality": {"high_ctr": 0.35, "high_ctr_min_views": 100, "high_cvr": 0.60,
                 "high_cvr_min_clicks": 20, "medium_factor": 1.5, "high_factor": 3.0,
                 "missing_evidence_views": 50000, "decrease_pct": 0.01, "spike_factor": 6.0},
@@ -42,6 +47,10 @@ DOMAIN_DEFAULTS = {
                     "default_per_hour": 1000, "critical_divisor": 10},
     # truth.md, Tracked links: repeat clicks within 30 minutes are duplicates.
     "tracking": {"dedupe_minutes": 30, "trusted_proxies": [], "claim_idle_seconds": 60},
+    # truth.md, Anomalies on the platform's own numbers.
+    "anomaly": {"velocity_factor": 10.0, "velocity_min_posts": 3,
+                "velocity_min_hours": 1.0, "min_engagement_rate": 0.002,
+                "min_views": 10000, "max_click_rate": 0.35, "click_rate_min_views": 100},
 }
 
 
@@ -91,6 +100,11 @@ def test_an_integer_for_a_fractional_setting_becomes_a_float():
         ({"breaker": {"fail_max": 0}}, "breaker.fail_max"),
         ({"quality": {"high_factor": 1.2}}, "quality.high_factor"),
         ({"rate_limits": {"critical_divisor": 0}}, "rate_limits.critical_divisor"),
+        ({"reverify": {"live_days": 0}}, "reverify.live_days"),
+        ({"reverify": {"live_interval_hours": 0}}, "reverify.live_interval_hours"),
+        ({"reverify": {"calls_per_hour": {"youtube": 0}}}, "reverify.calls_per_hour.youtube"),
+        ({"anomaly": {"velocity_factor": 0.5}}, "anomaly.velocity_factor"),
+        ({"anomaly": {"min_engagement_rate": 1.5}}, "anomaly.min_engagement_rate"),
     ],
 )
 def test_out_of_order_thresholds_are_rejected_naming_the_key(mapping, key):

@@ -4,6 +4,7 @@
 import { api, ApiError } from "./api.js";
 import { bars, facts, fillTable, h, num, panel, STATUS_COLOURS, when } from "./ui.js";
 import { loadAlerts } from "./alerts.js";
+import { loadAnomalies } from "./anomalies.js";
 import { heldAmounts } from "./earnings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -115,7 +116,7 @@ async function slo(section) {
 
 export async function loadOperator(me) {
   const loaders = { queues, timeline, buckets, histogram, breakers, slo,
-    alerts: () => loadAlerts(me), held: async () => {
+    alerts: () => loadAlerts(me), anomalies: loadAnomalies, held: async () => {
       await heldAmounts();
       $("chart-held").hidden = true;
     } };

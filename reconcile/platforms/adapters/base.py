@@ -55,6 +55,17 @@ class FetchResult:
         return {name: getattr(self, name) for name in COUNTS}
 
 
+@dataclass(frozen=True)
+class Profile:
+    """A platform account's public profile: its handle, display name and bio; or why the
+    platform showed none."""
+
+    handle: str | None = None
+    name: str | None = None
+    bio: str | None = None
+    missing_reason: str | None = None
+
+
 def failed(reason: str, retry_after: float | None = None) -> FetchResult:
     """Build the result of a fetch that yielded no metrics."""
     return FetchResult(missing_reason=reason, retry_after=retry_after)
@@ -137,6 +148,25 @@ class PlatformAdapter(ABC):
             return dict.fromkeys(ids, failed(INVALID_RESPONSE))
         return {i: found.get(i) or failed(NOT_FOUND) for i in ids}
 
+    def fetch_profile(self, handle: str) -> Profile:
+        """Read one account's profile (the bio a verification code is looked for in)."""
+        try:
+            response = self._profile_request(handle.strip().lstrip("@"))
+        except requests.Timeout:
+            return Profile(missing_reason=TIMEOUT)
+        except requests.RequestException:
+            return Profile(missing_reason=FETCH_ERROR)
+        if self._profile_unknown(response):
+            return Profile(missing_reason=NOT_FOUND)
+        refused = classify_status(response)
+        if refused is not None:
+            return Profile(missing_reason=refused.missing_reason)
+        try:
+            found = self._parse_profile(response.json())
+        except (InvalidResponse, ValueError, RecursionError):
+            return Profile(missing_reason=INVALID_RESPONSE)
+        return found if found is not None else Profile(missing_reason=NOT_FOUND)
+
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
@@ -148,6 +178,19 @@ class PlatformAdapter(ABC):
     @abstractmethod
     def _request(self, ids: list[str]) -> requests.Response:
         """Send the one call that looks up these ids."""
+
+    def _profile_unknown(self, response: requests.Response) -> bool:
+        """Whether an error answer means "no such account" (a platform may say so with a
+        status other than 404)."""
+        return False
+
+    @abstractmethod
+    def _profile_request(self, handle: str) -> requests.Response:
+        """Send the one call that reads this account's public profile."""
+
+    @abstractmethod
+    def _parse_profile(self, body: Any) -> Profile | None:
+        """Map a successful profile body to a Profile (None: no such account)."""
 
     @abstractmethod
     def _parse(self, body: Any, ids: list[str]) -> dict[str, FetchResult]:

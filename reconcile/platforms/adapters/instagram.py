@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter
+from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter, Profile
 from reconcile.platforms.adapters.parsing import (
     InvalidResponse,
     array,
@@ -63,6 +63,29 @@ class InstagramAdapter(PlatformAdapter):
     def _request(self, ids: list[str]) -> requests.Response:
         fields = f"{FIELDS},insights.metric({','.join(INSIGHTS)})"
         return self._get(f"/{GRAPH_VERSION}/", {"ids": ",".join(ids), "fields": fields})
+
+    def _profile_request(self, handle: str) -> requests.Response:
+        # Business discovery: another professional account's public fields, asked through
+        # our own account ("me").
+        fields = f"business_discovery.username({handle}){{username,name,biography}}"
+        return self._get(f"/{GRAPH_VERSION}/me", {"fields": fields})
+
+    def _profile_unknown(self, response: requests.Response) -> bool:
+        # Business discovery answers 400 with error code 110 ("Invalid user id") for a
+        # username no professional account has.
+        if response.status_code != 400:
+            return False
+        try:
+            error = response.json().get("error") or {}
+        except ValueError:
+            return False
+        return isinstance(error, dict) and error.get("code") == 110
+
+    def _parse_profile(self, body: Any) -> Profile | None:
+        found = obj(obj(body, "body").get("business_discovery"), "business_discovery")
+        return Profile(handle=text(found.get("username"), "username"),
+                       name=text(found.get("name"), "name"),
+                       bio=text(found.get("biography"), "biography"))
 
     def _parse(self, body: Any, ids: list[str]) -> dict[str, FetchResult]:
         return {media_id: _media(obj(media, media_id))

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter
+from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter, Profile
 from reconcile.platforms.adapters.parsing import (
     InvalidResponse,
     array,
@@ -44,6 +44,20 @@ class RedditAdapter(PlatformAdapter):
     def _request(self, ids: list[str]) -> requests.Response:
         params = {"id": ",".join(f"t3_{i}" for i in ids), "raw_json": "1"}
         return self._get("/api/info", params)
+
+    def _profile_request(self, handle: str) -> requests.Response:
+        return self._get(f"/user/{handle}/about", {"raw_json": "1"})
+
+    def _parse_profile(self, body: Any) -> Profile | None:
+        # A t2 (account); the bio is its profile subreddit's public_description.
+        thing = obj(body, "body")
+        if thing.get("kind") != "t2":
+            raise InvalidResponse("body is not an account")
+        data = obj(thing.get("data"), "data")
+        sub = obj(data.get("subreddit") or {}, "subreddit")
+        return Profile(handle=text(data.get("name"), "name"),
+                       name=text(sub.get("title"), "title"),
+                       bio=text(sub.get("public_description"), "public_description"))
 
     def _parse(self, body: Any, ids: list[str]) -> dict[str, FetchResult]:
         listing = obj(body, "body")

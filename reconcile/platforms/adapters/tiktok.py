@@ -17,9 +17,11 @@ from reconcile.platforms.adapters.base import (
     RATE_LIMITED,
     FetchResult,
     PlatformAdapter,
+    Profile,
     failed,
 )
 from reconcile.platforms.adapters.parsing import (
+    InvalidResponse,
     array,
     count,
     obj,
@@ -70,6 +72,24 @@ class TikTokAdapter(PlatformAdapter):
             headers=self._headers(),
             timeout=self.timeout,
         )
+
+    def _profile_request(self, handle: str) -> requests.Response:
+        # The Research API's user info: any public account by username.
+        return self.session.post(
+            f"{self.base_url}/v2/research/user/info/",
+            params={"fields": "username,display_name,bio_description"},
+            json={"username": handle}, headers=self._headers(), timeout=self.timeout,
+        )
+
+    def _parse_profile(self, body: Any) -> Profile | None:
+        body = obj(body, "body")
+        code = obj(body.get("error", {"code": "ok"}), "error").get("code")
+        if code != "ok":
+            raise InvalidResponse(f"error {code}")
+        user = obj(body.get("data"), "data")
+        return Profile(handle=text(user.get("username"), "username"),
+                       name=text(user.get("display_name"), "display_name"),
+                       bio=text(user.get("bio_description"), "bio_description"))
 
     def _parse(self, body: Any, ids: list[str]) -> dict[str, FetchResult]:
         body = obj(body, "body")

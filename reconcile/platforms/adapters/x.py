@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter
+from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter, Profile
 from reconcile.platforms.adapters.parsing import (
     InvalidResponse,
     array,
@@ -66,6 +66,20 @@ class XAdapter(PlatformAdapter):
         params = {"ids": ",".join(ids), "tweet.fields": TWEET_FIELDS,
                   "expansions": "author_id", "user.fields": "username"}
         return self._get("/2/tweets", params)
+
+    def _profile_request(self, handle: str) -> requests.Response:
+        return self._get(f"/2/users/by/username/{handle}", {"user.fields": "description"})
+
+    def _parse_profile(self, body: Any) -> Profile | None:
+        body = obj(body, "body")
+        if "data" not in body:
+            if "errors" in body:
+                return None  # the real API answers 200 with errors for an unknown name
+            raise InvalidResponse("neither data nor errors")
+        user = obj(body["data"], "data")
+        return Profile(handle=text(user.get("username"), "username"),
+                       name=text(user.get("name"), "name"),
+                       bio=text(user.get("description"), "description"))
 
     def _parse(self, body: Any, ids: list[str]) -> dict[str, FetchResult]:
         body = obj(body, "body")

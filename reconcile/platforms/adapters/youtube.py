@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter
+from reconcile.platforms.adapters.base import FetchResult, PlatformAdapter, Profile
 from reconcile.platforms.adapters.parsing import array, count, joined, obj, post_id, text, timestamp
 
 
@@ -36,6 +36,19 @@ class YouTubeAdapter(PlatformAdapter):
         params = {"part": "snippet,statistics", "id": ",".join(ids),
                   "maxResults": str(len(ids))}
         return self._get("/youtube/v3/videos", params)
+
+    def _profile_request(self, handle: str) -> requests.Response:
+        return self._get("/youtube/v3/channels", {"part": "snippet", "forHandle": f"@{handle}"})
+
+    def _parse_profile(self, body: Any) -> Profile | None:
+        items = array(obj(body, "body").get("items", []), "items")
+        if not items:
+            return None  # an unknown handle is an empty list, not a 404
+        snippet = obj(obj(items[0], "item").get("snippet"), "snippet")
+        custom = text(snippet.get("customUrl"), "customUrl")
+        return Profile(handle=custom.lstrip("@") if custom else None,
+                       name=text(snippet.get("title"), "title"),
+                       bio=text(snippet.get("description"), "description"))
 
     def _parse(self, body: Any, ids: list[str]) -> dict[str, FetchResult]:
         results = {}

@@ -21,6 +21,7 @@ from reconcile.persistence.models import Report, Snapshot, User
 from reconcile.rules import METRICS, Rules, bucket_for, classify, event_for
 from reconcile.rules.sources import NONE
 from reconcile.rules.trust import BUCKETS
+from reconcile.services.admin.anomaly_whatif import compare_anomalies, load_readings
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def compare(samples: Sequence[Sample], scores: Mapping[int, float], current: Rul
 
 def simulate(candidate: Rules, current: Rules, size: int = 1000,
              since: datetime | None = None) -> dict[str, Any]:
-    """Compare the candidate rules with the current ones on a sample of past attempts."""
+    """Compare the candidate rules with the current ones on a sample of past attempts, and
+    count the VIEW_ANOMALY alerts each would have raised on the same readings."""
     samples, scores = load_sample(size, since)
-    return compare(samples, scores, current, candidate)
+    result = compare(samples, scores, current, candidate)
+    result["anomalies"] = compare_anomalies(load_readings(size, since), current, candidate)
+    return result

@@ -18,7 +18,7 @@ from reconcile.services.principal import Principal
 from reconcile.vocabulary import AlertStatus, Role, Severity, values
 
 TYPES = ("HIGH_DISCREPANCY", "MISSING_DATA", "TRUST_THRESHOLD", "PLATFORM_OUTAGE",
-         "SUSPICIOUS_CLAIM", "JOB_QUARANTINED")
+         "SUSPICIOUS_CLAIM", "JOB_QUARANTINED", "POST_REMOVED", "VIEW_ANOMALY")
 
 
 def list_alerts(

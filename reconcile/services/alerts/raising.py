@@ -22,6 +22,8 @@ log = logging.getLogger("reconcile.alerts")
 _LOG_NAMES = {
     "R1": "overclaim", "R2": "high discrepancy", "R3": "missing data",
     "R4": "trust threshold", "R5": "platform outage", "R6": "suspicious claim",
+    "R8": "not owner", "R9": "post removed", "A1": "view velocity", "A2": "view engagement",
+    "A3": "click rate",
 }
 
 

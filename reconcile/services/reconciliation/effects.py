@@ -42,6 +42,7 @@ from reconcile.rules.sources import PLATFORM_COUNTS
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.earnings import settle
 from reconcile.services.reconciliation.outcome import Outcome, PostEffect, Written
+from reconcile.services.reconciliation.post_checks import PostChecks
 from reconcile.services.reconciliation.repeat_check import RepeatCheck
 from reconcile.services.reconciliation.targets import Job, Target
 
@@ -107,10 +108,14 @@ def apply_outcomes(
     attempt_rows = [_attempt_row(o, rules, started_at, now, duration_ms) for o in outcomes]
     attempt_ids = {(report, number): attempt_id for attempt_id, report, number
                    in conn.execute(_NEW_ATTEMPTS, attempt_rows)}
+    # Read what the post checks compare with before this batch's snapshots join it.
+    checks = PostChecks(uow, outcomes, rules)
     insert_rows(conn, Snapshot, [
         _snapshot_row(o, attempt_ids[(o.target.report_id, o.job.attempt_number)], now)
         for o in outcomes if any(v is not None for v in o.fetched.metrics.values())
     ])
+    # The post's flags are in place before anything the outcome decides reads them.
+    checks.apply(outcomes, now)
     reports = sorted({o.target.report_id for o in outcomes})
     state = {row[0]: row[1:] for row in conn.execute(_STATE, {"ids": reports})}
     posts = {o.target.report_id: o.target.post_id for o in outcomes}
@@ -209,6 +214,9 @@ class _Batch:
         )
         if trust_delta is not None:
             self.logs.set(report, trust_delta=trust_delta)
+        if target.verified_at is None and event_for(result.status) is not None:
+            # The live period of takedown monitoring counts from the first verified outcome.
+            self.logs.set(report, verified_at=now)
         for spec in alerts_for_attempt(
             result, terminal=decision.terminal, missing_reason=o.fetched.missing_reason,
             recent_high_discrepancy_same_platform=self.repeats.seen_before(target),

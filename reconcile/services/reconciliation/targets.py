@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, select, update
@@ -54,6 +54,21 @@ class Target:
     # The campaign has a rate card: a terminal outcome settles the post's earnings. Read
     # here, with the target, so that a batch on campaigns without one costs no statement.
     earns: bool = False
+    campaign: CampaignTerms | None = None  # what the post itself is checked against
+    verified_at: datetime | None = None  # when the report was first verified
+    # The live period of takedown monitoring: the rate card's live_days, when it has one.
+    live_days: int | None = None
+
+
+@dataclass(frozen=True)
+class CampaignTerms:
+    """The campaign's terms a post must meet (truth.md, "The post itself")."""
+
+    campaign_id: int
+    start_date: date | None
+    end_date: date | None
+    required_tags: tuple[str, ...]
+    require_verified_handle: bool
 
 
 _INCOMPLETE = (
@@ -62,6 +77,9 @@ _INCOMPLETE = (
     .correlate(Report).scalar_subquery()
 )
 _EARNS = exists().where(RateCard.campaign_id == Post.campaign_id).correlate(Post)
+# The current rate card's live_days (truth.md, Takedown), NULL without a card.
+_LIVE_DAYS = (select(RateCard.live_days).where(RateCard.campaign_id == Post.campaign_id)
+              .order_by(RateCard.version.desc()).limit(1).correlate(Post).scalar_subquery())
 # One row per report: the report, its post, log and platform, whether an outcome that moves
 # trust was already recorded for it, and how many of its attempts found incomplete data.
 _TARGETS = (
@@ -72,6 +90,8 @@ _TARGETS = (
         ReconciliationLog.attempt_count, ReconciliationLog.is_terminal,
         ReconciliationLog.status.in_(VERIFIED), _INCOMPLETE,
         Campaign.clicks_source, Campaign.conversions_source, _EARNS,
+        Campaign.id, Campaign.start_date, Campaign.end_date, Campaign.required_tags,
+        Campaign.require_verified_handle, ReconciliationLog.verified_at, _LIVE_DAYS,
     )
     .join(Post, Post.id == Report.post_id)
     .join(Campaign, Campaign.id == Post.campaign_id)
@@ -108,7 +128,8 @@ def _target(job: Job, row: Any) -> Target | None:
         return None
     (report_id, post_id, affiliate_id, submitted, views, clicks, conversions, priority,
      platform, platform_post_id, active, attempt_count, is_terminal, verified,
-     incomplete, clicks_source, conversions_source, earns) = row
+     incomplete, clicks_source, conversions_source, earns, campaign_id, start, end, tags,
+     require_handle, verified_at, live_days) = row
     # An attempt's row commits together with its log's attempt_count raised to at least its
     # number, so a count below this job's number also says its attempt has no row yet.
     if attempt_count >= job.attempt_number:
@@ -121,4 +142,7 @@ def _target(job: Job, row: Any) -> Target | None:
         claimed={"views": views, "clicks": clicks, "conversions": conversions},
         priority=priority, incomplete_attempts=int(incomplete or 0), verified=bool(verified),
         sources=Sources(clicks_source, conversions_source), earns=bool(earns),
+        campaign=CampaignTerms(campaign_id, start, end, tuple(tags or ()),
+                               bool(require_handle)),
+        verified_at=verified_at, live_days=live_days,
     )

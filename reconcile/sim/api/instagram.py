@@ -17,8 +17,7 @@ from typing import Any
 from flask import Blueprint, request
 from werkzeug.routing import BaseConverter
 
-from reconcile.platforms.urls import post_id_is_valid
-from reconcile.sim.guard import api_call, failure, split_ids, store
+from reconcile.sim.guard import api_call, exists, failure, split_ids, store
 from reconcile.sim.store import Truth
 
 bp = Blueprint("sim_instagram", __name__)
@@ -72,7 +71,7 @@ def _media(media_id: str, fields: str) -> dict[str, Any]:
 @bp.get("/<graph_version:version>/<media_id>/insights")
 @api_call("instagram")
 def media_insights(version: str, media_id: str) -> Any:
-    if not post_id_is_valid("instagram", media_id):
+    if not exists("instagram", media_id):
         return failure("instagram", 404, "notFound", "Unsupported get request.")
     metrics = split_ids(request.args.get("metric")) or list(INSIGHTS.values())
     return {"data": _insights(media_id, store().truth("instagram", media_id), metrics)}
@@ -86,4 +85,4 @@ def batch(version: str) -> Any:
         return failure("instagram", 400, "badRequest", f"ids must name 1 to {MAX_IDS} objects")
     fields = request.args.get("fields") or "insights"
     # Ids the platform does not know are absent from the answer.
-    return {i: _media(i, fields) for i in ids if post_id_is_valid("instagram", i)}
+    return {i: _media(i, fields) for i in ids if exists("instagram", i)}

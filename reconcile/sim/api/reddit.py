@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from reconcile.platforms.urls import post_id_is_valid
-from reconcile.sim.guard import api_call, failure, split_ids, store
+from reconcile.sim.guard import api_call, exists, failure, split_ids, store
 
 bp = Blueprint("sim_reddit", __name__)
 
@@ -50,7 +49,7 @@ def info() -> Any:
     names = split_ids(request.args.get("id"))
     if len(names) > MAX_IDS:
         return failure("reddit", 400, "Bad Request", f"At most {MAX_IDS} ids per request.")
-    ids = [n[3:] for n in names if n.startswith("t3_") and post_id_is_valid("reddit", n[3:])]
+    ids = [n[3:] for n in names if n.startswith("t3_") and exists("reddit", n[3:])]
     children = [_link(i) for i in ids]
     listing = {
         "after": None,

@@ -10,8 +10,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from reconcile.platforms.urls import post_id_is_valid
-from reconcile.sim.guard import api_call, failure, split_ids, store
+from reconcile.sim.guard import api_call, exists, failure, split_ids, store
 
 bp = Blueprint("sim_tiktok", __name__)
 
@@ -53,7 +52,7 @@ def query() -> Any:
         return _bad("filters.video_ids must be a non-empty list of strings")
     if len(ids) > MAX_IDS:
         return _bad(f"At most {MAX_IDS} video_ids per request.")
-    videos = [_video(i, fields) for i in dict.fromkeys(ids) if post_id_is_valid("tiktok", i)]
+    videos = [_video(i, fields) for i in dict.fromkeys(ids) if exists("tiktok", i)]
     return {
         "data": {"videos": videos, "cursor": 0, "has_more": False},
         "error": {"code": "ok", "message": "", "log_id": "sim"},

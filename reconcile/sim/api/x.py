@@ -12,8 +12,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from reconcile.platforms.urls import post_id_is_valid
-from reconcile.sim.guard import api_call, failure, split_ids, store
+from reconcile.sim.guard import api_call, exists, failure, split_ids, store
 from reconcile.sim.store import Truth
 
 bp = Blueprint("sim_x", __name__)
@@ -74,10 +73,10 @@ def tweets() -> Any:
         return failure("x", 400, "Invalid Request", f"ids must name 1 to {MAX_IDS} posts.")
     fields = split_ids(request.args.get("tweet.fields"))
     expand = "author_id" in split_ids(request.args.get("expansions"))
-    truths = {i: store().truth("x", i) for i in ids if post_id_is_valid("x", i)}
+    truths = {i: store().truth("x", i) for i in ids if exists("x", i)}
     body: dict[str, Any] = {}
     data = [_tweet(i, t, fields + (["author_id"] if expand else [])) for i, t in truths.items()]
-    errors = [_not_found(i) for i in ids if not post_id_is_valid("x", i)]
+    errors = [_not_found(i) for i in ids if not exists("x", i)]
     # The real API leaves out "data" entirely when nothing was found.
     if data:
         body["data"] = data

@@ -10,8 +10,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from reconcile.platforms.urls import post_id_is_valid
-from reconcile.sim.guard import api_call, failure, split_ids, store
+from reconcile.sim.guard import api_call, exists, failure, split_ids, store
 from reconcile.sim.store import Truth
 
 bp = Blueprint("sim_youtube", __name__)
@@ -66,7 +65,7 @@ def videos() -> Any:
     if len(ids) > MAX_IDS:
         return failure("youtube", 400, "badRequest", f"At most {MAX_IDS} ids per request.")
     # Unknown ids are simply left out of items, as the real API does.
-    items = [_video(i, parts) for i in ids if post_id_is_valid("youtube", i)]
+    items = [_video(i, parts) for i in ids if exists("youtube", i)]
     return {
         "kind": "youtube#videoListResponse",
         "etag": _etag(",".join(ids)),
