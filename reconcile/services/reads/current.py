@@ -34,7 +34,10 @@ def current_rows(campaign_id: int) -> Select:
                        Post.normalized_url.label("url"),
                        latest_report_id().label("report_id"),
                        latest_snapshot_id().label("snapshot_id"))
-                .where(Post.campaign_id == campaign_id).subquery("cur"))
+                .where(Post.campaign_id == campaign_id)
+                # A fence (OFFSET 0): the planner would otherwise inline this subquery and
+                # evaluate each probe once per place its result is used.
+                .offset(0).subquery("cur"))
     return (
         select(pointers.c.post_id, pointers.c.platform, pointers.c.affiliate_id,
                pointers.c.url, pointers.c.report_id,
