@@ -57,6 +57,8 @@ def reads(campaign_id: int) -> list[Read]:
         Read("submissions_list_campaign",
              f"/api/v1/submissions?campaign_id={campaign_id}&limit=50", Role.CLIENT),
         Read("results_list", "/api/v1/reconciliation/results?limit=50", Role.ADMIN),
+        Read("results_list_campaign",
+             f"/api/v1/reconciliation/results?campaign_id={campaign_id}&limit=50", Role.CLIENT),
         Read("campaign_analytics", f"/api/v1/campaigns/{campaign_id}/analytics", Role.CLIENT),
         Read("dashboard_timeline", "/api/v1/reconciliation/timeline?hours=24", Role.ADMIN),
         Read("dashboard_discrepancies", "/api/v1/reconciliation/discrepancies", Role.ADMIN),

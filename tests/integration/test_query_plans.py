@@ -252,3 +252,59 @@ def test_the_check_sees_a_query_that_no_index_serves(seeded: dict[str, Any]) -> 
     found = _whole_table_reads(seeded["url"], _recorded(unindexed))
 
     assert len(found) == 1 and found[0].startswith("reports in: SELECT")
+
+
+def test_analytics_folded_in_sql_equal_the_post_by_post_fold(seeded: dict[str, Any]) -> None:
+    """Folding in SQL changes no figure: the same analytics, post by post, from the newest
+    report (no newer one of its post) and newest snapshot of every post, as before 0014."""
+    from sqlalchemy import func, select
+
+    from reconcile.persistence.db import unit_of_work
+    from reconcile.persistence.latest import is_latest_report
+    from reconcile.persistence.models import Post, ReconciliationLog, Report, Snapshot, User
+    from reconcile.services.principal import Principal
+    from reconcile.services.reads import analytics
+    from reconcile.vocabulary import Role
+
+    campaign = seeded["fixtures"].base.campaign_id
+    with unit_of_work() as uow:
+        admin = uow.session.scalar(select(User.id).where(User.role == Role.ADMIN))
+        last = (select(Snapshot.post_id, func.max(Snapshot.id).label("sid"))
+                .group_by(Snapshot.post_id).subquery())
+        rows = uow.session.execute(
+            select(Post.id, Post.platform, Post.affiliate_id, Post.normalized_url, Report.id,
+                   Report.claimed_views, Report.claimed_clicks, Report.claimed_conversions,
+                   ReconciliationLog.status, Snapshot.views, Snapshot.clicks,
+                   Snapshot.conversions, Snapshot.sources)
+            .join(Report, Report.post_id == Post.id)
+            .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
+            .outerjoin(last, last.c.post_id == Post.id)
+            .outerjoin(Snapshot, Snapshot.id == last.c.sid)
+            .where(Post.campaign_id == campaign, is_latest_report())).all()
+    posts = []
+    for r in rows:
+        seen = dict(zip(analytics.METRICS, r[9:12], strict=True))
+        sources = r[12] or {}
+        posts.append({"post_id": r[0], "platform": r[1], "affiliate_id": r[2], "n": 1,
+                      "status": r[8], "claimed": dict(zip(analytics.METRICS, r[5:8],
+                                                          strict=True)),
+                      "seen": seen, "sources": sources,
+                      "verified": analytics._verified(seen, sources)})
+
+    view = analytics.campaign_analytics(Principal(admin, Role.ADMIN), campaign)
+
+    assert len(posts) == view["totals"]["posts"] == 2_000
+    whole = analytics._group(posts)
+    assert {k: view["totals"][k] for k in ("claimed", "verified", "funnel",
+                                           "verified_by_source")} == {
+        k: whole[k] for k in ("claimed", "verified", "funnel", "verified_by_source")}
+    assert view["reconciliation"]["by_status"] == whole["by_status"]
+    for cut in view["by_platform"]:
+        mine = analytics._group([p for p in posts if p["platform"] == cut["platform"]])
+        assert {k: cut[k] for k in mine} == mine
+    for cut in view["by_affiliate"]:
+        mine = analytics._group([p for p in posts if p["affiliate_id"] == cut["affiliate_id"]])
+        assert {k: cut[k] for k in mine} == mine
+    newest = sorted(posts, key=lambda p: -p["post_id"])[:analytics.BY_POST]
+    assert [(p["post_id"], p["status"], p["verified"]) for p in view["by_post"]] == [
+        (p["post_id"], p["status"], p["verified"]) for p in newest]

@@ -135,9 +135,8 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
         campaign = visible_campaign(s, principal, campaign_id)
         # Folded in SQL: a few rows per platform × affiliate × status, however many posts.
         groups = [_fold(g) for g in s.execute(grouped_rows(campaign_id)).all()]
-        current = current_rows(campaign_id).subquery()
         newest = [_post_row(r) for r in s.execute(
-            select(current).order_by(current.c.post_id.desc()).limit(BY_POST)).all()]
+            current_rows(campaign_id, newest=BY_POST)).all()]
         ids = {g["affiliate_id"] for g in groups}
         names = {i: (n, t) for i, n, t in s.execute(
             select(User.id, User.name, User.trust_score).where(User.id.in_(ids))).all()}

@@ -27,30 +27,34 @@ def latest_snapshot_id() -> ColumnElement[int]:
             .correlate(Post).scalar_subquery())
 
 
-def current_rows(campaign_id: int) -> Select:
-    """One row per post of the campaign that has a report: who, where, the latest claim and
-    status, what the latest snapshot saw and each metric's source (None where absent)."""
+def current_rows(campaign_id: int, newest: int | None = None) -> Select:
+    """One row per post of the campaign that has a report (only the `newest` posts if given,
+    newest first): who, where, the latest claim and status, what the latest snapshot saw and
+    each metric's source (None where absent)."""
     pointers = (select(Post.id.label("post_id"), Post.platform, Post.affiliate_id,
                        Post.normalized_url.label("url"),
                        latest_report_id().label("report_id"),
                        latest_snapshot_id().label("snapshot_id"))
-                .where(Post.campaign_id == campaign_id)
-                # A fence (OFFSET 0): the planner would otherwise inline this subquery and
-                # evaluate each probe once per place its result is used.
-                .offset(0).subquery("cur"))
-    return (
-        select(pointers.c.post_id, pointers.c.platform, pointers.c.affiliate_id,
-               pointers.c.url, pointers.c.report_id,
+                .where(Post.campaign_id == campaign_id))
+    # Either is a fence: the planner would otherwise inline this subquery and run each probe
+    # once per place its result is used. The LIMIT sits inside, so only `newest` posts are
+    # probed (posts (campaign_id, id) read backwards).
+    pointers = (pointers.offset(0) if newest is None else
+                pointers.order_by(Post.id.desc()).limit(newest))
+    cur = pointers.subquery("cur")
+    rows = (
+        select(cur.c.post_id, cur.c.platform, cur.c.affiliate_id, cur.c.url, cur.c.report_id,
                Report.claimed_views, Report.claimed_clicks, Report.claimed_conversions,
                ReconciliationLog.status,
                Snapshot.views.label("seen_views"), Snapshot.clicks.label("seen_clicks"),
                Snapshot.conversions.label("seen_conversions"),
                *[Snapshot.sources[m].as_string().label(f"source_{m}") for m in METRICS])
-        .select_from(pointers)
-        .join(Report, Report.id == pointers.c.report_id)
-        .join(ReconciliationLog, ReconciliationLog.report_id == pointers.c.report_id)
-        .outerjoin(Snapshot, Snapshot.id == pointers.c.snapshot_id)
+        .select_from(cur)
+        .join(Report, Report.id == cur.c.report_id)
+        .join(ReconciliationLog, ReconciliationLog.report_id == cur.c.report_id)
+        .outerjoin(Snapshot, Snapshot.id == cur.c.snapshot_id)
     )
+    return rows if newest is None else rows.order_by(cur.c.post_id.desc())
 
 
 def grouped_rows(campaign_id: int) -> Select:
