@@ -38,7 +38,8 @@ from reconcile.cli.common import friendly, main, print_json
               help="Conversion postbacks of the postback phase (0: skip it).")
 @click.option("--scale", is_flag=True,
               help="Instead: measure reads and submissions on an empty database, seed a "
-                   "large history with COPY, measure again and print the ratios.")
+                   "large history with COPY, measure again and print the ratios "
+                   "(--submissions is then per round, default 200).")
 @click.option("--reports", default=1_000_000, show_default=True,
               type=click.IntRange(1, 10**8), help="--scale: reports to seed.")
 @click.option("--posts", default=100_000, show_default=True, type=click.IntRange(1, 10**8),
