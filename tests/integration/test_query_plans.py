@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import TEST_DB, USES_POSTGRES, _create_postgres_database
+from tests.conftest import TEST_DB, _create_postgres_database, requires_postgres
 
 pytestmark = pytest.mark.usefixtures("stack")
 
@@ -41,8 +41,7 @@ def seeded(stack: dict[str, str]) -> Iterator[dict[str, Any]]:
     """A database of its own: 2,000 posts and 10,000 reports in the campaign the reads ask
     about, and three times as many in another client's campaign, as a server holding many
     campaigns would have."""
-    if not USES_POSTGRES:
-        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgresql://...")
+    requires_postgres()
     import sqlalchemy as sa
 
     from reconcile.bench.scale import create_scale_fixtures
