@@ -36,6 +36,18 @@ from reconcile.cli.common import friendly, main, print_json
               help="Redirects of the redirect phase (0: skip it).")
 @click.option("--postbacks", default=500, show_default=True, type=click.IntRange(0, 10**6),
               help="Conversion postbacks of the postback phase (0: skip it).")
+@click.option("--scale", is_flag=True,
+              help="Instead: measure reads and submissions on an empty database, seed a "
+                   "large history with COPY, measure again and print the ratios "
+                   "(--submissions is then per round, default 200).")
+@click.option("--reports", default=1_000_000, show_default=True,
+              type=click.IntRange(1, 10**8), help="--scale: reports to seed.")
+@click.option("--posts", default=100_000, show_default=True, type=click.IntRange(1, 10**8),
+              help="--scale: posts to seed (the reports are spread over them).")
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="--scale: rounds per database; each figure is their median.")
+@click.option("--repeats", default=5, show_default=True, type=click.IntRange(1, 1000),
+              help="--scale: requests per read and round (their median is the round's).")
 @click.option("--keep", is_flag=True, help="Keep the bench database and the process logs.")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the report to this file.")
@@ -44,9 +56,28 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
           platform_latency_ms: int, offered_rate: float | None, backlog: int | None,
           affiliates: int,
           noop_tasks: int | None, drain_timeout: float, clicks: int, postbacks: int,
-          keep: bool,
+          scale: bool, reports: int, posts: int, rounds: int, repeats: int, keep: bool,
           json_file: Path | None) -> None:
-    """Run the API, workers and simulator on a fresh database and load them over HTTP."""
+    """Run the API, workers and simulator on a fresh database and load them over HTTP.
+
+    With --scale: how reads and submissions cost on a large database against an empty one.
+    """
+    from reconcile.config import normalise_database_url, redis_client_url
+
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    database_url = database_url and normalise_database_url(database_url)
+    redis_url = redis_url and redis_client_url(redis_url)
+    if scale:
+        from reconcile.bench.scale import ScaleOptions, run_scale, to_stderr
+
+        given = click.get_current_context().get_parameter_source("submissions")
+        per_round = submissions if given == click.core.ParameterSource.COMMANDLINE else 200
+        report = run_scale(ScaleOptions(
+            reports=reports, posts=posts, affiliates=affiliates, submissions=per_round,
+            concurrency=concurrency, api_workers=api_workers, rounds=rounds, repeats=repeats,
+            keep=keep), database_url, redis_url, to_stderr)
+        _emit(report, json_file)
+        return
     from reconcile.bench.run import Options, run_bench
 
     opts = Options(
@@ -57,11 +88,10 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
         noop_tasks=noop_tasks or max(submissions, 500), drain_timeout=drain_timeout,
         keep=keep, clicks=clicks, postbacks=postbacks,
     )
-    from reconcile.config import normalise_database_url, redis_client_url
+    _emit(run_bench(opts, database_url, redis_url), json_file)
 
-    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-    report = run_bench(opts, database_url and normalise_database_url(database_url),
-                       redis_url and redis_client_url(redis_url))
+
+def _emit(report: dict, json_file: Path | None) -> None:
     if json_file is not None:
         json_file.write_text(json.dumps(report, indent=2) + "\n")
     print_json(report)

@@ -11,8 +11,8 @@ from reconcile.persistence.models import Report
 def is_latest_report() -> ColumnElement[bool]:
     """A WHERE clause true for the Report in the query when no newer report of its post exists.
 
-    Correlated on Report.post_id (indexed), so it costs one index probe per candidate row
-    however many reports the table holds.
+    Correlated on Report.post_id: one probe of the (post_id, id) index (migration 0014) per
+    candidate row, however many reports the table holds.
     """
     newer = aliased(Report)
     return ~exists().where(newer.post_id == Report.post_id, newer.id > Report.id)

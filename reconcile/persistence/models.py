@@ -133,10 +133,12 @@ class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (
         UniqueConstraint("affiliate_id", "campaign_id", "platform", "normalized_url"),
+        # A campaign's posts newest first, read in order (migration 0014).
+        Index("ix_posts_campaign_id_id", "campaign_id", "id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     platform: Mapped[str] = mapped_column(ForeignKey("platforms.name"))
     url: Mapped[str] = mapped_column(String(2048))
     normalized_url: Mapped[str] = mapped_column(String(2048), index=True)
@@ -147,8 +149,10 @@ class Post(Base):
 
 class Report(Base):
     __tablename__ = "reports"
+    # A post's newest report is one backward probe (migration 0014).
+    __table_args__ = (Index("ix_reports_post_id_id", "post_id", "id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     claimed_views: Mapped[int] = mapped_column(Metric)
     claimed_clicks: Mapped[int] = mapped_column(Metric)
@@ -195,7 +199,9 @@ class ReconciliationLog(Base):
 
 class Attempt(Base):
     __tablename__ = "attempts"
-    __table_args__ = (UniqueConstraint("report_id", "attempt_number"),)
+    __table_args__ = (UniqueConstraint("report_id", "attempt_number"),
+                      # the dashboard's timeline: the last hours only (migration 0014)
+                      Index("ix_attempts_finished_at", "finished_at"))
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     attempt_number: Mapped[int] = mapped_column(Integer)
@@ -215,10 +221,12 @@ class Attempt(Base):
 
 class Snapshot(Base):
     __tablename__ = "snapshots"
+    # A post's newest snapshot is one backward probe (migration 0014).
+    __table_args__ = (Index("ix_snapshots_post_id_id", "post_id", "id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), unique=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     attempt_number: Mapped[int] = mapped_column(Integer)
     # What the platform reported (migration 0010): the counts under their own names, never
     # mapped onto clicks or conversions, and the post's author, time and caption.

@@ -38,3 +38,27 @@ def test_bench_refuses_out_of_range_options(option):
                                                                "REDIS_URL": REDIS})
     assert result.exit_code == 2
     assert "Invalid value" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "database_url", "complaint"),
+    [
+        (["--scale"], "sqlite:///bench.sqlite3", "DATABASE_URL"),
+        (["--scale", "--reports", "5", "--posts", "10"], PG, "--posts"),
+    ],
+)
+def test_bench_scale_refuses_in_one_line(args, database_url, complaint):
+    result = CliRunner().invoke(main, ["bench", *args],
+                                env={"DATABASE_URL": database_url, "REDIS_URL": REDIS})
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and complaint in lines[0]
+
+
+@pytest.mark.parametrize("option", [["--reports", "0"], ["--posts", "0"], ["--rounds", "0"],
+                                    ["--repeats", "0"]])
+def test_bench_scale_refuses_out_of_range_sizes(option):
+    result = CliRunner().invoke(main, ["bench", "--scale", *option],
+                                env={"DATABASE_URL": PG, "REDIS_URL": REDIS})
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output

@@ -17,17 +17,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.latest import is_latest_report
-from reconcile.persistence.models import Alert, Post, ReconciliationLog, Report, Snapshot, User
+from reconcile.persistence.models import Alert, Post, Report, User
 from reconcile.rules import Status
 from reconcile.rules.sources import NONE, PLATFORM, POSTBACK, TRACKED
 from reconcile.services.access import visible_campaign
 from reconcile.services.alerts.view import alert_view
 from reconcile.services.principal import Principal
+from reconcile.services.reads.current import METRICS, current_rows, grouped_rows
 from reconcile.services.reads.funnel import funnel
 from reconcile.vocabulary import AlertStatus
 
-METRICS = ("views", "clicks", "conversions")
 MEASURED = frozenset({PLATFORM, TRACKED, POSTBACK})
 SUCCESS = (Status.MATCHED, Status.DISCREPANCY_LOW)
 RECENT_ALERTS = 10
@@ -35,11 +34,14 @@ BY_POST = 100  # the newest posts listed one by one with their funnel
 
 
 def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    by_status = Counter(r["status"] for r in rows)
+    """Totals of some rows, each row standing for `n` posts alike (see `_fold`)."""
+    by_status: Counter[str] = Counter()
+    for r in rows:
+        by_status[r["status"]] += r["n"]
     reconciled = sum(n for s, n in by_status.items() if s != Status.PENDING)
     success = sum(by_status[s] for s in SUCCESS)
     return {
-        "posts": len(rows),
+        "posts": sum(r["n"] for r in rows),
         "claimed": {m: sum(r["claimed"][m] for r in rows) for m in METRICS},
         "verified": {m: sum(r["verified"][m] or 0 for r in rows) for m in METRICS},
         "verified_by_source": _by_source(rows),
@@ -59,28 +61,51 @@ def _by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {m: dict(sorted(split[m].items())) for m in METRICS}
 
 
+def _verified(seen: dict[str, int | None], sources: dict[str, str]) -> dict[str, int | None]:
+    """A seen number counts as verified only where its source measures it."""
+    return {m: seen[m] if sources.get(m, PLATFORM if m == "views" else None) in MEASURED
+            else None for m in METRICS}
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)  # PostgreSQL sums bigints as numeric
+
+
+def _fold(g: Any) -> dict[str, Any]:
+    """One group of `current.grouped_rows` as a row standing for its n posts: they share
+    platform, affiliate, status, sources and which numbers were seen, so the sums behave in
+    every fold below (the funnel included) exactly as the posts one by one would."""
+    sources = {m: g[3 + i] for i, m in enumerate(METRICS) if g[3 + i] is not None}
+    seen = {m: _int(g[13 + i]) for i, m in enumerate(METRICS)}
+    return {"platform": g[0], "affiliate_id": g[1], "status": g[2], "n": int(g[9]),
+            "claimed": {m: int(g[10 + i] or 0) for i, m in enumerate(METRICS)},
+            "seen": seen, "sources": sources, "verified": _verified(seen, sources)}
+
+
 def _post_row(r: Any) -> dict[str, Any]:
-    seen = dict(zip(METRICS, r[9:12], strict=True))
-    sources = r[12] or {}
-    return {"post_id": r[0], "url": r[13], "report_id": r[14],
-            "platform": r[1], "affiliate_id": r[2], "affiliate_name": r[3],
-            "trust_score": r[4], "claimed": dict(zip(METRICS, r[5:8], strict=True)),
-            "status": r[8], "seen": seen, "sources": sources,
-            "verified": {m: seen[m] if sources.get(m, PLATFORM if m == "views" else None)
-                         in MEASURED else None for m in METRICS}}
+    """One row of `current.current_rows`, as `_post_view` shows it."""
+    sources = {m: getattr(r, f"source_{m}") for m in METRICS
+               if getattr(r, f"source_{m}") is not None}
+    seen = {m: getattr(r, f"seen_{m}") for m in METRICS}
+    return {"post_id": r.post_id, "url": r.url, "report_id": r.report_id,
+            "platform": r.platform, "affiliate_id": r.affiliate_id, "status": r.status,
+            "claimed": {m: getattr(r, f"claimed_{m}") for m in METRICS},
+            "seen": seen, "sources": sources, "verified": _verified(seen, sources)}
 
 
-def summarise(rows: list[dict[str, Any]], reports: int) -> dict[str, Any]:
-    """Fold one row per post into totals, reconciliation and the per-platform/affiliate cuts."""
-    whole = _group(rows)
+def summarise(groups: list[dict[str, Any]], reports: int, newest: list[dict[str, Any]],
+              names: dict[int, tuple[str, float]]) -> dict[str, Any]:
+    """Fold the groups into totals, reconciliation and the per-platform/affiliate cuts;
+    `newest` are the newest posts' rows, `names` each affiliate's name and trust score."""
+    whole = _group(groups)
     by_platform = {}
-    for platform in sorted({r["platform"] for r in rows}):
-        by_platform[platform] = _group([r for r in rows if r["platform"] == platform])
+    for platform in sorted({r["platform"] for r in groups}):
+        by_platform[platform] = _group([r for r in groups if r["platform"] == platform])
     by_affiliate = {}
-    for affiliate in sorted({r["affiliate_id"] for r in rows}):
-        mine = [r for r in rows if r["affiliate_id"] == affiliate]
-        by_affiliate[affiliate] = {**_group(mine), "name": mine[0]["affiliate_name"],
-                                   "trust_score": mine[0]["trust_score"]}
+    for affiliate in sorted({r["affiliate_id"] for r in groups}):
+        mine = [r for r in groups if r["affiliate_id"] == affiliate]
+        name, trust = names[affiliate]
+        by_affiliate[affiliate] = {**_group(mine), "name": name, "trust_score": trust}
     return {
         "totals": {"posts": whole["posts"], "reports": reports, "claimed": whole["claimed"],
                    "verified": whole["verified"], "funnel": whole["funnel"],
@@ -90,15 +115,15 @@ def summarise(rows: list[dict[str, Any]], reports: int) -> dict[str, Any]:
                            "pending": whole["by_status"].get(Status.PENDING, 0)},
         "by_platform": [{"platform": p, **g} for p, g in by_platform.items()],
         "by_affiliate": [{"affiliate_id": a, **g} for a, g in by_affiliate.items()],
-        "by_post": [_post_view(r) for r in sorted(rows, key=lambda r: -r["post_id"])[:BY_POST]],
+        "by_post": [_post_view(r, names[r["affiliate_id"]][0]) for r in newest],
     }
 
 
-def _post_view(r: dict[str, Any]) -> dict[str, Any]:
+def _post_view(r: dict[str, Any], affiliate_name: str) -> dict[str, Any]:
     """One post: its latest claim and status, each metric's source, and its funnel."""
     return {"post_id": r["post_id"], "report_id": r["report_id"], "url": r["url"],
             "platform": r["platform"], "affiliate_id": r["affiliate_id"],
-            "affiliate_name": r["affiliate_name"], "status": r["status"],
+            "affiliate_name": affiliate_name, "status": r["status"],
             "claimed": r["claimed"], "verified": r["verified"],
             "sources": {m: r["sources"].get(m) for m in METRICS},  # null: not measured yet
             "funnel": funnel([r["verified"]])}
@@ -108,20 +133,13 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
     with unit_of_work() as uow:
         s = uow.session
         campaign = visible_campaign(s, principal, campaign_id)
-        last_snapshot = (select(Snapshot.post_id, func.max(Snapshot.id).label("sid"))
-                         .group_by(Snapshot.post_id).subquery())
-        rows = s.execute(
-            select(Post.id, Post.platform, Post.affiliate_id, User.name, User.trust_score,
-                   Report.claimed_views, Report.claimed_clicks, Report.claimed_conversions,
-                   ReconciliationLog.status, Snapshot.views, Snapshot.clicks,
-                   Snapshot.conversions, Snapshot.sources, Post.normalized_url, Report.id)
-            .join(Report, Report.post_id == Post.id)
-            .join(ReconciliationLog, ReconciliationLog.report_id == Report.id)
-            .join(User, User.id == Post.affiliate_id)
-            .outerjoin(last_snapshot, last_snapshot.c.post_id == Post.id)
-            .outerjoin(Snapshot, Snapshot.id == last_snapshot.c.sid)
-            .where(Post.campaign_id == campaign_id, is_latest_report())
-        ).all()
+        # Folded in SQL: a few rows per platform × affiliate × status, however many posts.
+        groups = [_fold(g) for g in s.execute(grouped_rows(campaign_id)).all()]
+        newest = [_post_row(r) for r in s.execute(
+            current_rows(campaign_id, newest=BY_POST)).all()]
+        ids = {g["affiliate_id"] for g in groups}
+        names = {i: (n, t) for i, n, t in s.execute(
+            select(User.id, User.name, User.trust_score).where(User.id.in_(ids))).all()}
         reports = s.scalar(select(func.count()).select_from(Report).join(Post)
                            .where(Post.campaign_id == campaign_id)) or 0
         alerts = (select(Alert).join(Report, Report.id == Alert.report_id)
@@ -129,9 +147,8 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
         open_alerts = s.scalar(alerts.where(Alert.status == AlertStatus.OPEN)
                                .with_only_columns(func.count())) or 0
         recent = s.scalars(alerts.order_by(Alert.id.desc()).limit(RECENT_ALERTS)).all()
-        posts = [_post_row(r) for r in rows]
         return {"campaign_id": campaign_id,
                 "sources": {"views": PLATFORM, "clicks": campaign.clicks_source,
                             "conversions": campaign.conversions_source},
-                **summarise(posts, reports),
+                **summarise(groups, reports, newest, names),
                 "open_alerts": open_alerts, "recent_alerts": [alert_view(a) for a in recent]}
