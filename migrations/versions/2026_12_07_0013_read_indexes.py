@@ -1,7 +1,7 @@
 """read indexes: reads whose cost follows what they return, not the size of the history
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 11:00:00
 
 - reports (post_id, id) and snapshots (post_id, id) replace the single-column indexes on
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
