@@ -124,13 +124,19 @@ def test_beat_s_sweep_runs_before_a_backlog_of_high_jobs(
                                  producer=producer)
         options = beat_app.conf.beat_schedule["sweep-overdue-reports"]["options"]
         celery.send_task("reconcile.sweep", queue=options["queue"])
-        worker = start_worker(tmp_path, "beat-first", concurrency=1)
+        # Not waiting for the worker's ping: the ping loop (0.2-0.7 s) let the worker run
+        # 1,000 no-op jobs before the test began to look, and CI saw exactly that.
+        worker = start_worker(tmp_path, "beat-first", concurrency=1, wait=False)
         try:
-            wait_for(lambda: log_of(lost).dispatched_at, 60, 0.02, what="the sweep to run")
+            def swept() -> object:
+                if worker.popen.poll() is not None:
+                    raise AssertionError(f"worker exited:\n{worker.output()[-3000:]}")
+                return log_of(lost).dispatched_at
+            wait_for(swept, 60, 0.01, what="the sweep to run")
             waiting = int(broker.llen("high"))
         finally:
             worker.stop()
     # Had the backlog starved it, the sweep would run once high is empty (waiting near 0).
-    # Seen by polling PostgreSQL, a loaded machine can notice it a few hundred ms late, while
-    # the worker drains 50 no-op jobs per task: half the backlog is the honest bound.
+    # The test sees the sweep one poll late, while the worker drains 50 no-op jobs per task:
+    # half the backlog is the bound that tells the two apart on a loaded machine.
     assert waiting > 1500, f"the sweep ran only once {3000 - waiting} high jobs were done"
