@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from redis.exceptions import RedisError
+
 from reconcile import redis_clients
 from reconcile.config import current_redis_url
 from reconcile.observability import trace
+from reconcile.task_messages import publish, task_message
 from reconcile.vocabulary import QUEUES
 
 log = logging.getLogger("reconcile.dispatch")
@@ -40,7 +43,9 @@ class Dispatcher(Protocol):
 
 
 class CeleryDispatcher:
-    """Send attempt jobs through a Celery client configured like the workers."""
+    """Send jobs as Celery messages pushed straight onto the broker's queues (one Redis
+    call each: reconcile/task_messages.py). `app` is a Celery client configured like the
+    workers, for remote control."""
 
     @property
     def app(self):
@@ -61,18 +66,16 @@ class CeleryDispatcher:
             log.warning("Dispatch skipped, the broker is not answering; the sweep will "
                         "re-dispatch", extra={"report_id": report_id, "attempt": attempt_number})
             return False
+        message = task_message(
+            ATTEMPT_TASK, [report_id, attempt_number],
+            {"trigger": trigger, "request_id": request_id}, queue,
+            countdown=countdown if countdown and countdown > 0 else None,
+            # Lets /ops/queues tell how long the oldest ready job has waited.
+            headers={"sent_at": time.time(), "traceparent": trace.current()},
+        )
         try:
-            self.app.send_task(
-                ATTEMPT_TASK,
-                args=[report_id, attempt_number],
-                kwargs={"trigger": trigger, "request_id": request_id},
-                queue=queue,
-                countdown=countdown if countdown and countdown > 0 else None,
-                # Lets /ops/queues tell how long the oldest ready job has waited.
-                headers={"sent_at": time.time(), "traceparent": trace.current()},
-            )
-        except Exception as exc:  # the broker is down: the beat sweep re-dispatches later
-            redis_clients.note_failure(current_redis_url())
+            publish(_broker(), queue, message)
+        except (RedisError, OSError) as exc:  # the broker is down: the beat sweep re-dispatches
             log.warning(
                 "Dispatch failed; the sweep will re-dispatch",
                 extra={"report_id": report_id, "attempt": attempt_number, "error_code": str(exc)},
@@ -86,18 +89,23 @@ class CeleryDispatcher:
             log.warning("Alert delivery dispatch skipped, the broker is not answering; the "
                         "alert sweep will resend")
             return False
+        message = task_message(ALERT_TASK, [alert_id], {}, "high",
+                               countdown=countdown if countdown and countdown > 0 else None,
+                               headers={"sent_at": time.time()})
         try:
-            self.app.send_task(
-                ALERT_TASK, args=[alert_id], queue="high",
-                countdown=countdown if countdown and countdown > 0 else None,
-                headers={"sent_at": time.time()},
-            )
-        except Exception as exc:  # the alert sweep resends alerts that have no delivery yet
-            redis_clients.note_failure(current_redis_url())
+            publish(_broker(), "high", message)
+        except (RedisError, OSError) as exc:  # the alert sweep resends alerts with no delivery
             log.warning("Alert delivery dispatch failed; the alert sweep will resend",
                         extra={"error_code": type(exc).__name__})
             return False
         return True
+
+
+def _broker() -> redis_clients.FailFastRedis:
+    """The broker's Redis (REDIS_URL, as celeryconfig's broker_url): timeouts and fail-fast
+    like every other client; a broken pooled connection is retried once, as Celery's
+    publish retry policy did (celeryconfig.task_publish_retry_policy)."""
+    return redis_clients.connect(current_redis_url())
 
 
 _client_lock = threading.Lock()

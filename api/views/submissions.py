@@ -32,7 +32,7 @@ def _claim(body: MetricsIn) -> Claim:
 def _submit(body: SubmissionIn) -> dict:
     accepted = submissions.submit(
         current(), campaign_id=body.campaign_id, platform=body.platform, url=body.url,
-        claim=_claim(body), has_link=has_tracked_link, title=body.title,
+        claim=_claim(body), title=body.title,
         request_id=g.request_id, link_code=body.link_code,
     )
     observe.submitted(g.started, request_id=g.request_id, platform=body.platform)

@@ -16,7 +16,6 @@ from reconcile.persistence.models import (
 )
 from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
-from reconcile.services.tracking.counts import has_tracked_link
 from tests.conftest import unique_post_url, wait_for
 
 post_url = unique_post_url
@@ -26,7 +25,7 @@ def submit_claim(world: Any, affiliate: dict[str, Any], platform: str, url: str,
                  claim: tuple[int, int, int], campaign_id: int | None = None) -> int:
     principal = Principal(user_id=affiliate["id"], role="AFFILIATE")
     accepted = submit(principal, campaign_id=campaign_id or world.campaign_id,
-                      platform=platform, url=url, claim=Claim(*claim), has_link=has_tracked_link)
+                      platform=platform, url=url, claim=Claim(*claim))
     return int(accepted["report_id"])
 
 

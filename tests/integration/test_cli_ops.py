@@ -25,8 +25,7 @@ def _run(*argv: str) -> Any:
 def _submit(world: Any, platform: str = "youtube") -> dict[str, Any]:
     principal = Principal(user_id=world.affiliate["id"], role="AFFILIATE")
     return submit(principal, campaign_id=world.campaign_id, platform=platform,
-                  url=f"https://youtu.be/{unique_video_id()}", claim=Claim(100, 10, 1),
-                  has_link=has_tracked_link)
+                  url=f"https://youtu.be/{unique_video_id()}", claim=Claim(100, 10, 1))
 
 
 def test_fetch_prints_the_normalised_url_post_id_and_the_metrics_the_adapter_sees(
@@ -177,7 +176,7 @@ def test_export_csv_neutralises_text_a_spreadsheet_would_run(
     principal = Principal(user_id=world.affiliate["id"], role="AFFILIATE")
     accepted = submit(principal, campaign_id=world.campaign_id, platform="youtube",
                       url=f"https://youtu.be/{unique_video_id()}",
-                      claim=Claim(100, 10, 1, evidence=evidence), has_link=has_tracked_link)
+                      claim=Claim(100, 10, 1, evidence=evidence))
     out = tmp_path / "export"
 
     result = _run("export", "--since", datetime.now(UTC).strftime("%Y-%m-%d"),

@@ -76,7 +76,7 @@ class Post:
         claim = Claim(views, clicks, conversions, evidence="shot.png")
         if self.post_id is None:
             accepted = submit(principal, campaign_id=self.campaign_id, platform="youtube",
-                              url=self.url, claim=claim, has_link=has_tracked_link)
+                              url=self.url, claim=claim)
             self.post_id = int(accepted["post_id"])
             self.tracking.link(self.post_id)
         else:

@@ -20,7 +20,6 @@ from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import SYSTEM, Principal
 from reconcile.services.reads.reports import get_report
 from reconcile.services.reconciliation.attempts import Job, run_attempts
-from reconcile.services.tracking.counts import has_tracked_link
 from reconcile.vocabulary import Role
 from tests.conftest import unique, unique_post_url
 from tests.integration.tracking_fake import FakeTracking
@@ -40,7 +39,7 @@ def _submit(world: Any, campaign_id: int, platform: str, claim: tuple[int, int, 
     body = {"platform": platform, "url": url, **shown}
     requests.put(f"{world_sim(world)}/_sim/posts", json=body, timeout=5).raise_for_status()
     return submit(Principal(world.affiliate["id"], Role.AFFILIATE), campaign_id=campaign_id,
-                  platform=platform, url=url, claim=Claim(*claim), has_link=has_tracked_link)
+                  platform=platform, url=url, claim=Claim(*claim))
 
 
 def world_sim(world: Any) -> str:

@@ -68,23 +68,18 @@ def _accepted(post_id: int, report_id: int, priority: str, flags: list[dict]) ->
 LinkFn = Callable[[Session, Collection[int]], set[int]]
 
 
-def _unverifiable(session: Session, post_id: int, sources: Sources,
-                  has_link: LinkFn) -> list[str]:
-    """The metrics of this post that no source measures (a claim on them is flagged)."""
-    linked = post_id in has_link(session, [post_id])
-    return unverifiable(metric_sources(sources, linked))
-
-
 def _new_report(
     uow: UnitOfWork, post_id: int, affiliate_id: int, claim: Claim,
     previous: dict[str, int] | None, duplicate: bool, request_id: str | None,
-    sources: Sources, has_link: LinkFn,
+    sources: Sources, linked: bool,
 ) -> tuple[int, str, list[dict]]:
-    """Insert the report and its PENDING log; dispatch its first attempt after commit."""
+    """Insert the report and its PENDING log; dispatch its first attempt after commit.
+    `linked`: whether the post has a tracked link (the metrics no source measures for it
+    are flagged when claimed)."""
     flags = suspicion_flags(
         claim.as_metrics(), evidence=claim.evidence, previous=previous,
         duplicate_claim=duplicate, rules=active_rules().quality,
-        unverifiable=_unverifiable(uow.session, post_id, sources, has_link),
+        unverifiable=unverifiable(metric_sources(sources, linked)),
     )
     priority = priority_for(flags)
     flag_dicts = [f.to_dict() for f in flags]
@@ -144,15 +139,14 @@ def _holders(session: Session, affiliate_id: int, campaign_id: int, platform: st
 
 def submit(
     principal: Principal, *, campaign_id: int, platform: str, url: str, claim: Claim,
-    has_link: LinkFn, title: str | None = None, request_id: str | None = None,
-    link_code: str | None = None,
+    title: str | None = None, request_id: str | None = None, link_code: str | None = None,
 ) -> dict[str, Any]:
     """Store a new post and its first report; reconciliation is dispatched after commit.
 
     `link_code` names the affiliate's tracked link that the post carries; it is attached
-    before the report is made, so the `unverifiable_claim` check sees the link. `has_link`
-    tells which posts have a tracked link (production: the tracking package's
-    has_tracked_link, passed in by the caller: intake sits below tracking in the layers).
+    before the report is made, so the `unverifiable_claim` check sees the link. A new post
+    has a tracked link exactly when it is given one here (no link can name a post that did
+    not exist), so that check costs no query.
     """
     check_intake()
     try:
@@ -183,7 +177,8 @@ def submit(
         if link_code is not None:
             attach(s, principal.user_id, link_code, post_id, campaign_id)
         report_id, priority, flags = _new_report(uow, post_id, principal.user_id, claim, None,
-                                                 duplicate, request_id, sources, has_link)
+                                                 duplicate, request_id, sources,
+                                                 linked=link_code is not None)
         if duplicate:
             raise_alert(
                 s, duplicate_claim_alert(normalised.canonical_url),
@@ -196,7 +191,9 @@ def update_metrics(
     principal: Principal, post_id: int, claim: Claim, request_id: str | None = None, *,
     has_link: LinkFn,
 ) -> dict[str, Any]:
-    """Record a new report for an existing post (reports are immutable)."""
+    """Record a new report for an existing post (reports are immutable). `has_link` tells
+    which posts have a tracked link (production: the tracking package's has_tracked_link,
+    passed in by the caller: intake sits below tracking in the layers)."""
     check_intake()
     with unit_of_work() as uow:
         s = uow.session
@@ -209,6 +206,7 @@ def update_metrics(
             {"views": last.claimed_views, "clicks": last.claimed_clicks,
              "conversions": last.claimed_conversions} if last else None
         )
+        linked = post.id in has_link(s, [post.id])
         report_id, priority, flags = _new_report(uow, post.id, post.affiliate_id, claim,
-                                                 previous, False, request_id, sources, has_link)
+                                                 previous, False, request_id, sources, linked)
         return _accepted(post.id, report_id, priority, flags)
