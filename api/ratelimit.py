@@ -66,23 +66,33 @@ if count < limit then
 end
 redis.call('EXPIRE', key, math.ceil(window) + 1)
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2] or ARGV[1]
-return {allowed, count, oldest}
+local also = false
+if KEYS[2] then also = redis.call('GET', KEYS[2]) end
+return {allowed, count, oldest, also}
 """
 
 
-def _take(subject: str, kind: str, limit: int) -> Quota | None:
+@lru_cache(maxsize=8)
+def _script(client: Any) -> Any:
+    return client.register_script(_TAKE)  # sent by its hash (EVALSHA), loaded on a miss
+
+
+def _take(subject: str, kind: str, limit: int,
+          also_get: str | None = None) -> tuple[Quota | None, bytes | None]:
+    """Count the request; return its quota (None: Redis unavailable) and, in the same round
+    trip, the value of the key `also_get` (the API-key revocation counter)."""
     window = WINDOW_SECONDS[kind]
     now = time.time()
-    key = f"reconcile:ratelimit:{kind}:{subject}"
+    keys = [f"reconcile:ratelimit:{kind}:{subject}", *([also_get] if also_get else [])]
     try:
-        reply: Any = redis_client().eval(
-            _TAKE, 1, key, repr(now), str(window), str(limit), uuid.uuid4().hex)
-        allowed, count, oldest = reply
+        reply: Any = _script(redis_client())(
+            keys=keys, args=[repr(now), str(window), str(limit), uuid.uuid4().hex])
+        allowed, count, oldest, also = reply
     except (RedisError, OSError) as exc:
         log.warning("Rate limiter unavailable; request let through",
                     extra={"error_code": type(exc).__name__})
-        return None
-    return Quota(limit, max(0, limit - int(count)), float(oldest) + window, bool(allowed))
+        return None, None
+    return Quota(limit, max(0, limit - int(count)), float(oldest) + window, bool(allowed)), also
 
 
 def _enforce(quota: Quota | None) -> None:
@@ -93,11 +103,18 @@ def _enforce(quota: Quota | None) -> None:
                           retry_after=wait)
 
 
-def charge(principal: Principal, kind: str) -> None:
-    """Count one request of `kind` for the caller; 429 once its window is used up."""
+def take(principal: Principal, kind: str,
+         also_get: str | None = None) -> tuple[Quota | None, bytes | None]:
+    """Count one request of `kind` for the caller, without refusing it yet (enforce does);
+    also read the key `also_get` in the same round trip (see _take)."""
     limits = rules()
     bucket = trust_bucket(principal, active_rules().trust) if kind == "submissions" else None
-    _enforce(_take(f"user:{principal.user_id}", kind, limit_for(kind, limits, bucket)))
+    return _take(f"user:{principal.user_id}", kind, limit_for(kind, limits, bucket), also_get)
+
+
+def enforce(quota: Quota | None) -> None:
+    """429 if the request counted by take is over the caller's quota."""
+    _enforce(quota)
 
 
 def charge_anonymous() -> None:
@@ -105,7 +122,7 @@ def charge_anonymous() -> None:
     if "quota" in g:
         return
     _enforce(_take(f"ip:{request.remote_addr or 'unknown'}", "default",
-                   rules().default_per_hour))
+                   rules().default_per_hour)[0])
 
 
 def add_headers(response: Response) -> Response:

@@ -14,7 +14,6 @@ from reconcile.services.admin.campaigns import create_campaign
 from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import SYSTEM, Principal
 from reconcile.services.reconciliation.attempts import Job, run_attempts
-from reconcile.services.tracking.counts import has_tracked_link
 from reconcile.vocabulary import PLATFORMS
 from tests.conftest import unique, unique_post_url
 from tests.integration.tracking_fake import FakeTracking
@@ -42,7 +41,7 @@ def submit_as(affiliate: dict[str, Any], campaign_id: int, platform: str = "yout
     """Submit through the service (what POST /submissions calls); return its answer."""
     principal = Principal(user_id=affiliate["id"], role="AFFILIATE")
     return submit(principal, campaign_id=campaign_id, platform=platform,
-                  url=url or post_url(platform), claim=Claim(*claim), has_link=has_tracked_link)
+                  url=url or post_url(platform), claim=Claim(*claim))
 
 
 def reconcile_now(sim: Any, accepted: dict, platform: str, url: str,

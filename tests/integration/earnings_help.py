@@ -144,7 +144,7 @@ class Scene:
         claim = Claim(int(views), int(claimed_clicks), int(claimed_conv), evidence="shot.png")
         if first:
             accepted = submit(self.principal, campaign_id=self.campaign_id, platform="youtube",
-                              url=self.url, claim=claim, has_link=has_tracked_link,
+                              url=self.url, claim=claim,
                               link_code=self.code if linked else None)
             self.post_id = int(accepted["post_id"])
         else:

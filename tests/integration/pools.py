@@ -21,7 +21,6 @@ import requests
 
 from reconcile import dispatch
 from reconcile.config import redis_client_url
-from reconcile.services.tracking.counts import has_tracked_link
 from reconcile.vocabulary import QUEUES
 from tests.conftest import Proc
 from tests.integration.conftest import start_worker
@@ -123,7 +122,7 @@ def submit_reports(world: Any, n: int) -> list[int]:
         truth = default_truth(video)
         claim = Claim(int(truth.views or 0), 0, 0)
         accepted = submit(principal, campaign_id=world.campaign_id, platform="youtube",
-                          url=f"https://youtu.be/{video}", claim=claim, has_link=has_tracked_link)
+                          url=f"https://youtu.be/{video}", claim=claim)
         return int(accepted["report_id"])
 
     with ThreadPoolExecutor(4) as workers:

@@ -62,3 +62,54 @@ def test_a_malformed_authorization_header_is_401(client: Any, world: Any) -> Non
     for header in ("Basic abc", "Bearer", "Bearer  ", world.affiliate["api_key"], "bearer x"):
         resp = client.get("/api/v1/alerts", headers={"Authorization": header})
         assert resp.status_code == 401, header
+
+
+def _users_reads(sent: list[str]) -> list[str]:
+    return [s for s in sent if "FROM users" in s and "api_key_hash" in s]
+
+
+def test_a_key_seen_a_moment_ago_costs_no_database_lookup(client: Any, world: Any,
+                                                         statements: list[str]) -> None:
+    mine = world.auth(world.new_affiliate())
+    assert client.get("/api/v1/alerts", headers=mine).status_code == 200
+    assert len(_users_reads(statements)) == 1
+    statements.clear()
+
+    for _ in range(3):
+        assert client.get("/api/v1/alerts", headers=mine).status_code == 200
+
+    assert _users_reads(statements) == []
+
+
+def test_a_remembered_key_is_refused_once_its_user_is_disabled_elsewhere(
+    client: Any, world: Any
+) -> None:
+    from reconcile.services.admin.accounts import set_user_active
+
+    affiliate = world.new_affiliate()
+    mine = world.auth(affiliate)
+    assert client.get("/api/v1/alerts", headers=mine).status_code == 200  # now remembered
+
+    set_user_active(affiliate["id"], False)  # what another process (the CLI) would do
+
+    assert client.get("/api/v1/alerts", headers=mine).status_code == 401
+
+
+def test_without_redis_to_tell_of_revocations_every_request_asks_the_database(
+    client: Any, world: Any, stack: Any, monkeypatch: Any
+) -> None:
+    from sqlalchemy import update
+
+    from reconcile import redis_clients
+
+    affiliate = world.new_affiliate()
+    mine = world.auth(affiliate)
+    assert client.get("/api/v1/alerts", headers=mine).status_code == 200  # now remembered
+    # Disabled behind the counter's back, then Redis "fails": nothing vouches for the copy.
+    with unit_of_work() as uow:
+        uow.session.execute(update(User).where(User.id == affiliate["id"])
+                            .values(is_active=False))
+    monkeypatch.setattr(redis_clients, "_resting_until", {})  # the rest ends with the test
+    redis_clients.note_failure(stack["redis_url"])
+
+    assert client.get("/api/v1/alerts", headers=mine).status_code == 401

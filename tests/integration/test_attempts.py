@@ -13,7 +13,6 @@ from reconcile.persistence.models import Alert, Attempt, TrustEffect, TrustLedge
 from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
 from reconcile.services.reconciliation.attempts import Job, run_attempt
-from reconcile.services.tracking.counts import has_tracked_link
 from tests.conftest import unique_video_id
 
 
@@ -23,7 +22,7 @@ def _submitted(world: Any, sim: Any, claim: tuple[int, int, int], truth=(1000, 5
     principal = Principal(user_id=world.affiliate["id"], role="AFFILIATE")
     accepted = submit(
         principal, campaign_id=world.campaign_id, platform="youtube", url=url, claim=Claim(*claim)
-    , has_link=has_tracked_link)
+    )
     return int(accepted["report_id"])
 
 

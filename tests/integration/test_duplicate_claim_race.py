@@ -17,7 +17,6 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Report
 from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
-from reconcile.services.tracking.counts import has_tracked_link
 from tests.conftest import requires_postgres, unique_post_url
 
 PAIRS = 60
@@ -29,8 +28,7 @@ def _race(world: Any, url: str, affiliates: list[dict[str, Any]]) -> list[dict[s
     def one(affiliate: dict[str, Any]) -> dict[str, Any]:
         start.wait()
         return submit(Principal(affiliate["id"], "AFFILIATE"), campaign_id=world.campaign_id,
-                      platform="youtube", url=url, claim=Claim(100, 10, 1),
-                      has_link=has_tracked_link)
+                      platform="youtube", url=url, claim=Claim(100, 10, 1))
 
     with ThreadPoolExecutor(len(affiliates)) as pool:
         return list(pool.map(one, affiliates))

@@ -125,7 +125,7 @@ def test_approval_payouts_and_new_reports_racing_on_one_affiliate_lose_nothing_a
                 claim = Claim(views, 0, 0, evidence="shot.png")
                 if round_ == 1:
                     accepted = submit(me, campaign_id=campaign, platform="youtube", url=url,
-                                      claim=claim, has_link=has_tracked_link)
+                                      claim=claim)
                     posts.append(int(accepted["post_id"]))
                 else:
                     accepted = update_metrics(me, posts[i], claim, has_link=has_tracked_link)

@@ -12,7 +12,6 @@ from reconcile.persistence.models import ReconciliationLog
 from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
 from reconcile.services.reconciliation.sweeps import sweep as sweep_with_queues
-from reconcile.services.tracking.counts import has_tracked_link
 from tests.conftest import unique_video_id
 
 
@@ -30,7 +29,6 @@ def _report(world: Any) -> int:
             platform="youtube",
             url=f"https://youtu.be/{unique_video_id()}",
             claim=Claim(10, 1, 0),
-            has_link=has_tracked_link,
         )["report_id"]
     )
 

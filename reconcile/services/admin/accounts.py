@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from reconcile.bootstrap import active_rules
 from reconcile.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
-from reconcile.persistence.db import get_engine, unit_of_work
+from reconcile.locks import redis_client
+from reconcile.persistence.db import UnitOfWork, get_engine, unit_of_work
 from reconcile.persistence.models import Client, User
 from reconcile.security import hash_api_key, key_prefix, new_api_key
 from reconcile.services.audit import SYSTEM, Actor, record
@@ -93,6 +96,31 @@ _BY_KEY_HASH = select(
 ).where(_users.api_key_hash == bindparam("key_hash"))
 
 
+# API processes keep the principals of recent keys for a few seconds (api/keycache.py) and
+# check on every request, in the rate limiter's Redis call, that this counter has not moved
+# since. Anything that can make a cached principal wrong (a key rotated, a user disabled)
+# moves it, so a revoked key stops working at once in every process.
+AUTH_VERSION_KEY = "reconcile:auth:version"
+
+
+def auth_version() -> bytes | None:
+    """The counter's value now (None: never moved, or lost with a Redis restart)."""
+    return redis_client().get(AUTH_VERSION_KEY)  # type: ignore[return-value]
+
+
+def _revoke_cached_principals(uow: UnitOfWork) -> None:
+    """Move the counter inside the transaction, so that a Redis that cannot be told rolls
+    the change back (503) rather than leave processes trusting what they cached; and again
+    after the commit, for a process that read the old row between the two."""
+    redis_client().incr(AUTH_VERSION_KEY)
+
+    def again() -> None:
+        with contextlib.suppress(RedisError):  # the first move already revoked everything
+            redis_client().incr(AUTH_VERSION_KEY)
+
+    uow.after_commit(again)
+
+
 def authenticate(api_key: str | None) -> Principal:
     """Return the principal for a key, or raise Unauthenticated."""
     if not api_key:
@@ -118,6 +146,7 @@ def rotate_api_key(principal: Principal, user_id: int,
             raise NotFound("no such user")
         before = {"api_key_prefix": user.api_key_prefix}
         user.api_key_hash, user.api_key_prefix = hash_api_key(key), key_prefix(key)
+        _revoke_cached_principals(uow)
         record(uow.session, Actor.of(principal, request_id), "api_key.rotated",
                ("user", user_id), before=before, after={"api_key_prefix": user.api_key_prefix})
     return {"api_key": key}
@@ -130,6 +159,7 @@ def set_user_active(user_id: int, is_active: bool, actor: Actor = SYSTEM) -> dic
             raise NotFound("no such user")
         before = {"is_active": user.is_active}
         user.is_active = is_active
+        _revoke_cached_principals(uow)
         record(uow.session, actor, "user.enabled" if is_active else "user.disabled",
                ("user", user_id), before=before, after={"is_active": is_active})
         return user_view(user)
