@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reconcile.observability.store import Op, count, observe, record
+from reconcile.observability.store import Op, count, observe, record, record_later
 
 perf = logging.getLogger("performance")
 
@@ -59,6 +59,6 @@ def breaker_transition(platform: str, state: str) -> None:
 def submitted(started: float, **extra: Any) -> None:
     """Record a submission's latency (histogram, recent samples) and log its performance line."""
     seconds = time.perf_counter() - started
-    record(observe("submission_latency_seconds", seconds), recent_submission=seconds)
+    record_later(observe("submission_latency_seconds", seconds), recent_submission=seconds)
     perf.info("Performance: submit_new_post",
               extra={**extra, "duration_ms": round(seconds * 1000, 2), "performance": True})

@@ -45,8 +45,9 @@ def quantile(values: Sequence[float], q: float) -> float | None:
 
 
 def _recent_submission_ms(since: float) -> list[float]:
-    from reconcile.observability.store import RECENT_SUBMISSIONS, client
+    from reconcile.observability.store import RECENT_SUBMISSIONS, client, flush
 
+    flush()  # this process's samples still waiting for their flush
     out = []
     for raw in cast(list[bytes], client().lrange(RECENT_SUBMISSIONS, 0, -1)):
         stamp, seconds = raw.decode().split(":")
