@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from reconcile.config import current_database_url, normalise_database_url
@@ -39,8 +41,40 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    engine = create_engine(url, pool_size=5, max_overflow=10,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection idle this long is pinged before it is handed out. SQLAlchemy's
+# pool_pre_ping pings on every checkout: a round trip per unit of work, two per submission,
+# to guard against what only happens to a connection left idle (a database restarted, an
+# idle connection cut by a proxy). A connection handed back a moment ago is in use; if it
+# breaks anyway the statement fails with a disconnect, the pool drops every connection
+# older than that failure, and the request answers 503 (a task retries).
+IDLE_PING_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < IDLE_PING_SECONDS:
+            return  # new, or in use a moment ago
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_conn, None):
+                # The pool discards this connection and checks out another (SQLAlchemy's
+                # documented pessimistic disconnect handling).
+                raise DisconnectionError() from exc
+            raise
 
 
 _engines: dict[tuple[int, str], Engine] = {}
