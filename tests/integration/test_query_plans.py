@@ -200,7 +200,7 @@ def _submission_checks(fx: Any) -> Callable[[], Any]:
             conn = uow.session.connection()
             conn.execute(sql.CAMPAIGN_FOR_SUBMISSION,
                          {"campaign_id": fx.base.campaign_id, "platform": "youtube"})
-            conn.execute(sql.URL_HOLDERS, {
+            conn.execute(sql.CAMPAIGN_AND_HOLDERS, {
                 "affiliate_id": fx.affiliate_ids[0], "campaign_id": fx.base.campaign_id,
                 "platform": "youtube", "normalized_url": "https://scale.invalid/youtube/7"})
     return run

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,47 +68,56 @@ def _accepted(post_id: int, report_id: int, priority: str, flags: list[dict]) ->
 LinkFn = Callable[[Session, Collection[int]], set[int]]
 
 
-def _new_report(
-    uow: UnitOfWork, post_id: int, affiliate_id: int, claim: Claim,
-    previous: dict[str, int] | None, duplicate: bool, request_id: str | None,
-    sources: Sources, linked: bool,
-) -> tuple[int, str, list[dict]]:
-    """Insert the report and its PENDING log; dispatch its first attempt after commit.
-    `linked`: whether the post has a tracked link (the metrics no source measures for it
-    are flagged when claimed)."""
+def _flags(claim: Claim, previous: dict[str, int] | None, duplicate: bool, sources: Sources,
+           linked: bool) -> tuple[str, list[dict]]:
+    """The report's suspicion flags and the priority they give its job. `linked`: whether
+    the post has a tracked link (a claim on a metric no source measures is flagged)."""
     flags = suspicion_flags(
         claim.as_metrics(), evidence=claim.evidence, previous=previous,
         duplicate_claim=duplicate, rules=active_rules().quality,
         unverifiable=unverifiable(metric_sources(sources, linked)),
     )
-    priority = priority_for(flags)
-    flag_dicts = [f.to_dict() for f in flags]
-    conn = uow.session.connection()
-    now = datetime.now(UTC)
-    report_id = int(conn.execute(sql.INSERT_REPORT, {
-        "post_id": post_id, "affiliate_id": affiliate_id, "claimed_views": claim.views,
+    return priority_for(flags), [f.to_dict() for f in flags]
+
+
+def _report_rows(affiliate_id: int, claim: Claim, priority: str, flags: list[dict],
+                 request_id: str | None, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report's columns and its PENDING log's (report_id aside)."""
+    report = {
+        "affiliate_id": affiliate_id, "claimed_views": claim.views,
         "claimed_clicks": claim.clicks, "claimed_conversions": claim.conversions,
-        "evidence": claim.evidence, "suspicion_flags": flag_dicts, "priority": priority,
+        "evidence": claim.evidence, "suspicion_flags": flags, "priority": priority,
         "request_id": request_id, "submitted_at": now,
-    }).scalar_one())
-    # The job is noted as sent with the row: it is sent right after the commit, and if that
-    # fails the sweep finds it missing from the queue (docs/reliability.md, the sweep).
-    conn.execute(sql.INSERT_LOG, {"report_id": report_id, "status": Status.PENDING,
-                                  "dispatched_at": now, "job_priority": priority,
-                                  "job_trigger": "submission", "failures": 0})
+    }
+    # The job is noted as sent with the rows (dispatched_at): it is sent right after the
+    # commit, and if that fails the sweep finds it missing from the queue
+    # (docs/reliability.md, the sweep).
+    log = {"status": Status.PENDING, "dispatched_at": now, "updated_at": now,
+           "job_priority": priority, "job_trigger": "submission", "failures": 0}
+    return report, log
+
+
+def _insert_report(conn: Connection, post_id: int,
+                   rows: tuple[dict[str, Any], dict[str, Any]]) -> int:
+    """Insert the report and its PENDING log (two statements); return the report's id."""
+    report, log = rows
+    report_id = int(conn.execute(sql.INSERT_REPORT, {**report, "post_id": post_id}).scalar_one())
+    conn.execute(sql.INSERT_LOG, {**log, "report_id": report_id})
+    return report_id
+
+
+def _dispatch_after_commit(uow: UnitOfWork, report_id: int, priority: str,
+                           request_id: str | None) -> None:
     job = NextAttempt(report_id, 1, priority, "submission", request_id=request_id)
     uow.after_commit(lambda: send_attempts([job]))
-    return report_id, priority, flag_dicts
 
 
-def _check_campaign(session: Session, principal: Principal, campaign_id: int,
-                    platform: str) -> Sources:
+def _sources(principal: Principal, row: Row | None, campaign_id: int,
+             platform: str) -> Sources:
     """The campaign must be visible to the caller, taking claims today and open to the
-    platform, and the platform enabled: one query answers all of it. A new post and new
-    metrics for an existing post pass the same checks. Return the campaign's sources."""
-    row = session.connection().execute(
-        sql.CAMPAIGN_FOR_SUBMISSION, {"campaign_id": campaign_id, "platform": platform}
-    ).first()
+    platform, and the platform enabled (`row`: CAMPAIGN_FOR_SUBMISSION's, None when there
+    is no such campaign). A new post and new metrics for an existing post pass the same
+    checks. Return the campaign's sources."""
     if row is None or not may_see_client(principal, row.client_id):
         raise NotFound("no such campaign")
     closed = closed_reason(row.status, row.start_date, row.end_date, datetime.now(UTC).date())
@@ -126,17 +135,6 @@ def _refuse_platform(campaign_id: int, platform: str, allowed: bool,
         raise PlatformDisabled(f"{platform} is disabled by an operator; submit again later")
 
 
-def _holders(session: Session, affiliate_id: int, campaign_id: int, platform: str,
-             normalised_url: str) -> tuple[int | None, bool]:
-    """Return (the caller's own post for this URL in this campaign and platform, whether
-    another affiliate holds the URL), in one query."""
-    mine, others = session.connection().execute(sql.URL_HOLDERS, {
-        "affiliate_id": affiliate_id, "campaign_id": campaign_id, "platform": platform,
-        "normalized_url": normalised_url,
-    }).one()
-    return mine, bool(others)
-
-
 def submit(
     principal: Principal, *, campaign_id: int, platform: str, url: str, claim: Claim,
     title: str | None = None, request_id: str | None = None, link_code: str | None = None,
@@ -144,9 +142,12 @@ def submit(
     """Store a new post and its first report; reconciliation is dispatched after commit.
 
     `link_code` names the affiliate's tracked link that the post carries; it is attached
-    before the report is made, so the `unverifiable_claim` check sees the link. A new post
-    has a tracked link exactly when it is given one here (no link can name a post that did
-    not exist), so that check costs no query.
+    in the same transaction, and the `unverifiable_claim` check counts it. A new post has a
+    tracked link exactly when it is given one here (no link can name a post that did not
+    exist), so that check costs no query.
+
+    Round trips on PostgreSQL: the URL's advisory lock; the campaign's checks with the URL's
+    holders; the post, report and log in one statement; the commit (and the link, if any).
     """
     check_intake()
     try:
@@ -155,30 +156,43 @@ def submit(
         raise ValidationFailed([{"field": "url", "message": str(exc)}]) from exc
     with unit_of_work() as uow:
         s = uow.session
-        sources = _check_campaign(s, principal, campaign_id, platform)
         # Two affiliates claiming one URL at once must see each other (R6): the holders
         # check and the insert run one claim of a URL at a time.
         serialise_on(s, "claim:" + normalised.canonical_url)
-        mine, duplicate = _holders(s, principal.user_id, campaign_id, platform,
-                                   normalised.canonical_url)
-        if mine is not None:
+        conn = s.connection()
+        row = conn.execute(sql.CAMPAIGN_AND_HOLDERS, {
+            "campaign_id": campaign_id, "platform": platform,
+            "affiliate_id": principal.user_id, "normalized_url": normalised.canonical_url,
+        }).first()
+        sources = _sources(principal, row, campaign_id, platform)
+        assert row is not None  # _sources refused a missing campaign
+        if row.mine is not None:
             raise DuplicateSubmission(
-                f"post {mine} already holds this URL; update it with PUT "
-                f"/api/v1/submissions/{mine}/metrics", post_id=mine,
+                f"post {row.mine} already holds this URL; update it with PUT "
+                f"/api/v1/submissions/{row.mine}/metrics", post_id=row.mine,
             )
-        try:
-            post_id = int(s.connection().execute(sql.INSERT_POST, {
-                "affiliate_id": principal.user_id, "campaign_id": campaign_id,
+        duplicate = bool(row.others)
+        priority, flags = _flags(claim, None, duplicate, sources, linked=link_code is not None)
+        post = {"affiliate_id": principal.user_id, "campaign_id": campaign_id,
                 "platform": platform, "url": url, "normalized_url": normalised.canonical_url,
-                "platform_post_id": normalised.post_id, "title": title,
-            }).scalar_one())
+                "platform_post_id": normalised.post_id, "title": title}
+        now = datetime.now(UTC)
+        rows = _report_rows(principal.user_id, claim, priority, flags, request_id, now)
+        try:
+            if conn.dialect.name == "postgresql":
+                post_id, report_id = conn.execute(sql.INSERT_POST_REPORT_LOG, {
+                    **post, **rows[0], **rows[1], "now": now, "empty_list": [],
+                    "empty_dict": {},
+                }).one()
+            else:
+                post_id = int(conn.execute(sql.INSERT_POST,
+                                           {**post, "created_at": now}).scalar_one())
+                report_id = _insert_report(conn, post_id, rows)
         except IntegrityError as exc:  # a concurrent twin won the race
             raise DuplicateSubmission("this post was just submitted") from exc
         if link_code is not None:
             attach(s, principal.user_id, link_code, post_id, campaign_id)
-        report_id, priority, flags = _new_report(uow, post_id, principal.user_id, claim, None,
-                                                 duplicate, request_id, sources,
-                                                 linked=link_code is not None)
+        _dispatch_after_commit(uow, report_id, priority, request_id)
         if duplicate:
             raise_alert(
                 s, duplicate_claim_alert(normalised.canonical_url),
@@ -198,7 +212,10 @@ def update_metrics(
     with unit_of_work() as uow:
         s = uow.session
         post = owned_post(s, principal, post_id)
-        sources = _check_campaign(s, principal, post.campaign_id, post.platform)
+        sources = _sources(principal, s.connection().execute(
+            sql.CAMPAIGN_FOR_SUBMISSION, {"campaign_id": post.campaign_id,
+                                          "platform": post.platform}).first(),
+            post.campaign_id, post.platform)
         last = s.scalars(
             select(Report).where(Report.post_id == post_id).order_by(Report.id.desc()).limit(1)
         ).first()
@@ -206,7 +223,9 @@ def update_metrics(
             {"views": last.claimed_views, "clicks": last.claimed_clicks,
              "conversions": last.claimed_conversions} if last else None
         )
-        linked = post.id in has_link(s, [post.id])
-        report_id, priority, flags = _new_report(uow, post.id, post.affiliate_id, claim,
-                                                 previous, False, request_id, sources, linked)
+        priority, flags = _flags(claim, previous, False, sources,
+                                 linked=post.id in has_link(s, [post.id]))
+        report_id = _insert_report(s.connection(), post.id, _report_rows(
+            post.affiliate_id, claim, priority, flags, request_id, datetime.now(UTC)))
+        _dispatch_after_commit(uow, report_id, priority, request_id)
         return _accepted(post.id, report_id, priority, flags)
