@@ -15,6 +15,7 @@ from api.keycache import KeyCache
 from reconcile.errors import Forbidden, Unauthenticated
 from reconcile.services.admin.accounts import AUTH_VERSION_KEY, auth_version, authenticate
 from reconcile.services.audit import Actor
+from reconcile.services.intake.control import intake_reads
 from reconcile.services.principal import Principal
 from reconcile.vocabulary import Role
 
@@ -65,8 +66,14 @@ def _authenticated(rate: str) -> Principal:
     cached = _keys.get(key) if key else None
     principal = cached.principal if cached is not None else _from_database(key)
     g.principal = principal
-    quota, version = ratelimit.take(principal, rate, AUTH_VERSION_KEY if cached else None)
-    if cached is not None and key and (quota is None or version != cached.version):
+    # Read beside the count: the revocation counter for a remembered key, and what a
+    # submission's intake check reads (kept on g for the view to hand to the service).
+    reads = [*([("GET", AUTH_VERSION_KEY)] if cached else []),
+             *(intake_reads() if rate == "submissions" else [])]
+    quota, answers = ratelimit.take(principal, rate, reads)
+    if rate == "submissions":
+        g.intake_answers = answers[-len(intake_reads()):] if answers is not None else None
+    if cached is not None and key and (answers is None or answers[0] != cached.version):
         _keys.drop(key)
         principal = g.principal = _from_database(key)
     ratelimit.enforce(quota)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -66,10 +67,16 @@ if count < limit then
 end
 redis.call('EXPIRE', key, math.ceil(window) + 1)
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2] or ARGV[1]
-local also = false
-if KEYS[2] then also = redis.call('GET', KEYS[2]) end
-return {allowed, count, oldest, also}
+local reads = {}
+for i = 2, #KEYS do
+  reads[i - 1] = redis.call(ARGV[i + 3], KEYS[i])
+end
+return {allowed, count, oldest, reads}
 """
+
+# What a request may read beside its count, in the same round trip: (command, key).
+Read = tuple[str, str]
+_READ_COMMANDS = ("GET", "LLEN")
 
 
 @lru_cache(maxsize=8)
@@ -78,21 +85,24 @@ def _script(client: Any) -> Any:
 
 
 def _take(subject: str, kind: str, limit: int,
-          also_get: str | None = None) -> tuple[Quota | None, bytes | None]:
-    """Count the request; return its quota (None: Redis unavailable) and, in the same round
-    trip, the value of the key `also_get` (the API-key revocation counter)."""
+          reads: Sequence[Read] = ()) -> tuple[Quota | None, list[Any] | None]:
+    """Count the request; return its quota (None: Redis unavailable) and, read in the same
+    round trip, the answers to `reads` (None with the quota)."""
+    assert all(command in _READ_COMMANDS for command, _ in reads)
     window = WINDOW_SECONDS[kind]
     now = time.time()
-    keys = [f"reconcile:ratelimit:{kind}:{subject}", *([also_get] if also_get else [])]
+    keys = [f"reconcile:ratelimit:{kind}:{subject}", *(key for _, key in reads)]
+    args = [repr(now), str(window), str(limit), uuid.uuid4().hex, *(c for c, _ in reads)]
     try:
-        reply: Any = _script(redis_client())(
-            keys=keys, args=[repr(now), str(window), str(limit), uuid.uuid4().hex])
-        allowed, count, oldest, also = reply
+        reply: Any = _script(redis_client())(keys=keys, args=args)
+        allowed, count, oldest, answers = reply
     except (RedisError, OSError) as exc:
         log.warning("Rate limiter unavailable; request let through",
                     extra={"error_code": type(exc).__name__})
         return None, None
-    return Quota(limit, max(0, limit - int(count)), float(oldest) + window, bool(allowed)), also
+    quota = Quota(limit, max(0, limit - int(count)), float(oldest) + window, bool(allowed))
+    # Lua drops trailing nils from a table: a GET of a missing key at the end comes back short.
+    return quota, [*answers, *([None] * (len(reads) - len(answers)))]
 
 
 def _enforce(quota: Quota | None) -> None:
@@ -104,12 +114,12 @@ def _enforce(quota: Quota | None) -> None:
 
 
 def take(principal: Principal, kind: str,
-         also_get: str | None = None) -> tuple[Quota | None, bytes | None]:
+         reads: Sequence[Read] = ()) -> tuple[Quota | None, list[Any] | None]:
     """Count one request of `kind` for the caller, without refusing it yet (enforce does);
-    also read the key `also_get` in the same round trip (see _take)."""
+    also answer `reads` in the same round trip (see _take)."""
     limits = rules()
     bucket = trust_bucket(principal, active_rules().trust) if kind == "submissions" else None
-    return _take(f"user:{principal.user_id}", kind, limit_for(kind, limits, bucket), also_get)
+    return _take(f"user:{principal.user_id}", kind, limit_for(kind, limits, bucket), reads)
 
 
 def enforce(quota: Quota | None) -> None:

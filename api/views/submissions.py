@@ -33,7 +33,7 @@ def _submit(body: SubmissionIn) -> dict:
     accepted = submissions.submit(
         current(), campaign_id=body.campaign_id, platform=body.platform, url=body.url,
         claim=_claim(body), title=body.title,
-        request_id=g.request_id, link_code=body.link_code,
+        request_id=g.request_id, link_code=body.link_code, intake=g.get("intake_answers"),
     )
     observe.submitted(g.started, request_id=g.request_id, platform=body.platform)
     return accepted
@@ -93,7 +93,8 @@ def list_submissions():
 def update_metrics(post_id: int):
     body = parse(MetricsIn)
     accepted = submissions.update_metrics(current(), post_id, _claim(body), g.request_id,
-                                          has_link=has_tracked_link)
+                                          has_link=has_tracked_link,
+                                          intake=g.get("intake_answers"))
     return jsonify(accepted), 202
 
 

@@ -11,7 +11,7 @@ from reconcile.persistence.models import Report
 def is_latest_report() -> ColumnElement[bool]:
     """A WHERE clause true for the Report in the query when no newer report of its post exists.
 
-    Correlated on Report.post_id: one probe of the (post_id, id) index (migration 0014) per
+    Correlated on Report.post_id: one probe of the (post_id, id) index (migration 0013) per
     candidate row, however many reports the table holds.
     """
     newer = aliased(Report)

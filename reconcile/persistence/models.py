@@ -133,7 +133,7 @@ class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (
         UniqueConstraint("affiliate_id", "campaign_id", "platform", "normalized_url"),
-        # A campaign's posts newest first, read in order (migration 0014).
+        # A campaign's posts newest first, read in order (migration 0013).
         Index("ix_posts_campaign_id_id", "campaign_id", "id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -149,7 +149,7 @@ class Post(Base):
 
 class Report(Base):
     __tablename__ = "reports"
-    # A post's newest report is one backward probe (migration 0014).
+    # A post's newest report is one backward probe (migration 0013).
     __table_args__ = (Index("ix_reports_post_id_id", "post_id", "id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
@@ -200,7 +200,7 @@ class ReconciliationLog(Base):
 class Attempt(Base):
     __tablename__ = "attempts"
     __table_args__ = (UniqueConstraint("report_id", "attempt_number"),
-                      # the dashboard's timeline: the last hours only (migration 0014)
+                      # the dashboard's timeline: the last hours only (migration 0013)
                       Index("ix_attempts_finished_at", "finished_at"))
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
@@ -221,7 +221,7 @@ class Attempt(Base):
 
 class Snapshot(Base):
     __tablename__ = "snapshots"
-    # A post's newest snapshot is one backward probe (migration 0014).
+    # A post's newest snapshot is one backward probe (migration 0013).
     __table_args__ = (Index("ix_snapshots_post_id_id", "post_id", "id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), unique=True)

@@ -66,7 +66,6 @@ def test_only_an_admin_may_pause_the_intake(client: Any, world: Any) -> None:
 def test_more_ready_jobs_than_the_limit_answers_503_overloaded(
     client: Any, world: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reconcile import broker
     from reconcile.bootstrap import use_rules
     from reconcile.locks import redis_client
     from reconcile.rules import rules_from_mapping
@@ -74,8 +73,7 @@ def test_more_ready_jobs_than_the_limit_answers_503_overloaded(
     from reconcile.vocabulary import QUEUES
 
     # A queue no worker consumes stands in for a backlog; the limit counts every queue.
-    monkeypatch.setattr(intake, "add_depths",
-                        lambda pipe: broker.add_depths(pipe, (*QUEUES, "backlog-test")))
+    monkeypatch.setattr(intake, "DEPTH_QUEUES", (*QUEUES, "backlog-test"))
     use_rules(rules_from_mapping({"intake": {"max_queue_depth": 3}}))
     client_ = redis_client()
     client_.delete("backlog-test")

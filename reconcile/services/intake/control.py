@@ -10,6 +10,7 @@ Redis is down, the database answers.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -23,6 +24,7 @@ from reconcile.locks import redis_client
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Switch
 from reconcile.services.audit import SYSTEM, Actor, record
+from reconcile.vocabulary import QUEUES
 
 INTAKE_SWITCH = "intake_paused"
 CACHE_KEY = "reconcile:intake:paused"  # "1" or "0": a copy of the switch, never the truth
@@ -76,22 +78,37 @@ def set_paused(paused: bool, actor: Actor = SYSTEM) -> dict[str, Any]:
     return {"paused": paused}
 
 
-def check_intake() -> None:
+# The ready queues whose depth the backpressure limit counts.
+DEPTH_QUEUES: tuple[str, ...] = QUEUES
+
+
+def intake_reads() -> list[tuple[str, str]]:
+    """What check_intake reads from Redis, as (command, key): the API reads them in the
+    same round trip as the request's rate limit and hands the answers to the check."""
+    return [("GET", CACHE_KEY), *(("LLEN", queue) for queue in DEPTH_QUEUES)]
+
+
+def check_intake(answers: Sequence[Any] | None = None) -> None:
     """Refuse a submission while paused or while the ready queues are over the limit.
 
+    `answers`: intake_reads() already answered (in that order); read here if None.
     If Redis itself is unreachable the pause still holds (read from the database) but the
     depth cannot be known: the submission is taken, committed, and the sweep dispatches it
     once the broker is back.
     """
-    try:
-        pipe = redis_client().pipeline(transaction=False)
-        pipe.get(CACHE_KEY)
-        add_depths(pipe)
-        copy, *depths = pipe.execute()
-    except redis.RedisError:
-        if _stored():
-            raise IntakePaused("submissions are paused by an operator", retry_after=60) from None
-        return
+    if answers is not None:
+        copy, *depths = answers
+    else:
+        try:
+            pipe = redis_client().pipeline(transaction=False)
+            pipe.get(CACHE_KEY)
+            add_depths(pipe, DEPTH_QUEUES)
+            copy, *depths = pipe.execute()
+        except redis.RedisError:
+            if _stored():
+                raise IntakePaused("submissions are paused by an operator",
+                                   retry_after=60) from None
+            return
     if _from_copy(copy):
         raise IntakePaused("submissions are paused by an operator", retry_after=60)
     limit = active_rules().intake.max_queue_depth

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -138,6 +138,7 @@ def _refuse_platform(campaign_id: int, platform: str, allowed: bool,
 def submit(
     principal: Principal, *, campaign_id: int, platform: str, url: str, claim: Claim,
     title: str | None = None, request_id: str | None = None, link_code: str | None = None,
+    intake: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """Store a new post and its first report; reconciliation is dispatched after commit.
 
@@ -146,10 +147,13 @@ def submit(
     tracked link exactly when it is given one here (no link can name a post that did not
     exist), so that check costs no query.
 
+    `intake`: the intake check's reads, already answered (control.intake_reads; the API
+    reads them with the request's rate limit), or None to read them here.
+
     Round trips on PostgreSQL: the URL's advisory lock; the campaign's checks with the URL's
     holders; the post, report and log in one statement; the commit (and the link, if any).
     """
-    check_intake()
+    check_intake(intake)
     try:
         normalised = normalise(platform, url)
     except InvalidPostUrl as exc:
@@ -203,12 +207,13 @@ def submit(
 
 def update_metrics(
     principal: Principal, post_id: int, claim: Claim, request_id: str | None = None, *,
-    has_link: LinkFn,
+    has_link: LinkFn, intake: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """Record a new report for an existing post (reports are immutable). `has_link` tells
     which posts have a tracked link (production: the tracking package's has_tracked_link,
-    passed in by the caller: intake sits below tracking in the layers)."""
-    check_intake()
+    passed in by the caller: intake sits below tracking in the layers). `intake`: as for
+    submit."""
+    check_intake(intake)
     with unit_of_work() as uow:
         s = uow.session
         post = owned_post(s, principal, post_id)

@@ -3,7 +3,7 @@
 The latest report of a post is its highest id (an update supersedes the earlier claim); its
 latest snapshot is likewise the highest id among the post's snapshots, whichever report
 took it. Both are found per post with one backward probe of an index on (post_id, id)
-(migration 0014), so the cost follows the posts asked for, never the size of the history.
+(migration 0013), so the cost follows the posts asked for, never the size of the history.
 """
 
 from __future__ import annotations
