@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, parse_qsl, urlencode, urlsplit
 
@@ -91,6 +92,9 @@ def _split(name: str, url: str, forms: str) -> SplitResult:
     return parts
 
 
+# Both are read on every request and job (current_database_url, current_redis_url): the
+# parse is pure, so each URL is parsed once per process.
+@lru_cache(maxsize=32)
 def normalise_database_url(url: str) -> str:
     """Return the SQLAlchemy URL for a DATABASE_URL in any accepted form.
 
@@ -111,6 +115,7 @@ def _query_renamed(query: str, old: str, new: str) -> list[tuple[str, str]]:
     return [(new if k == old else k, v) for k, v in parse_qsl(query, keep_blank_values=True)]
 
 
+@lru_cache(maxsize=32)
 def redis_client_url(url: str) -> str:
     """Return the redis-py form of a REDIS_URL in any accepted form.
 

@@ -15,7 +15,13 @@ from typing import Any
 from reconcile.bench import consumers
 from reconcile.bench.cluster import Cluster, RssSampler, cpu_seconds
 from reconcile.bench.load import LoadResult, drive
-from reconcile.bench.measure import Reconciled, last_report_id, reconciled, wait_for_terminal
+from reconcile.bench.measure import (
+    Reconciled,
+    last_report_id,
+    reconciled,
+    terminal_count,
+    wait_for_terminal,
+)
 from reconcile.bench.noop import publish, wait_for_noops
 from reconcile.bench.report import RunResult, latency_summary, per_second, summarise
 from reconcile.bench.stage import BenchError, Stage, check_urls, staged
@@ -42,6 +48,8 @@ class Options:
     keep: bool = False
     clicks: int = 2000  # the redirect phase (0: skip it)
     postbacks: int = 500  # the postback phase, on the redirect phase's clicks (0: skip it)
+    busy_probe: int = 0  # the busy phase: submissions one at a time beside a drain (0: skip)
+    busy_backlog: int = 3000  # what the workers drain during the busy phase
 
 
 def free_port() -> int:
@@ -175,6 +183,12 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
                 consumers.pause(stage.redis_url)
                 capacity = _load_phase(cluster, api_port, backlog_work, opts, live.reconciled,
                                        None, lambda: consumers.resume(stage.redis_url))
+            busy = None
+            if opts.busy_probe:
+                say(f"busy phase: a backlog of {opts.busy_backlog}, then {opts.busy_probe} "
+                    "submissions one at a time while the workers drain it")
+                done = live.reconciled + (capacity.reconciled if capacity else 0)
+                busy = _busy_phase(api_port, stage.redis_url, opts, fixtures, done)
             tracking = _tracking_phases(opts, api_port, stage, cluster, say)
         finally:
             if sampler.is_alive():
@@ -183,8 +197,32 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
             cluster.stop()
     say("done")
     report = _report(opts, live, capacity, noops, noop_seconds, sampler, healthz)
+    if busy is not None:
+        report["busy"] = busy
     report.update(tracking)
     return report
+
+
+def _busy_phase(port: int, redis_url: str, opts: Options, fixtures: Any,
+                done_before: int) -> dict[str, Any]:
+    """The API's latency for one caller while the workers are busy: a backlog is queued
+    with the consumers paused, they resume, and at once `busy_probe` submissions go one at a
+    time. `backlog_left_after_probe` > 0 shows the workers drained throughout."""
+    consumers.pause(redis_url)
+    queued = drive(HOST, port, "POST", "/api/v1/submissions",
+                   submissions(opts.busy_backlog, fixtures), opts.concurrency, None)
+    consumers.resume(redis_url)
+    probe = drive(HOST, port, "POST", "/api/v1/submissions",
+                  submissions(opts.busy_probe, fixtures), 1, None)
+    expected = done_before + queued.statuses.get(202, 0) + probe.statuses.get(202, 0)
+    left = expected - terminal_count()
+    wait_for_terminal(expected, opts.drain_timeout, lambda: None)
+    return {
+        "backlog": opts.busy_backlog, "probe": opts.busy_probe,
+        "submit_latency_ms": latency_summary(probe.latencies_ms),
+        "backlog_left_after_probe": left,
+        "http_statuses": {str(k): v for k, v in sorted(probe.statuses.items())},
+    }
 
 
 def _tracking_phases(opts: Options, port: int, stage: Stage, cluster: Cluster,

@@ -48,6 +48,11 @@ from reconcile.cli.common import friendly, main, print_json
               help="--scale: rounds per database; each figure is their median.")
 @click.option("--repeats", default=5, show_default=True, type=click.IntRange(1, 1000),
               help="--scale: requests per read and round (their median is the round's).")
+@click.option("--busy-probe", default=0, show_default=True, type=click.IntRange(0, 10**6),
+              help="Busy phase: this many submissions one at a time while the workers drain "
+                   "--busy-backlog (0: skip it).")
+@click.option("--busy-backlog", default=3000, show_default=True, type=click.IntRange(1, 10**6),
+              help="Busy phase: submissions queued (workers paused) for the workers to drain.")
 @click.option("--keep", is_flag=True, help="Keep the bench database and the process logs.")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the report to this file.")
@@ -56,8 +61,8 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
           platform_latency_ms: int, offered_rate: float | None, backlog: int | None,
           affiliates: int,
           noop_tasks: int | None, drain_timeout: float, clicks: int, postbacks: int,
-          scale: bool, reports: int, posts: int, rounds: int, repeats: int, keep: bool,
-          json_file: Path | None) -> None:
+          scale: bool, reports: int, posts: int, rounds: int, repeats: int, busy_probe: int,
+          busy_backlog: int, keep: bool, json_file: Path | None) -> None:
     """Run the API, workers and simulator on a fresh database and load them over HTTP.
 
     With --scale: how reads and submissions cost on a large database against an empty one.
@@ -86,7 +91,8 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
         offered_rate=offered_rate, affiliates=affiliates,
         backlog=min(submissions, 2000) if backlog is None else backlog,
         noop_tasks=noop_tasks or max(submissions, 500), drain_timeout=drain_timeout,
-        keep=keep, clicks=clicks, postbacks=postbacks,
+        keep=keep, clicks=clicks, postbacks=postbacks, busy_probe=busy_probe,
+        busy_backlog=busy_backlog,
     )
     _emit(run_bench(opts, database_url, redis_url), json_file)
 

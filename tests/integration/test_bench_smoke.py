@@ -15,13 +15,14 @@ from tests.conftest import IN_CI, ROOT, TEST_DB, TEST_REDIS, requires_postgres
 
 SUBMISSIONS = 30
 BACKLOG = 20
+BUSY_BACKLOG, BUSY_PROBE = 40, 10
 CLICKS = 200
 POSTBACKS = 50
 
 
 PHASES = ("staging", "starting the simulator", "no-op baseline", "load generator baseline",
-          "live phase", "capacity phase", "redirect phase", "postback phase", "stopping",
-          "done")
+          "live phase", "capacity phase", "busy phase", "redirect phase", "postback phase",
+          "stopping", "done")
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
         [sys.executable, "-m", "reconcile.cli", "bench", "--submissions", str(SUBMISSIONS),
          "--concurrency", "4", "--workers", "1", "--api-workers", "1",
          "--backlog", str(BACKLOG), "--clicks", str(CLICKS), "--postbacks", str(POSTBACKS),
+         "--busy-probe", str(BUSY_PROBE), "--busy-backlog", str(BUSY_BACKLOG),
          "--drain-timeout", "120", "--json", str(out)],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
@@ -83,6 +85,15 @@ def test_the_capacity_phase_drained_its_backlog_after_the_live_phase(report):
     assert report["reconciliations_per_s"] == pytest.approx(
         BACKLOG / capacity["drain_seconds"], rel=0.05)
     assert report["live"]["reconciliations_per_s"] > 0
+
+
+def test_the_busy_phase_times_one_caller_beside_the_drain(report):
+    busy = report["busy"]
+    assert (busy["backlog"], busy["probe"]) == (BUSY_BACKLOG, BUSY_PROBE)
+    assert busy["http_statuses"] == {"202": BUSY_PROBE}
+    latency = busy["submit_latency_ms"]
+    assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
+    assert 0 <= busy["backlog_left_after_probe"] <= BUSY_BACKLOG + BUSY_PROBE
 
 
 def test_the_run_reports_the_options_it_ran_with(report):
