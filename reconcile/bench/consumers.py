@@ -31,6 +31,8 @@ def control(redis_url: str) -> Iterator[Any]:
 
 
 # The bench runs one Celery worker (with a pool of --workers processes): one reply each.
+# Waiting for that many replies, not for the timeout, lets the busy phase's probe start
+# as the workers start draining (without it each call waited its full 10 s).
 WORKER_NODES = 1
 
 
@@ -44,7 +46,8 @@ def pause(redis_url: str) -> None:
     """Stop every worker consuming the attempt queues (jobs stay queued, none is lost)."""
     with control(redis_url) as ctl:
         for queue in QUEUES:
-            _everyone_answered(ctl.cancel_consumer(queue, reply=True, timeout=10),
+            _everyone_answered(ctl.cancel_consumer(queue, reply=True, timeout=10,
+                                                   limit=WORKER_NODES),
                                f"pausing queue {queue}")
 
 
@@ -52,5 +55,6 @@ def resume(redis_url: str) -> None:
     """Let the workers consume the attempt queues again, high first as configured."""
     with control(redis_url) as ctl:
         for queue in QUEUES:
-            _everyone_answered(ctl.add_consumer(queue, reply=True, timeout=10),
+            _everyone_answered(ctl.add_consumer(queue, reply=True, timeout=10,
+                                                limit=WORKER_NODES),
                                f"resuming queue {queue}")

@@ -211,16 +211,22 @@ def _busy_phase(port: int, redis_url: str, opts: Options, fixtures: Any,
     consumers.pause(redis_url)
     queued = drive(HOST, port, "POST", "/api/v1/submissions",
                    submissions(opts.busy_backlog, fixtures), opts.concurrency, None)
+    before_probe = terminal_count()
     consumers.resume(redis_url)
     probe = drive(HOST, port, "POST", "/api/v1/submissions",
                   submissions(opts.busy_probe, fixtures), 1, None)
     expected = done_before + queued.statuses.get(202, 0) + probe.statuses.get(202, 0)
     left = expected - terminal_count()
+    started = time.monotonic()
     wait_for_terminal(expected, opts.drain_timeout, lambda: None)
     return {
         "backlog": opts.busy_backlog, "probe": opts.busy_probe,
         "submit_latency_ms": latency_summary(probe.latencies_ms),
+        "probe_seconds": round(probe.seconds, 3),
+        "reconciled_before_probe": before_probe - done_before,
         "backlog_left_after_probe": left,
+        "drain_after_probe_seconds": round(time.monotonic() - started, 3),
+        "queued_statuses": {str(k): v for k, v in sorted(queued.statuses.items())},
         "http_statuses": {str(k): v for k, v in sorted(probe.statuses.items())},
     }
 
