@@ -211,8 +211,14 @@ def _busy_phase(port: int, redis_url: str, opts: Options, fixtures: Any,
     consumers.pause(redis_url)
     queued = drive(HOST, port, "POST", "/api/v1/submissions",
                    submissions(opts.busy_backlog, fixtures), opts.concurrency, None)
-    before_probe = terminal_count()
+    queued_done = terminal_count()
     consumers.resume(redis_url)
+    # The probe starts once the drain is under way (the consumers take a moment to start).
+    under_way = queued_done + max(1, min(100, opts.busy_backlog // 10))
+    deadline = time.monotonic() + 60
+    while terminal_count() < under_way and time.monotonic() < deadline:
+        time.sleep(0.05)
+    before_probe = terminal_count()
     probe = drive(HOST, port, "POST", "/api/v1/submissions",
                   submissions(opts.busy_probe, fixtures), 1, None)
     expected = done_before + queued.statuses.get(202, 0) + probe.statuses.get(202, 0)
@@ -223,7 +229,7 @@ def _busy_phase(port: int, redis_url: str, opts: Options, fixtures: Any,
         "backlog": opts.busy_backlog, "probe": opts.busy_probe,
         "submit_latency_ms": latency_summary(probe.latencies_ms),
         "probe_seconds": round(probe.seconds, 3),
-        "reconciled_before_probe": before_probe - done_before,
+        "reconciled_before_probe": before_probe - queued_done,
         "backlog_left_after_probe": left,
         "drain_after_probe_seconds": round(time.monotonic() - started, 3),
         "queued_statuses": {str(k): v for k, v in sorted(queued.statuses.items())},
