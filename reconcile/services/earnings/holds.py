@@ -128,8 +128,10 @@ def lock_affiliates(session: Session, affiliates: Iterable[int]) -> None:
     """
     ids = sorted(set(affiliates))
     if ids:
+        # NO KEY UPDATE, as the attempt batch takes it (reconciliation/effects.py): the
+        # same exclusion among writers, without holding up inserts that reference users.
         list(session.scalars(select(User.id).where(User.id.in_(ids)).order_by(User.id)
-                             .with_for_update()))
+                             .with_for_update(key_share=True)))
 
 
 def lock_entries(session: Session, affiliates: Iterable[int]) -> None:

@@ -70,7 +70,7 @@ def _pay(s: Session, payout_id: int, period_end: date, minimum: int,
     # The affiliates' own locks first, in id order, as every writer of earnings takes them
     # (holds.lock_affiliates): a settle in progress finishes before its affiliate is paid.
     free = list(s.scalars(select(User.id).where(User.id.in_(owed)).order_by(User.id)
-                          .with_for_update()))
+                          .with_for_update(key_share=True)))
     rows = s.execute(select(EarningEntry.id, EarningEntry.affiliate_id, EarningEntry.currency,
                             EarningEntry.amount_minor)
                      .where(*due, EarningEntry.affiliate_id.in_(free))

@@ -50,9 +50,13 @@ _STOP = RetryDecision(True, None, False, None)
 
 
 # Lowest id first, so two batches that share affiliates never wait on each other in a circle.
+# NO KEY UPDATE (key_share): excludes every other writer of these rows as FOR UPDATE does,
+# but not the foreign-key checks of inserts that reference them. With FOR UPDATE every new
+# post or report of an affiliate in a running batch waited for the batch to commit (the
+# API's p99 at one caller beside a draining pool: 150-250 ms; docs/performance.md).
 _LOCK = (select(User.id, User.trust_score)
          .where(User.id.in_(bindparam("ids", expanding=True)))
-         .order_by(User.id).with_for_update())
+         .order_by(User.id).with_for_update(key_share=True))
 # Per report: its attempt count, and its post's current trust effect (whose report, event,
 # delta), which any report of the post may replace.
 _STATE = (select(ReconciliationLog.report_id, ReconciliationLog.attempt_count,
