@@ -4,7 +4,6 @@ from reconcile import config as _config
 
 try:
     _settings = _config.load_settings()
-    worker_nice = _config.worker_nice()  # read by tasks/__init__.py as the worker starts
 except _config.ConfigError as _exc:  # one line for an operator, not an import traceback
     raise SystemExit(f"reconcile: {_exc}") from None
 

@@ -29,7 +29,6 @@ ENV_VARS = frozenset(
         "LOG_LEVEL",
         "PLATFORM_API_TOKEN",
         "METRICS_TOKEN",
-        "WORKER_NICE",
         "FLOWER_BASIC_AUTH",
         "PUBLIC_BASE_URL",
         "VISITOR_HASH_KEY",
@@ -185,21 +184,6 @@ def check_urls(environ: Mapping[str, str] | None = None) -> None:
 def metrics_token(environ: Mapping[str, str] | None = None) -> str | None:
     """METRICS_TOKEN: the bearer token a scraper must send to GET /metrics (unset: none)."""
     return (os.environ if environ is None else environ).get("METRICS_TOKEN") or None
-
-
-# Workers yield the CPU to the API on a shared machine: a person waits on an answer, a
-# reconciliation waits in a queue (docs/performance.md, "Latency beside busy workers").
-DEFAULT_WORKER_NICE = 10
-
-
-def worker_nice(environ: Mapping[str, str] | None = None) -> int:
-    """WORKER_NICE: the niceness a worker adds to itself at start (0-19; 0: none)."""
-    raw = (os.environ if environ is None else environ).get("WORKER_NICE")
-    if raw is None or raw.strip() == "":
-        return DEFAULT_WORKER_NICE
-    if not raw.strip().isdigit() or int(raw) > 19:
-        raise ConfigError(f"WORKER_NICE must be a whole number from 0 to 19, not {raw[:20]!r}")
-    return int(raw)
 
 
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"

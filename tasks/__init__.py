@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 from celery import Celery
-from celery.signals import after_setup_logger, worker_init, worker_process_init
+from celery.signals import after_setup_logger, worker_process_init
 
 # tasks/connection.py: kombu's connection with the worker's close-after-collect crash closed.
 app = Celery("reconcile", amqp="tasks.connection:BrokerAMQP")
 app.config_from_object("celeryconfig")
-
-
-@worker_init.connect
-def _yield_to_the_api(**_: object) -> None:
-    # Before the pool forks, so its processes inherit it. Beside the API on one machine,
-    # a busy pool otherwise takes the cores while requests wait (docs/performance.md).
-    if (niceness := int(app.conf.worker_nice or 0)) > 0:  # celeryconfig checked it
-        os.nice(niceness)
 
 
 @worker_process_init.connect

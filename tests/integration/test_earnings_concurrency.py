@@ -84,10 +84,7 @@ def test_approval_payouts_and_new_reports_racing_on_one_affiliate_lose_nothing_a
     put_rate_card(SYSTEM, campaign, PER_VIEW)
     affiliate = create_user("AFFILIATE", "Racer", f"{unique('racer')}@example.com")
     me = Principal(affiliate["id"], "AFFILIATE")
-    # Not niced: the race needs the worker to keep pace with the loops hammering beside it
-    # (a niced worker yields to them, and the reports would only settle after the race).
-    worker = start_worker(tmp_path, unique("earnings-race"), concurrency=3,
-                          extra_env={"WORKER_NICE": "0"})
+    worker = start_worker(tmp_path, unique("earnings-race"), concurrency=3)
     stop, errors = threading.Event(), []
     celery = CeleryDispatcher().app
 
