@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 import uuid
@@ -10,12 +9,10 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from api import problems, ratelimit
+from api import lifecycle, problems, ratelimit
 from api.body import MAX_BODY
+from api.fast_redirect import FastRedirect
 from api.params import BoundedIntegerConverter, PrintableConverter
-from reconcile.observability import trace
-
-log = logging.getLogger("reconcile.api.request")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -62,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(redirect.bp)  # GET /r/<code>, outside /api/v1: the tracked links
     _request_lifecycle(app)
     ratelimit.register(app)
+    app.wsgi_app = FastRedirect(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -78,22 +76,18 @@ def _register_reads_and_docs(app: Flask) -> None:
 def _request_lifecycle(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming[:64] if incoming and incoming.isprintable() else uuid.uuid4().hex
+        g.request_id = lifecycle.request_id_of(request.headers.get("X-Request-ID"))
         g.started = time.perf_counter()
-        g.traceparent = trace.adopt(request.headers.get("traceparent"))  # W3C trace context
-        log.info("Request started", extra={"request_id": g.request_id, "path": request.path,
-                                            "method": request.method})
+        g.traceparent = lifecycle.adopt_trace(request.headers.get("traceparent"))
+        lifecycle.started(g.request_id, request.path, request.method)
 
     @app.after_request
     def _finish(response):
         request_id = getattr(g, "request_id", None) or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
-        response.headers["traceparent"] = getattr(g, "traceparent", None) or trace.adopt(None)
+        response.headers["traceparent"] = (getattr(g, "traceparent", None)
+                                           or lifecycle.adopt_trace(None))
         elapsed = time.perf_counter() - getattr(g, "started", time.perf_counter())
-        log.info(
-            "Request finished",
-            extra={"request_id": request_id, "path": request.path, "method": request.method,
-                   "status": response.status_code, "duration_ms": round(elapsed * 1000, 2)},
-        )
+        lifecycle.finished(request_id, request.path, request.method, response.status_code,
+                           elapsed)
         return response
