@@ -240,3 +240,35 @@ def test_replayed_postbacks_count_once_per_event(client, world, events):
         answers.setdefault(event, r.get_json())
         assert r.get_json() == answers[event]
     assert _counted(post_id) == len(set(events))
+
+
+def test_racing_postbacks_of_one_event_make_one_conversion_and_the_same_answer(client, world):
+    """The unique (client, event_id) decides which is first; the others wait for it and
+    answer 200 with its answer (no lock of our own, no 500 on the conflict)."""
+    import threading
+
+    from reconcile.services.principal import Principal
+    from reconcile.services.tracking.postbacks import Postback, record_postback
+
+    _, click_id = _clicked(client, world)
+    drain()
+    caller = Principal(user_id=world.advertiser["id"], role="CLIENT",
+                       client_id=world.client_id)
+    event = f"race-{uuid.uuid4().hex[:8]}"
+    start = threading.Barrier(6)
+    answers: list[tuple[dict[str, Any], int]] = []
+
+    def send() -> None:
+        start.wait(timeout=10)
+        answers.append(record_postback(caller, Postback(click_id, event, 500, "EUR")))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(status for _, status in answers) == [200] * 5 + [201]
+    assert len({body["conversion_id"] for body, _ in answers}) == 1
+    with unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Conversion).where(
+            Conversion.event_id == event)) == 1
