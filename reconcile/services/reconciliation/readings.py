@@ -19,7 +19,7 @@ def previous_readings(session: Session, posts: Sequence[int]) -> dict[int, Point
     """Each post's newest reading with a view count."""
     if not posts:
         return {}
-    rows = session.connection().execute(  # plain rows: no ORM result machinery per row
+    rows = session.execute(
         select(Snapshot.post_id, Snapshot.fetched_at, Snapshot.views)
         .where(Snapshot.id.in_(_LATEST.where(Snapshot.post_id.in_(posts))),
                Snapshot.views.is_not(None))).all()
@@ -34,9 +34,7 @@ def baseline_rates(session: Session, posts: Sequence[tuple[int, int, str]]
     if not pairs:
         return {}
     mine = tuple_(Post.affiliate_id, Post.platform).in_(pairs)
-    # Plain rows (the ORM's result machinery was a third of this read's time): this read
-    # grows with the affiliate's history on the platform.
-    rows = session.connection().execute(
+    rows = session.execute(
         select(Post.id, Post.affiliate_id, Post.platform, Snapshot.views,
                Snapshot.published_at, Snapshot.fetched_at)
         .join(Snapshot, Snapshot.post_id == Post.id)
