@@ -9,9 +9,9 @@ queue?", "when was the oldest waiting job sent?") and never touch the layout the
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -81,69 +81,166 @@ def is_due(headers: dict[str, Any], now: datetime | None = None) -> bool:
     return (eta if eta.tzinfo else eta.replace(tzinfo=UTC)) <= (now or datetime.now(UTC))
 
 
-class Drain:
-    """Take ready messages of one task straight from the broker, one connection per process.
+# kombu's Redis transport keeps each delivered, unacknowledged message in a hash (delivery tag
+# -> JSON [message, exchange, routing key]) and indexes the tags by delivery time in a sorted
+# set; it puts back any message older than the visibility timeout. A drained message is
+# recorded there exactly so, so a worker killed mid-batch loses nothing.
+UNACKED, UNACKED_INDEX = "unacked", "unacked_index"
 
-    `connect` opens a broker connection (the Celery app's `connection_for_read`); `parse`
-    turns a message into the caller's job, or None for one it does not want (another task,
-    an `eta` in the future, a body it cannot read), which goes back to its queue.
+# KEYS: the unacked hash, its index, then the queues in the order to read them.
+# ARGV: how many to take, the time now (unix seconds), the task wanted, how many others to
+# take at most (another task, or an `eta` the caller must judge): a queue full of countdowns
+# must not be churned through. Returns [queue, message, tag] each. The message is recorded as
+# kombu records it, '[' .. message .. ',' .. exchange .. ',' .. routing key .. ']', its own
+# text kept byte for byte (decoding and encoding it again would turn [] into {}).
+_TAKE = """
+local limit, now, task, others = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
+local taken, seen = {}, 0
+for i = 3, #KEYS do
+  while #taken < limit and seen < others do
+    local raw = redis.call('RPOP', KEYS[i])
+    if not raw then break end
+    local tag, exchange, routing_key, plain = '', '', KEYS[i], false
+    local ok, message = pcall(cjson.decode, raw)
+    if ok and type(message) == 'table' then
+      local headers, props = message.headers, message.properties
+      if type(headers) == 'table' then
+        plain = headers.task == task and (headers.eta == nil or headers.eta == cjson.null)
+      end
+      if type(props) == 'table' then
+        if type(props.delivery_tag) == 'string' then tag = props.delivery_tag end
+        local info = props.delivery_info
+        if type(info) == 'table' then
+          if type(info.exchange) == 'string' then exchange = info.exchange end
+          if type(info.routing_key) == 'string' then routing_key = info.routing_key end
+        end
+      end
+    end
+    if not plain then seen = seen + 1 end
+    if tag ~= '' then
+      redis.call('ZADD', KEYS[2], now, tag)
+      local where = cjson.encode(exchange) .. ',' .. cjson.encode(routing_key)
+      redis.call('HSET', KEYS[1], tag, '[' .. raw .. ',' .. where .. ']')
+    end
+    taken[#taken + 1] = {KEYS[i], raw, tag}
+  end
+end
+return taken
+"""
+
+
+class Taken:
+    """A message taken from a queue (and recorded as unacknowledged when it has a tag)."""
+
+    __slots__ = ("queue", "raw", "tag", "payload")
+
+    def __init__(self, queue: str, raw: bytes, tag: str) -> None:
+        self.queue, self.raw, self.tag = queue, raw, tag
+        try:
+            payload = json.loads(raw)
+        except (ValueError, RecursionError):
+            payload = None
+        self.payload: dict[str, Any] = payload if isinstance(payload, dict) else {}
+
+    @property
+    def headers(self) -> dict[str, Any]:
+        headers = self.payload.get("headers")
+        return headers if isinstance(headers, dict) else {}
+
+    def decode(self) -> Any:
+        """The body, as kombu decodes a JSON message (base64 first when so encoded)."""
+        if self.payload.get("content-type") != "application/json":
+            raise ValueError("not a JSON message")
+        body: Any = self.payload.get("body")
+        if not isinstance(body, str | bytes):
+            raise ValueError("no body")
+        properties = self.payload.get("properties") or {}
+        if properties.get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        return json.loads(body)
+
+
+class Drain:
+    """Take ready messages of one task straight from the broker: up to a batch in one Redis
+    call (a script), acknowledged in one.
+
+    `client` returns this process's Redis client for the broker; `task` is the task whose
+    messages are wanted; `parse` turns a message into the caller's job, or None for one it
+    does not want (another task, an `eta` in the future, a body it cannot read), which goes
+    back to the end of its queue. At most `max_put_back` such messages are taken per drain.
     """
 
-    def __init__(self, connect: Callable[[], Any], max_put_back: int = 10) -> None:
-        self.connect, self.max_put_back = connect, max_put_back
-        self._connections: dict[int, Any] = {}
+    def __init__(self, client: Callable[[], Any], task: str, max_put_back: int = 10) -> None:
+        self.client, self.task, self.max_put_back = client, task, max_put_back
+        self._scripts: dict[int, Any] = {}
 
     def take(self, limit: int, queues: Iterable[str],
              parse: Callable[[Any], T | None]) -> list[tuple[T, Any]]:
         """Take up to limit wanted messages from the queues, in the order given."""
         taken: list[tuple[T, Any]] = []
-        put_back: list[Any] = []
+        put_back: list[Taken] = []
+        names = list(queues)
         try:
-            channel = self._channel()
-            for queue in queues:
-                while len(taken) < limit and len(put_back) < self.max_put_back:
-                    message = channel.basic_get(queue)
-                    if message is None:
-                        break
+            client = self.client()
+            script = self._script(client)
+            while len(taken) < limit and len(put_back) < self.max_put_back:
+                want = limit - len(taken)
+                others = self.max_put_back - len(put_back)
+                got = script(keys=[UNACKED, UNACKED_INDEX, *names],
+                             args=[want, time.time(), self.task, others])
+                for queue, raw, tag in got:
+                    message = Taken(_text(queue), raw, _text(tag))
                     job = parse(message)
                     if job is None:
                         put_back.append(message)
                     else:
                         taken.append((job, message))
-        except Exception as exc:  # the broker hiccuped: run what we have, reconnect next time
+                if len(got) < want:
+                    break  # the queues are empty, or enough others were looked at
+        except Exception as exc:  # the broker hiccuped: run what we have
             log.warning("Draining ready jobs failed", extra={"error_code": type(exc).__name__})
-            self._forget()
         finally:
             self.put_back(put_back)
         return taken
 
     def ack(self, messages: list[Any]) -> None:
-        for n, message in enumerate(messages):
-            try:
-                message.ack()
-            except Exception as exc:  # the broker went away: the work is committed already
-                # The rest stay unacknowledged in Redis (or went with it); a redelivery finds
-                # its attempt done and does nothing. Reconnect for the next batch.
-                log.warning("Acknowledging batched jobs failed; a redelivery will be a no-op",
-                            extra={"error_code": type(exc).__name__,
-                                   "outcome": f"{len(messages) - n}/{len(messages)}"})
-                self._forget()
-                return
+        """Acknowledge the messages in one round trip."""
+        tags = [m.tag for m in messages if m.tag]
+        if not tags:
+            return
+        try:
+            pipe = self.client().pipeline(transaction=False)
+            pipe.zrem(UNACKED_INDEX, *tags)
+            pipe.hdel(UNACKED, *tags)
+            pipe.execute()
+        except Exception as exc:  # the broker went away: the work is committed already
+            # They stay unacknowledged in Redis (or went with it); a redelivery finds its
+            # attempt done and does nothing.
+            log.warning("Acknowledging batched jobs failed; a redelivery will be a no-op",
+                        extra={"error_code": type(exc).__name__,
+                               "outcome": f"{len(tags)}/{len(tags)}"})
 
     def put_back(self, messages: list[Any]) -> None:
-        for message in messages:
-            try:
-                message.reject(requeue=True)
-            except Exception as exc:  # left unacknowledged: the sweep re-dispatches its report
-                log.warning("Putting a job back failed",
-                            extra={"error_code": type(exc).__name__})
+        """Return the messages to the end of their queues, no longer unacknowledged."""
+        if not messages:
+            return
+        try:
+            pipe = self.client().pipeline(transaction=True)
+            for m in messages:
+                pipe.lpush(m.queue, m.raw)  # consumers pop on the right: the end of the line
+                if m.tag:
+                    pipe.zrem(UNACKED_INDEX, m.tag)
+                    pipe.hdel(UNACKED, m.tag)
+            pipe.execute()
+        except Exception as exc:  # left unacknowledged: the visibility timeout or the sweep
+            log.warning("Putting a job back failed", extra={"error_code": type(exc).__name__})
 
-    def _channel(self) -> Any:
-        # A forked child must not use its parent's connection.
-        pid = os.getpid()
-        if pid not in self._connections:
-            self._connections[pid] = self.connect()
-        return self._connections[pid].default_channel
+    def _script(self, client: Any) -> Any:
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(_TAKE)
+        return script
 
-    def _forget(self) -> None:
-        self._connections.pop(os.getpid(), None)
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value or "")

@@ -74,7 +74,7 @@ class CeleryDispatcher:
             headers={"sent_at": time.time(), "traceparent": trace.current()},
         )
         try:
-            publish(_broker(), queue, message)
+            publish(broker_client(), queue, message)
         except (RedisError, OSError) as exc:  # the broker is down: the beat sweep re-dispatches
             log.warning(
                 "Dispatch failed; the sweep will re-dispatch",
@@ -93,7 +93,7 @@ class CeleryDispatcher:
                                countdown=countdown if countdown and countdown > 0 else None,
                                headers={"sent_at": time.time()})
         try:
-            publish(_broker(), "high", message)
+            publish(broker_client(), "high", message)
         except (RedisError, OSError) as exc:  # the alert sweep resends alerts with no delivery
             log.warning("Alert delivery dispatch failed; the alert sweep will resend",
                         extra={"error_code": type(exc).__name__})
@@ -101,7 +101,7 @@ class CeleryDispatcher:
         return True
 
 
-def _broker() -> redis_clients.FailFastRedis:
+def broker_client() -> redis_clients.FailFastRedis:
     """The broker's Redis (REDIS_URL, as celeryconfig's broker_url): timeouts and fail-fast
     like every other client; a broken pooled connection is retried once, as Celery's
     publish retry policy did (celeryconfig.task_publish_retry_policy)."""

@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from reconcile.bootstrap import active_rules
 from reconcile.broker import Drain, is_due
-from reconcile.dispatch import ATTEMPT_TASK
+from reconcile.dispatch import ATTEMPT_TASK, broker_client
 from reconcile.observability import trace, workers
 from reconcile.services.reconciliation.attempts import Job, run_attempts
 from reconcile.vocabulary import QUEUES
@@ -42,7 +42,7 @@ BATCH_MAX = 50
 # back to the end of their queue, and a queue full of them must not be churned through.
 MAX_PUT_BACK = 10
 
-_DRAIN = Drain(lambda: app.connection_for_read(), max_put_back=MAX_PUT_BACK)
+_DRAIN = Drain(broker_client, ATTEMPT_TASK, max_put_back=MAX_PUT_BACK)
 workers.connect_signals()  # worker_idle_ratio: the pool's busy clock and heartbeats
 
 
