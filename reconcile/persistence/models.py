@@ -135,6 +135,8 @@ class Post(Base):
         UniqueConstraint("affiliate_id", "campaign_id", "platform", "normalized_url"),
         # A campaign's posts newest first, read in order (migration 0013).
         Index("ix_posts_campaign_id_id", "campaign_id", "id"),
+        # An affiliate's posts on a platform: the velocity baseline (migration 0014).
+        Index("ix_posts_affiliate_id_platform_id", "affiliate_id", "platform", "id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     affiliate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -145,6 +147,9 @@ class Post(Base):
     platform_post_id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(When, default=utcnow)
+    # Views per hour from publication to the newest reading (rules.anomaly.post_rate),
+    # written with each snapshot: the velocity rule's baseline reads it (migration 0014).
+    views_per_hour: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Report(Base):

@@ -38,6 +38,15 @@ def views_per_hour(earlier: Point, later: Point, min_hours: float = 0.0) -> floa
     return max(later.views - earlier.views, 0) / hours
 
 
+def post_rate(views: int | None, published_at: datetime | None,
+              fetched_at: datetime | None) -> float | None:
+    """A post's views per hour from publication to a reading (the velocity baseline's unit;
+    None without views, a publication time, or time between them)."""
+    if views is None or published_at is None or fetched_at is None:
+        return None
+    return views_per_hour(Point(published_at, 0), Point(fetched_at, views))
+
+
 @dataclass(frozen=True)
 class Reading:
     """What one attempt read for a post, and what it is compared with."""

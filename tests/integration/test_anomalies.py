@@ -90,3 +90,31 @@ def test_too_many_counted_clicks_per_view_raise_an_anomaly(
         "rule": "click_rate", "views": 1000, "clicks": 400, "click_rate": 0.4,
         "max_click_rate": 0.35, "min_views": 100}}
     assert _anomalies(reports[1]) == {}
+
+
+def test_each_post_keeps_the_rate_of_its_newest_reading(
+        world: Any, sim: Any, dispatched: Any) -> None:
+    """posts.views_per_hour, the velocity baseline's input, follows the newest snapshot."""
+    from sqlalchemy import select
+
+    from reconcile.persistence.db import unit_of_work
+    from reconcile.persistence.models import Post, Report, Snapshot
+    from reconcile.rules.anomaly import post_rate
+
+    report = _post(world, sim, world.new_affiliate(), 1000, hours_ago=10)
+
+    def kept_and_newest() -> tuple[float | None, float | None]:
+        with unit_of_work() as uow:
+            s = uow.session
+            post = s.scalar(select(Report.post_id).where(Report.id == report))
+            newest = s.scalars(select(Snapshot).where(Snapshot.post_id == post)
+                               .order_by(Snapshot.id.desc())).first()
+            assert newest is not None
+            return (s.scalar(select(Post.views_per_hour).where(Post.id == post)),
+                    post_rate(newest.views, newest.published_at, newest.fetched_at))
+
+    kept, newest = kept_and_newest()
+    assert kept is not None and 95 < kept < 105 and kept == newest
+    run_attempt(Job(report, 2, trigger="reverify"))  # a later reading, a little later
+    kept_again, newest_again = kept_and_newest()
+    assert kept_again == newest_again and kept_again != kept

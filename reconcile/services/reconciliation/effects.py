@@ -38,6 +38,7 @@ from reconcile.rules import (
     plan_effect,
     trust_threshold_alert,
 )
+from reconcile.rules.anomaly import post_rate
 from reconcile.rules.sources import PLATFORM_COUNTS
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.earnings import settle
@@ -114,10 +115,11 @@ def apply_outcomes(
                    in conn.execute(_NEW_ATTEMPTS, attempt_rows)}
     # Read what the post checks compare with before this batch's snapshots join it.
     checks = PostChecks(uow, outcomes, rules)
+    read = [o for o in outcomes if any(v is not None for v in o.fetched.metrics.values())]
     insert_rows(conn, Snapshot, [
         _snapshot_row(o, attempt_ids[(o.target.report_id, o.job.attempt_number)], now)
-        for o in outcomes if any(v is not None for v in o.fetched.metrics.values())
-    ])
+        for o in read])
+    _keep_rates(conn, read, now)
     # The post's flags are in place before anything the outcome decides reads them.
     checks.apply(outcomes, now)
     reports = sorted({o.target.report_id for o in outcomes})
@@ -129,6 +131,16 @@ def apply_outcomes(
     batch.flush()
     _settle_earnings(uow, outcomes, written, now)
     return written
+
+
+def _keep_rates(conn: Any, read: Sequence[Outcome], now: datetime) -> None:
+    """Each post's views per hour as of its new snapshot, which is now its newest: the
+    velocity baseline of the affiliate's later posts (readings.baseline_rates)."""
+    rates = TableWrites(Post, "id")
+    for o in read:  # in batch order: a post read twice keeps its later reading
+        rates.set(o.target.post_id, views_per_hour=post_rate(
+            o.fetched.metrics.get("views"), o.fetched.published_at, now))
+    rates.update(conn)
 
 
 def _settle_earnings(uow: UnitOfWork, outcomes: Sequence[Outcome], written: Sequence[Written],

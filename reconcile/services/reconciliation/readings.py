@@ -9,7 +9,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from reconcile.persistence.models import Post, Snapshot
-from reconcile.rules.anomaly import Point, views_per_hour
+from reconcile.rules.anomaly import Point
 
 # The newest reading of each post (read before a batch writes its own snapshots).
 _LATEST = select(func.max(Snapshot.id)).group_by(Snapshot.post_id)
@@ -29,21 +29,18 @@ def previous_readings(session: Session, posts: Sequence[int]) -> dict[int, Point
 def baseline_rates(session: Session, posts: Sequence[tuple[int, int, str]]
                    ) -> dict[int, list[float]]:
     """Per (post, affiliate, platform): views per hour, publication to newest reading, of
-    each earlier post (a lower id) of that affiliate on that platform. One query."""
+    each earlier post (a lower id) of that affiliate on that platform. One query, on the
+    rate each post keeps (posts.views_per_hour): no snapshot of theirs is read."""
     pairs = sorted({(affiliate, platform) for _, affiliate, platform in posts})
     if not pairs:
         return {}
-    mine = tuple_(Post.affiliate_id, Post.platform).in_(pairs)
-    rows = session.execute(
-        select(Post.id, Post.affiliate_id, Post.platform, Snapshot.views,
-               Snapshot.published_at, Snapshot.fetched_at)
-        .join(Snapshot, Snapshot.post_id == Post.id)
-        .where(mine, Snapshot.id.in_(_LATEST.join(Post, Post.id == Snapshot.post_id)
-                                     .where(mine)))).all()
+    rows = session.connection().execute(
+        select(Post.id, Post.affiliate_id, Post.platform, Post.views_per_hour)
+        .where(tuple_(Post.affiliate_id, Post.platform).in_(pairs),
+               Post.views_per_hour.is_not(None))
+        .order_by(Post.id)).all()
     rates: dict[tuple[int, str], list[tuple[int, float]]] = {}
-    for post, affiliate, platform, views, published, fetched in rows:
-        rate = (views_per_hour(Point(published, 0), Point(fetched, views))
-                if views is not None and published is not None else None)
+    for post, affiliate, platform, rate in rows:
         if rate is not None:
             rates.setdefault((affiliate, platform), []).append((post, rate))
     return {post: [rate for earlier, rate in rates.get((affiliate, platform), [])
