@@ -33,8 +33,8 @@ def _add_readings(conn: Any) -> None:
     for post, readings in READINGS.items():
         for n, (views, published, fetched) in enumerate(readings):
             if n == 0:  # the seeded snapshot (id = post) becomes the first reading
-                run("UPDATE snapshots SET views = %s, published_at = %s, fetched_at = %s "
-                    "WHERE id = %s" % (_sql(views), _sql(published), _sql(fetched), post))
+                run(f"UPDATE snapshots SET views = {_sql(views)}, published_at = "
+                    f"{_sql(published)}, fetched_at = {_sql(fetched)} WHERE id = {post}")
                 continue
             next_id += 1
             copied = ", ".join(str(next_id) if c == "id" else str(n + 1)
