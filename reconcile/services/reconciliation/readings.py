@@ -3,9 +3,12 @@ previous reading, and the views per hour of an affiliate's earlier posts on a pl
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from reconcile.persistence.models import Post, Snapshot
@@ -34,15 +37,29 @@ def baseline_rates(session: Session, posts: Sequence[tuple[int, int, str]]
     pairs = sorted({(affiliate, platform) for _, affiliate, platform in posts})
     if not pairs:
         return {}
-    rows = session.connection().execute(
-        select(Post.id, Post.affiliate_id, Post.platform, Post.views_per_hour)
-        .where(tuple_(Post.affiliate_id, Post.platform).in_(pairs),
-               Post.views_per_hour.is_not(None))
-        .order_by(Post.id)).all()
-    rates: dict[tuple[int, str], list[tuple[int, float]]] = {}
-    for post, affiliate, platform, rate in rows:
-        if rate is not None:
-            rates.setdefault((affiliate, platform), []).append((post, rate))
-    return {post: [rate for earlier, rate in rates.get((affiliate, platform), [])
-                   if earlier < post]
-            for post, affiliate, platform in posts}
+    conn = session.connection()
+    mine = [tuple_(Post.affiliate_id, Post.platform).in_(pairs),
+            Post.views_per_hour.is_not(None)]
+    # Per affiliate and platform: its posts' ids in order, and their rates in that order.
+    kept: dict[tuple[int, str], tuple[list[int], list[Any]]] = {}
+    if conn.dialect.name == "postgresql":
+        # One row per affiliate and platform, its posts in two arrays: the driver turns an
+        # array into a list far faster than it makes a row per post.
+        for affiliate, platform, ids, values in conn.execute(
+                select(Post.affiliate_id, Post.platform,
+                       func.array_agg(aggregate_order_by(Post.id, Post.id)),
+                       func.array_agg(aggregate_order_by(Post.views_per_hour, Post.id)))
+                .where(*mine).group_by(Post.affiliate_id, Post.platform)):
+            kept[(affiliate, platform)] = (list(ids), list(values))
+    else:
+        for post, affiliate, platform, rate in conn.execute(
+                select(Post.id, Post.affiliate_id, Post.platform, Post.views_per_hour)
+                .where(*mine).order_by(Post.id)):
+            ids, values = kept.setdefault((affiliate, platform), ([], []))
+            ids.append(post)
+            values.append(rate)
+    out: dict[int, list[float]] = {}
+    for post, affiliate, platform in posts:
+        ids, values = kept.get((affiliate, platform), ([], []))
+        out[post] = values[:bisect_left(ids, post)]  # the earlier ones: a lower id
+    return out
