@@ -30,7 +30,8 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # a few refusals, to say why
     seconds: float = 0.0
-    cpu_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the load generator's own
+    api_cpu_seconds: float = 0.0  # the API's over the phase, where the caller measured it
 
 
 class _Connection:

@@ -171,8 +171,10 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
             if noops < opts.noop_tasks - 1:
                 raise BenchError(f"only {noops + 1} of {opts.noop_tasks} noop tasks ran")
             say("load generator baseline: GET /healthz")
+            api_before = _cpu(cluster, "api")
             healthz = drive(HOST, api_port, "GET", "/healthz", [(None, {})] * min(
                 opts.submissions, 2000), opts.concurrency)
+            healthz.api_cpu_seconds = _cpu(cluster, "api") - api_before
             # Live: submissions and reconciliations share the machine, as in production.
             say(f"live phase: {len(live_work)} submissions while the workers reconcile")
             live = _load_phase(cluster, api_port, live_work, opts, 0, opts.offered_rate)
@@ -246,11 +248,12 @@ def _tracking_phases(opts: Options, port: int, stage: Stage, cluster: Cluster,
     fixtures = create_tracking_fixtures()
     say(f"redirect phase: {opts.clicks} clicks on one tracked link, then the drain")
     out["redirect"] = redirect_phase(HOST, port, fixtures, opts.clicks, opts.concurrency,
-                                     stage.redis_url, opts.drain_timeout, cluster.check)
+                                     stage.redis_url, opts.drain_timeout, cluster.check,
+                                     lambda: _cpu(cluster, "api"))
     if opts.postbacks:
         say(f"postback phase: {opts.postbacks} conversion postbacks")
         out["postback"] = postback_phase(HOST, port, fixtures, opts.postbacks,
-                                         opts.concurrency)
+                                         opts.concurrency, lambda: _cpu(cluster, "api"))
     return out
 
 
@@ -314,12 +317,18 @@ def _merged(*counts: dict[str, int]) -> dict[str, int]:
     return total
 
 
+def _per_request(load: LoadResult) -> float:
+    """The API's CPU per request of a phase (all its processes), in ms."""
+    return round(load.api_cpu_seconds * 1000 / max(sum(load.statuses.values()), 1), 3)
+
+
 def _loadgen(healthz: LoadResult, load: LoadResult) -> dict[str, Any]:
     """The load generator's own cost: its rate against a trivial endpoint, and its CPU."""
     sent = max(sum(load.statuses.values()), 1)
     return {
         "healthz_per_s": per_second(len(healthz.latencies_ms), healthz.seconds),
         "healthz_latency_ms": latency_summary(healthz.latencies_ms),
+        "healthz_api_cpu_ms_per_request": _per_request(healthz),
         "cpu_ms_per_request": round(load.cpu_seconds * 1000 / sent, 3),
         "cpu_share_of_one_core": round(load.cpu_seconds / load.seconds, 3) if load.seconds else 0,
     }

@@ -79,26 +79,39 @@ def _drain(broker: str, expected: int, timeout: float,
     return written, time.monotonic() - start
 
 
+def _measured(api_cpu: Callable[[], float], *args: Any) -> LoadResult:
+    """drive(*args), with the API's CPU over it."""
+    before = api_cpu()
+    load = drive(*args)
+    load.api_cpu_seconds = api_cpu() - before
+    return load
+
+
+def _api_cpu_ms(load: LoadResult) -> float:
+    return round(load.api_cpu_seconds * 1000 / max(sum(load.statuses.values()), 1), 3)
+
+
 def redirect_phase(host: str, port: int, fixtures: TrackingFixtures, clicks: int,
                    concurrency: int, redis_url: str, timeout: float,
-                   check: Callable[[], None]) -> dict[str, Any]:
+                   check: Callable[[], None], api_cpu: Callable[[], float]) -> dict[str, Any]:
     """`clicks` redirects from as many visitors (a user agent each), then the drain."""
     work = [(None, {"User-Agent": f"Mozilla/5.0 (X11; Linux x86_64) bench-visitor/{n}"})
             for n in range(clicks)]
-    load = drive(host, port, "GET", f"/r/{fixtures.code}", work, concurrency)
+    load = _measured(api_cpu, host, port, "GET", f"/r/{fixtures.code}", work, concurrency)
     redirected = load.statuses.get(302, 0)
     written, seconds = _drain(redis_url, redirected, timeout, check)
     return {
         "clicks": clicks, "concurrency": concurrency,
         "clicks_per_s": per_second(redirected, load.seconds),
         "redirect_latency_ms": latency_summary(load.latencies_ms),
+        "api_cpu_ms_per_click": _api_cpu_ms(load),
         "http_statuses": _statuses(load), "recorded": written,
         "lost": max(redirected - written, 0), "drain_seconds": round(seconds, 3),
     }
 
 
 def postback_phase(host: str, port: int, fixtures: TrackingFixtures, postbacks: int,
-                   concurrency: int) -> dict[str, Any]:
+                   concurrency: int, api_cpu: Callable[[], float]) -> dict[str, Any]:
     """`postbacks` JSON postbacks on the clicks the redirect phase recorded."""
     from sqlalchemy import select
 
@@ -113,11 +126,12 @@ def postback_phase(host: str, port: int, fixtures: TrackingFixtures, postbacks: 
     work = [(json.dumps({"click_id": c, "event_id": f"bench-order-{i}", "amount_minor": 1999,
                          "currency": "EUR"}).encode(), headers)
             for i, c in enumerate(click_ids)]
-    load = drive(host, port, "POST", "/api/v1/postbacks", work, concurrency)
+    load = _measured(api_cpu, host, port, "POST", "/api/v1/postbacks", work, concurrency)
     return {
         "postbacks": len(work), "concurrency": concurrency,
         "postbacks_per_s": per_second(load.statuses.get(201, 0), load.seconds),
         "postback_latency_ms": latency_summary(load.latencies_ms),
+        "api_cpu_ms_per_postback": _api_cpu_ms(load),
         "http_statuses": _statuses(load), "refusals": load.errors,
     }
 

@@ -127,6 +127,7 @@ def test_the_redirect_phase_answered_every_click_and_lost_none(report):
     assert redirect["clicks_per_s"] > 0 and redirect["concurrency"] == 4
     latency = redirect["redirect_latency_ms"]
     assert 0 < latency["p50"] <= latency["p99"] <= latency["max"]
+    assert 0 < redirect["api_cpu_ms_per_click"] < 1000
 
 
 def test_the_postback_phase_recorded_every_postback(report):
@@ -134,3 +135,5 @@ def test_the_postback_phase_recorded_every_postback(report):
     assert postback["postbacks"] == POSTBACKS
     assert postback["http_statuses"] == {"201": POSTBACKS}
     assert postback["postbacks_per_s"] > 0
+    assert 0 < postback["api_cpu_ms_per_postback"] < 1000
+    assert 0 < report["loadgen"]["healthz_api_cpu_ms_per_request"] < 1000
