@@ -104,10 +104,6 @@ def apply_outcomes(
     """
     conn = uow.session.connection()
     now = datetime.now(UTC)
-    # Read what the post checks compare with (verified handles, earlier readings) before
-    # this batch's snapshots join it, and before the lock: reads take no lock, so two
-    # batches of the same affiliates overlap here instead of waiting for each other.
-    checks = PostChecks(uow, outcomes, rules)
     # Attempts for one affiliate queue up on its row, so no trust update is lost and each
     # batch sees the alerts committed before it (R2). SQLite has no row locks: it serialises
     # whole transactions instead (BEGIN IMMEDIATE).
@@ -117,6 +113,8 @@ def apply_outcomes(
     attempt_rows = [_attempt_row(o, rules, started_at, now, duration_ms) for o in outcomes]
     attempt_ids = {(report, number): attempt_id for attempt_id, report, number
                    in conn.execute(_NEW_ATTEMPTS, attempt_rows)}
+    # Read what the post checks compare with before this batch's snapshots join it.
+    checks = PostChecks(uow, outcomes, rules)
     read = [o for o in outcomes if any(v is not None for v in o.fetched.metrics.values())]
     insert_rows(conn, Snapshot, [
         _snapshot_row(o, attempt_ids[(o.target.report_id, o.job.attempt_number)], now)
