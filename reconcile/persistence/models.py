@@ -283,6 +283,9 @@ class Alert(Base):
         UniqueConstraint("report_id", "rule"),
         # R2's repeat check and per-affiliate reads (migration 0002).
         Index("ix_alerts_affiliate_platform_created", "affiliate_id", "platform", "created_at"),
+        # The open-alert counts: an index-only scan of the open ones (migration 0015).
+        Index("ix_alerts_open_severity_type", "severity", "type",
+              postgresql_where=text("status = 'OPEN'"), sqlite_where=text("status = 'OPEN'")),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     rule: Mapped[str] = mapped_column(String(4))
