@@ -38,5 +38,6 @@ from tasks import (  # noqa: E402,F401  (registers the tasks)
     reconciliation,
     reverify,
     sweeps,
+    tallies,
     tracking,
 )

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reconcile.persistence import tallies
+
 # Outcomes of a terminal report, with weights out of 100 (about what the bench's mix and
 # the platforms' gaps give), and the worst discrepancy each outcome's range allows.
 OUTCOMES = (
@@ -214,13 +216,43 @@ def seed(raw_connection: Any, plan: SeedPlan, progress: Callable[[str], None],
 
     started = time.monotonic()
     now = now or datetime.now(UTC)
+    tally = Seeded()
+    cursor = raw_connection.cursor()
+    # Loaded with the running counts' triggers off (a trigger per row would double the
+    # time), then counted once (reconcile/persistence/tallies.py).
+    cursor.execute("ALTER TABLE reconciliation_logs DISABLE TRIGGER USER")
+    raw_connection.commit()
+    try:
+        _load(raw_connection, cursor, plan, now, tally, progress)
+    finally:
+        raw_connection.rollback()
+        cursor.execute("ALTER TABLE reconciliation_logs ENABLE TRIGGER USER")
+        raw_connection.commit()
+    for statement in tallies.rebuild_sql("postgresql"):
+        cursor.execute(statement)
+    for table, column in (("posts", "id"), ("reports", "id"), ("attempts", "id"),
+                          ("snapshots", "id"), ("alerts", "id"),
+                          ("reconciliation_logs", "id")):
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                       f"(SELECT COALESCE(MAX({column}), 1) FROM {table}))")
+    raw_connection.commit()
+    old_isolation = raw_connection.isolation_level
+    raw_connection.set_isolation_level(0)  # VACUUM cannot run inside a transaction
+    cursor.execute("VACUUM ANALYZE")
+    raw_connection.set_isolation_level(old_isolation)
+    cursor.close()
+    tally.seconds = round(time.monotonic() - started, 1)
+    return tally
+
+
+def _load(raw_connection: Any, cursor: Any, plan: SeedPlan, now: datetime, tally: Seeded,
+          progress: Callable[[str], None]) -> None:
+    """COPY every chunk of posts with their reports, committing each."""
     rng = random.Random(plan.seed)
     pick_affiliate = _affiliate_picker(plan.affiliate_ids, rng)
     platforms = [p for p, _ in PLATFORM_WEIGHTS]
     platform_weights = [w for _, w in PLATFORM_WEIGHTS]
     span = timedelta(days=HISTORY_DAYS)
-    tally = Seeded()
-    cursor = raw_connection.cursor()
     ids = _Ids(cursor)
     for start, counts in _chunks(plan, rng):
         batch = _Batch()
@@ -242,16 +274,3 @@ def seed(raw_connection: Any, plan: SeedPlan, progress: Callable[[str], None],
         batch.send(cursor)
         raw_connection.commit()
         progress(f"seeded {tally.posts:,} posts, {tally.reports:,} reports")
-    for table, column in (("posts", "id"), ("reports", "id"), ("attempts", "id"),
-                          ("snapshots", "id"), ("alerts", "id"),
-                          ("reconciliation_logs", "id")):
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
-                       f"(SELECT COALESCE(MAX({column}), 1) FROM {table}))")
-    raw_connection.commit()
-    old_isolation = raw_connection.isolation_level
-    raw_connection.set_isolation_level(0)  # VACUUM cannot run inside a transaction
-    cursor.execute("VACUUM ANALYZE")
-    raw_connection.set_isolation_level(old_isolation)
-    cursor.close()
-    tally.seconds = round(time.monotonic() - started, 1)
-    return tally

@@ -531,3 +531,34 @@ class PayoutStatement(Base):
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     entry_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+# Running counts of reports (migration 0016): the results' counts by status and the
+# discrepancy histogram read these instead of counting every report ever reconciled.
+# Triggers on reconciliation_logs append a delta row (+1 for a log's new key, -1 for its old
+# one) without touching any shared row, so concurrent writers never queue on a counter;
+# `reconcile.persistence.tallies.compact` folds the deltas into one row per key.
+
+class ReportTally(Base):
+    __tablename__ = "report_tallies"
+    campaign_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # '' where the log has no level; bin -1 where it has no discrepancy (see tallies.BIN).
+    discrepancy_level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportTallyDelta(Base):
+    __tablename__ = "report_tally_deltas"
+    __table_args__ = (Index("ix_report_tally_deltas_campaign_id", "campaign_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Id)
+    platform: Mapped[str] = mapped_column(String(32))
+    affiliate_id: Mapped[int] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(32))
+    discrepancy_level: Mapped[str] = mapped_column(String(16))
+    bin: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, Table, exists, select
 from sqlalchemy.orm import Session
 
 from reconcile.errors import NotFound
@@ -31,6 +31,16 @@ def visible_posts(q: Select, principal: Principal) -> Select:
     if principal.role == Role.CLIENT:
         return q.where(Post.campaign_id.in_(own_campaigns(principal)))
     return q
+
+
+def visible_tallies(table: Table, principal: Principal) -> list[ColumnElement[bool]]:
+    """The conditions narrowing a table of running counts (persistence.tallies) to the
+    reports the caller may see, as `visible_posts` narrows the reports themselves."""
+    if principal.role == Role.AFFILIATE:
+        return [table.c.affiliate_id == principal.user_id]
+    if principal.role == Role.CLIENT:
+        return [table.c.campaign_id.in_(own_campaigns(principal))]
+    return []
 
 
 def visible_alerts(q: Select, principal: Principal) -> Select:

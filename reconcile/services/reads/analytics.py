@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from reconcile.persistence import tallies
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Post, Report, User
 from reconcile.rules import Status
@@ -140,8 +141,9 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
         ids = {g["affiliate_id"] for g in groups}
         names = {i: (n, t) for i, n, t in s.execute(
             select(User.id, User.name, User.trust_score).where(User.id.in_(ids))).all()}
-        reports = s.scalar(select(func.count()).select_from(Report).join(Post)
-                           .where(Post.campaign_id == campaign_id)) or 0
+        tallied = tallies.counted("campaign_id", where=lambda table: [
+            table.c.campaign_id == campaign_id]).subquery()
+        reports = int(s.scalar(select(func.coalesce(func.sum(tallied.c.n), 0))) or 0)
         alerts = (select(Alert).join(Report, Report.id == Alert.report_id)
                   .join(Post, Post.id == Report.post_id).where(Post.campaign_id == campaign_id))
         open_alerts = s.scalar(alerts.where(Alert.status == AlertStatus.OPEN)

@@ -8,22 +8,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, Table, func, select
 
 from reconcile.bootstrap import active_rules
 from reconcile.errors import NotFound
+from reconcile.persistence import tallies
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Alert, Attempt, Post, ReconciliationLog, Report, User
+from reconcile.persistence.models import Alert, Attempt, Post, Report, User
+from reconcile.persistence.tallies import EDGES, NO_BIN
 from reconcile.rules import bucket_for
 from reconcile.rules.trust import BUCKETS
-from reconcile.services.access import visible_alerts, visible_posts
+from reconcile.services.access import visible_alerts, visible_posts, visible_tallies
 from reconcile.services.alerts.manage import TYPES
 from reconcile.services.principal import Principal
 from reconcile.vocabulary import AlertStatus, Role, Severity, values
-
-# Upper edges (inclusive) of the discrepancy histogram's bins, as fractions; the first
-# edge is the default tolerance under which a claim counts as MATCHED.
-EDGES = (0.05, 0.10, 0.20, 0.50, 1.00)
 
 
 def whoami(principal: Principal) -> dict[str, Any]:
@@ -92,18 +90,15 @@ def _bin_label(i: int) -> str:
 
 def discrepancy_histogram(principal: Principal,
                           campaign_id: int | None = None) -> dict[str, Any]:
-    """Reports by their worst metric discrepancy (|pct|), in fixed bins."""
-    pct = ReconciliationLog.max_discrepancy_pct
-    index = case(*[(pct <= edge, i) for i, edge in enumerate(EDGES)], else_=len(EDGES))
-    q = select(index, func.count()).select_from(ReconciliationLog).where(pct.is_not(None))
-    # Every log has one report and every report one post: only a narrowing needs the joins.
-    if campaign_id is not None or not principal.reads_everything:
-        q = visible_posts(q.join(Report, Report.id == ReconciliationLog.report_id)
-                          .join(Post, Post.id == Report.post_id), principal)
-    if campaign_id is not None:
-        q = q.where(Post.campaign_id == campaign_id)
+    """Reports by their worst metric discrepancy (|pct|), in fixed bins, summed from the
+    running counts (reconcile/persistence/tallies.py) rather than counted report by report."""
+    def where(table: Table) -> list[ColumnElement[bool]]:
+        narrow = [table.c.bin != NO_BIN, *visible_tallies(table, principal)]
+        return narrow + ([table.c.campaign_id == campaign_id] if campaign_id is not None
+                         else [])
     with unit_of_work() as uow:
-        counts = {int(i): int(n) for i, n in uow.session.execute(q.group_by(index)).all()}
+        counts = {int(i): int(n) for i, n in
+                  uow.session.execute(tallies.counted("bin", where=where)).all()}
     bins = [{"label": _bin_label(i), "from": 0.0 if i == 0 else EDGES[i - 1],
              "to": EDGES[i] if i < len(EDGES) else None, "count": counts.get(i, 0)}
             for i in range(len(EDGES) + 1)]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, Table, func, select
 
+from reconcile.persistence import tallies
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.latest import is_latest_report
 from reconcile.persistence.models import Post, ReconciliationLog, Report
-from reconcile.services.access import visible_posts
+from reconcile.services.access import visible_posts, visible_tallies
 from reconcile.services.principal import Principal
 from reconcile.services.reads.reports import reconciliation_view
 
@@ -79,21 +80,22 @@ def _results_query(principal: Principal, filters: dict[str, Any]) -> Select:
     return q
 
 
-# Filters on the reconciliation log itself: a summary asked with only these needs no join.
-LOG_FILTERS = {"status": ReconciliationLog.status,
-               "discrepancy_level": ReconciliationLog.discrepancy_level}
+# The filters the running counts are kept by (reconcile/persistence/tallies.py): a summary
+# asked with only these is summed from the tallies; a time window counts the reports.
+TALLY_FILTERS = frozenset({"status", "discrepancy_level", "affiliate_id", "platform",
+                           "campaign_id"})
 
 
 def _summary_query(principal: Principal, filters: dict[str, Any], q: Select) -> Select:
-    """Counts by status of everything `q` matches. A caller who reads everything, filtering
-    on the log alone, gets them from the log table alone: every log has one report and every
-    report one post, so the joins would change no count, only read two more tables."""
-    given = {name for name, value in filters.items() if value is not None}
-    if principal.reads_everything and given <= set(LOG_FILTERS):
-        counted = select(ReconciliationLog.status, func.count())
-        for name in given:
-            counted = counted.where(LOG_FILTERS[name] == filters[name])
-        return counted.group_by(ReconciliationLog.status)
+    """Counts by status of everything `q` matches: from the running counts when they are
+    kept by every filter given (their cost follows the number of keys, not of reports),
+    else by counting the matching reports."""
+    given = {name: value for name, value in filters.items() if value is not None}
+    if set(given) <= TALLY_FILTERS:
+        def where(table: Table) -> list[ColumnElement[bool]]:
+            return [*visible_tallies(table, principal),
+                    *[table.c[name] == value for name, value in given.items()]]
+        return tallies.counted("status", where=where)
     return q.with_only_columns(ReconciliationLog.status, func.count()).group_by(
         ReconciliationLog.status)
 
@@ -106,7 +108,7 @@ def list_results(
     with unit_of_work() as uow:
         s = uow.session
         counted = _summary_query(principal, filters, q)
-        by_status = {status: n for status, n in s.execute(counted).all()}
+        by_status = {status: int(n) for status, n in s.execute(counted).all()}
         if after is not None:
             q = q.where(Report.id < after)
         rows = s.execute(q.order_by(Report.id.desc()).limit(limit)).all()

@@ -1,0 +1,18 @@
+"""Running counts of reports: fold the triggers' deltas, or recount them all."""
+
+from __future__ import annotations
+
+from reconcile.persistence import tallies
+from reconcile.persistence.db import unit_of_work
+
+
+def compact_tallies() -> int:
+    """Fold the pending deltas into one row per key; the number folded."""
+    with unit_of_work() as uow:
+        return tallies.compact(uow.session.connection())
+
+
+def rebuild_tallies() -> int:
+    """Recount every report from the logs (a repair); the number of keys."""
+    with unit_of_work() as uow:
+        return tallies.rebuild(uow.session.connection())
