@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconcile.persistence import tallies
+from reconcile.persistence.tally_triggers import TRIGGERS as TRIGGERED
 
 # Outcomes of a terminal report, with weights out of 100 (about what the bench's mix and
 # the platforms' gaps give), and the worst discrepancy each outcome's range allows.
@@ -220,13 +221,15 @@ def seed(raw_connection: Any, plan: SeedPlan, progress: Callable[[str], None],
     cursor = raw_connection.cursor()
     # Loaded with the running counts' triggers off (a trigger per row would double the
     # time), then counted once (reconcile/persistence/tallies.py).
-    cursor.execute("ALTER TABLE reconciliation_logs DISABLE TRIGGER USER")
+    for table in TRIGGERED:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
     raw_connection.commit()
     try:
         _load(raw_connection, cursor, plan, now, tally, progress)
     finally:
         raw_connection.rollback()
-        cursor.execute("ALTER TABLE reconciliation_logs ENABLE TRIGGER USER")
+        for table in TRIGGERED:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         raw_connection.commit()
     for statement in tallies.rebuild_sql("postgresql"):
         cursor.execute(statement)

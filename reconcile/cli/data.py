@@ -1,4 +1,4 @@
-"""Data out and back: compliance export, backup and restore."""
+"""Data out and back: compliance export, backup and restore; the running counts."""
 
 from __future__ import annotations
 
@@ -79,3 +79,27 @@ def restore(file: Path, force: bool) -> None:
     except OSError as exc:
         raise click.ClickException(f"{file}: {exc.strerror or exc}") from exc
     click.echo(f"restored the database from {file}")
+
+
+@main.group()
+def tallies() -> None:
+    """The running counts behind the results' counts, histogram, analytics and alert counts."""
+
+
+@tallies.command("fold")
+@friendly
+def tallies_fold() -> None:
+    """Fold the pending deltas now (beat does it every few seconds)."""
+    from reconcile.services.admin.tallies import compact_tallies
+
+    click.echo(f"folded {compact_tallies()} deltas")
+
+
+@tallies.command("rebuild")
+@friendly
+def tallies_rebuild() -> None:
+    """Recount every tally from the data (after a repair that changed rows by hand)."""
+    from reconcile.services.admin.tallies import rebuild_tallies
+
+    keys = rebuild_tallies()
+    click.echo("rebuilt: " + ", ".join(f"{table} {n} keys" for table, n in keys.items()))

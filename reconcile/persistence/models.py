@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -533,21 +534,22 @@ class PayoutStatement(Base):
     entry_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
-# Running counts of reports (migration 0016): the results' counts by status and the
-# discrepancy histogram read these instead of counting every report ever reconciled.
-# Triggers on reconciliation_logs append a delta row (+1 for a log's new key, -1 for its old
-# one) without touching any shared row, so concurrent writers never queue on a counter;
-# `reconcile.persistence.tallies.compact` folds the deltas into one row per key.
+# Running counts (migration 0016; reconcile/persistence/tallies.py): triggers append a
+# delta row per change (+ the new key's contribution, - the old one's) without touching any
+# shared row, so concurrent writers never queue on a counter; beat folds the deltas into
+# one row per key; reads sum both. Key columns hold '' or 0 for "none", so a key is unique.
+
 
 class ReportTally(Base):
+    """Reports by campaign, platform, affiliate, status, discrepancy level and bin."""
+
     __tablename__ = "report_tallies"
     campaign_id: Mapped[int] = mapped_column(Id, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     affiliate_id: Mapped[int] = mapped_column(Id, primary_key=True)
     status: Mapped[str] = mapped_column(String(32), primary_key=True)
-    # '' where the log has no level; bin -1 where it has no discrepancy (see tallies.BIN).
     discrepancy_level: Mapped[str] = mapped_column(String(16), primary_key=True)
-    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)  # -1: no discrepancy
     n: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -561,4 +563,85 @@ class ReportTallyDelta(Base):
     status: Mapped[str] = mapped_column(String(32))
     discrepancy_level: Mapped[str] = mapped_column(String(16))
     bin: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class _PostTallyColumns:
+    """Posts' current states by campaign, platform, affiliate, status, each metric's source
+    ('' where none) and whether it was seen (unseen_*: 1 where not), with the sums."""
+
+    campaign_id: Mapped[int] = mapped_column(Id)
+    platform: Mapped[str] = mapped_column(String(32))
+    affiliate_id: Mapped[int] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(32))
+    source_views: Mapped[str] = mapped_column(String(32))
+    source_clicks: Mapped[str] = mapped_column(String(32))
+    source_conversions: Mapped[str] = mapped_column(String(32))
+    unseen_views: Mapped[int] = mapped_column(Integer)
+    unseen_clicks: Mapped[int] = mapped_column(Integer)
+    unseen_conversions: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
+    claimed_views: Mapped[int] = mapped_column(BigInteger)
+    claimed_clicks: Mapped[int] = mapped_column(BigInteger)
+    claimed_conversions: Mapped[int] = mapped_column(BigInteger)
+    seen_views: Mapped[int] = mapped_column(BigInteger)
+    seen_clicks: Mapped[int] = mapped_column(BigInteger)
+    seen_conversions: Mapped[int] = mapped_column(BigInteger)
+
+
+class PostTally(_PostTallyColumns, Base):
+    __tablename__ = "post_tallies"
+    __table_args__ = (PrimaryKeyConstraint(
+        "campaign_id", "platform", "affiliate_id", "status", "source_views", "source_clicks",
+        "source_conversions", "unseen_views", "unseen_clicks", "unseen_conversions"),)
+
+
+class PostTallyDelta(_PostTallyColumns, Base):
+    __tablename__ = "post_tally_deltas"
+    __table_args__ = (Index("ix_post_tally_deltas_campaign_id", "campaign_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+
+
+class PostTallyState(Base):
+    """What each post last added to post_tallies (n 0: nothing), so a change of the post
+    can take exactly that back; its row is the post's lock while the triggers run."""
+
+    __tablename__ = "post_tally_states"
+    post_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    campaign_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    affiliate_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_views: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    claimed_clicks: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    claimed_conversions: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    seen_views: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    seen_clicks: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    seen_conversions: Mapped[int | None] = mapped_column(Metric, nullable=True)
+    source_views: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source_clicks: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source_conversions: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class AlertTally(Base):
+    """Alerts by campaign (0: none), affiliate (0: none), severity, type and status."""
+
+    __tablename__ = "alert_tallies"
+    campaign_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class AlertTallyDelta(Base):
+    __tablename__ = "alert_tally_deltas"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Id)
+    affiliate_id: Mapped[int] = mapped_column(Id)
+    severity: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
     n: Mapped[int] = mapped_column(BigInteger)

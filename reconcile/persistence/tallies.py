@@ -1,40 +1,80 @@
-"""Running counts of reports, kept by the database as the reports change (migration 0016).
+"""Running counts kept by the database as the data changes (migration 0016).
 
-The results' counts by status and the discrepancy histogram count every report that
-matches: a million rows on a large history, on every page view. Instead, triggers on
-`reconciliation_logs` append one row to `report_tally_deltas` per change: +1 under the
-log's new key (campaign, platform, affiliate, status, discrepancy level, histogram bin) and
--1 under its old one. Appending touches no shared row, so submissions and attempt batches
-never wait on a counter, and every write path (intake, attempts, re-runs, quarantine,
-restores) is counted because the database, not the code, does it. `compact` (run by beat,
-see tasks/tallies.py) folds the deltas into `report_tallies`, one row per key; a read sums
-both tables, so it is exact between compactions and its cost follows the number of keys
-and of deltas since the last compaction, not the history.
+Some reads aggregate every row that matches: the results' counts by status and the
+discrepancy histogram count every report, the campaign analytics sum every post's current
+claim and reading, the open-alert counts count every open alert. On a large history that is
+a million rows per page view. Instead, triggers (`tally_triggers.py`) append a delta row to
+a tally's `*_deltas` table on every change: the old key's contribution negated and the new
+key's added. Appending touches no shared row, so submissions and attempt batches never wait
+on a counter, and every write path (intake, attempts, re-runs, quarantine, alert triage,
+restores) is counted because the database, not the code, does it. `compact` (beat, see
+tasks/tallies.py) folds the deltas into one row per key; a read sums both tables, so it is
+exact between folds, and its cost follows the number of keys and of deltas since the last
+fold, not the history.
 
-`rebuild` recounts everything from the logs: the migration's backfill, the scale bench's
-seed (which loads with the triggers off), and an operator's repair.
+The tallies:
+
+- REPORTS: every report by (campaign, platform, affiliate, status, discrepancy level,
+  histogram bin).
+- POSTS: every post's current state (its newest report's claim and status, its newest
+  snapshot's numbers and sources: what `reads.current.current_rows` gives) by (campaign,
+  platform, affiliate, status, each metric's source, which numbers were seen), with the
+  sums of claims and seen numbers. `post_tally_states` keeps each post's contribution so a
+  change can take back exactly what it added.
+- ALERTS: every alert by (campaign, affiliate, severity, type, status); 0 stands for no
+  campaign (an alert with no report) or no affiliate.
+
+`rebuild` recounts everything: the migration's backfill, the scale bench's seed (which loads
+with the triggers off), and an operator's repair (`reconcile tallies rebuild`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, text, union_all
+from sqlalchemy import ColumnElement, Select, Table, func, literal, select, text, union_all
 from sqlalchemy.engine import Connection
 
-from reconcile.persistence.models import ReportTally, ReportTallyDelta, table_of
+from reconcile.persistence.models import Base
 
 # Upper edges (inclusive) of the discrepancy histogram's bins, as fractions; the first edge
 # is the default tolerance under which a claim counts as MATCHED. A log's bin is the index
 # of the first edge its max_discrepancy_pct does not exceed, len(EDGES) above the last, and
-# -1 where it has none. The triggers hold the same edges (migration 0016): change both.
+# -1 where it has none.
 EDGES = (0.05, 0.10, 0.20, 0.50, 1.00)
 NO_BIN = -1
-KEY = ("campaign_id", "platform", "affiliate_id", "status", "discrepancy_level", "bin")
+METRICS = ("views", "clicks", "conversions")
 COMPACT_BATCH = 50_000  # deltas folded per statement: a bounded transaction after a long gap
 
-TALLIES = table_of(ReportTally)
-DELTAS = table_of(ReportTallyDelta)
+
+@dataclass(frozen=True)
+class Tally:
+    table: str  # one row per key
+    deltas: str  # appended by the triggers
+    key: tuple[str, ...]
+    sums: tuple[str, ...]  # "n" (the count) first
+
+    @property
+    def compacted(self) -> Table:
+        return Base.metadata.tables[self.table]
+
+    @property
+    def pending(self) -> Table:
+        return Base.metadata.tables[self.deltas]
+
+
+REPORTS = Tally("report_tallies", "report_tally_deltas",
+                ("campaign_id", "platform", "affiliate_id", "status", "discrepancy_level",
+                 "bin"), ("n",))
+POSTS = Tally("post_tallies", "post_tally_deltas",
+              ("campaign_id", "platform", "affiliate_id", "status",
+               *[f"source_{m}" for m in METRICS], *[f"unseen_{m}" for m in METRICS]),
+              ("n", *[f"claimed_{m}" for m in METRICS], *[f"seen_{m}" for m in METRICS]))
+ALERTS = Tally("alert_tallies", "alert_tally_deltas",
+               ("campaign_id", "affiliate_id", "severity", "type", "status"), ("n",))
+ALL = (REPORTS, POSTS, ALERTS)
 
 
 def bin_sql(pct: str) -> str:
@@ -43,122 +83,167 @@ def bin_sql(pct: str) -> str:
     return f"CASE WHEN {pct} IS NULL THEN {NO_BIN} {arms} ELSE {len(EDGES)} END"
 
 
-def _key_of(row: str) -> str:
-    """The key columns of a log row (`row` is NEW, OLD or a table alias), from its report
-    and post (aliases r and p)."""
-    return (f"p.campaign_id, p.platform, r.affiliate_id, {row}.status, "
-            f"COALESCE({row}.discrepancy_level, ''), {bin_sql(f'{row}.max_discrepancy_pct')}")
-
-
-def _append(row: str, n: int) -> str:
-    return (f"INSERT INTO report_tally_deltas ({', '.join(KEY)}, n) "
-            f"SELECT {_key_of(row)}, {n} FROM reports r JOIN posts p ON p.id = r.post_id "
-            f"WHERE r.id = {row}.report_id;")
-
-
-_CHANGED = ("OLD.status IS DISTINCT FROM NEW.status "
-            "OR OLD.discrepancy_level IS DISTINCT FROM NEW.discrepancy_level "
-            "OR OLD.max_discrepancy_pct IS DISTINCT FROM NEW.max_discrepancy_pct")
-_COLUMNS = "status, discrepancy_level, max_discrepancy_pct"
-
-
-def trigger_ddl(dialect: str) -> list[str]:
-    """The statements that create the triggers keeping the deltas, in either database."""
+def source_sql(dialect: str, snapshot: str, metric: str) -> str:
+    """A snapshot's source of one metric as text (NULL where it names none), as
+    `Snapshot.sources[m].as_string()` reads it."""
     if dialect == "postgresql":
-        return [
-            "CREATE FUNCTION report_tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF TG_OP = 'UPDATE' THEN {_append('OLD', -1)} END IF; "
-            f"{_append('NEW', 1)} RETURN NULL; END $$",
-            "CREATE TRIGGER report_tally_insert AFTER INSERT ON reconciliation_logs "
-            "FOR EACH ROW EXECUTE FUNCTION report_tally()",
-            f"CREATE TRIGGER report_tally_update AFTER UPDATE OF {_COLUMNS} "
-            f"ON reconciliation_logs FOR EACH ROW WHEN ({_CHANGED}) "
-            "EXECUTE FUNCTION report_tally()",
-        ]
-    changed = _CHANGED.replace("IS DISTINCT FROM", "IS NOT")  # SQLite's spelling
-    return [
-        "CREATE TRIGGER report_tally_insert AFTER INSERT ON reconciliation_logs "
-        f"BEGIN {_append('NEW', 1)} END",
-        f"CREATE TRIGGER report_tally_update AFTER UPDATE OF {_COLUMNS} "
-        f"ON reconciliation_logs WHEN {changed} "
-        f"BEGIN {_append('OLD', -1)} {_append('NEW', 1)} END",
-    ]
+        return f"({snapshot}.sources ->> '{metric}')"
+    return f"json_extract({snapshot}.sources, '$.{metric}')"
 
 
-def drop_ddl(dialect: str) -> list[str]:
-    drops = ["DROP TRIGGER IF EXISTS report_tally_update"
-             + (" ON reconciliation_logs" if dialect == "postgresql" else ""),
-             "DROP TRIGGER IF EXISTS report_tally_insert"
-             + (" ON reconciliation_logs" if dialect == "postgresql" else "")]
-    return drops + (["DROP FUNCTION IF EXISTS report_tally()"]
-                    if dialect == "postgresql" else [])
+# -- each key's contribution, as SQL over a row ------------------------------------------
+
+def report_key_sql(log: str) -> str:
+    """REPORTS' key of a log row (`log` is NEW, OLD or an alias) with its report and post
+    as aliases r and p."""
+    return (f"p.campaign_id, p.platform, r.affiliate_id, {log}.status, "
+            f"COALESCE({log}.discrepancy_level, ''), {bin_sql(f'{log}.max_discrepancy_pct')}")
+
+
+def alert_key_sql(alert: str) -> str:
+    """ALERTS' key of an alert row, its post (if any) as alias p."""
+    return (f"COALESCE(p.campaign_id, 0), COALESCE({alert}.affiliate_id, 0), "
+            f"{alert}.severity, {alert}.type, {alert}.status")
+
+
+STATE_COLUMNS = ("post_id", "n", "campaign_id", "platform", "affiliate_id", "status",
+                 *[f"claimed_{m}" for m in METRICS], *[f"seen_{m}" for m in METRICS],
+                 *[f"source_{m}" for m in METRICS])
+
+
+def post_state_sql(dialect: str, post: str) -> str:
+    """SELECT the current state of the posts `post` names (a condition on alias p), as
+    STATE_COLUMNS: n is 1 where the post's newest report has its log, as
+    `reads.current.current_rows` counts a post, else 0."""
+    values = ["p.id", "CASE WHEN l.id IS NULL THEN 0 ELSE 1 END", "p.campaign_id",
+              "p.platform", "p.affiliate_id", "l.status",
+              *[f"r.claimed_{m}" for m in METRICS], *[f"s.{m}" for m in METRICS],
+              *[source_sql(dialect, "s", m) for m in METRICS]]
+    named = ", ".join(f"{v} AS {c}" for v, c in zip(values, STATE_COLUMNS, strict=True))
+    return (f"SELECT {named} FROM posts p "
+            "LEFT JOIN reports r ON r.id = (SELECT max(id) FROM reports WHERE post_id = p.id) "
+            "LEFT JOIN reconciliation_logs l ON l.report_id = r.id "
+            "LEFT JOIN snapshots s ON s.id = "
+            f"(SELECT max(id) FROM snapshots WHERE post_id = p.id) WHERE {post}")
+
+
+def post_delta_sql(state: str, sign: int, named: bool = False) -> str:
+    """POSTS' key and sums of a post state row (alias or record `state`), times `sign`;
+    `named`: each under its column's name."""
+    key = [f"{state}.campaign_id", f"{state}.platform", f"{state}.affiliate_id",
+           f"{state}.status", *[f"COALESCE({state}.source_{m}, '')" for m in METRICS],
+           *[f"CASE WHEN {state}.seen_{m} IS NULL THEN 1 ELSE 0 END" for m in METRICS]]
+    sums = [f"{sign} * {state}.n", *[f"{sign} * {state}.claimed_{m}" for m in METRICS],
+            *[f"{sign} * COALESCE({state}.seen_{m}, 0)" for m in METRICS]]
+    if named:
+        return ", ".join(f"{v} AS {c}" for v, c in
+                         zip(key + sums, POSTS.key + POSTS.sums, strict=True))
+    return ", ".join(key + sums)
+
+
+def columns(tally: Tally) -> str:
+    return ", ".join(tally.key + tally.sums)
+
+
+# -- folding and recounting ---------------------------------------------------------------
+
+def _fold_into(tally: Tally, source: str) -> str:
+    keys = ", ".join(tally.key)
+    sums = ", ".join(f"sum({s})" for s in tally.sums)
+    updates = ", ".join(f"{s} = {tally.table}.{s} + excluded.{s}" for s in tally.sums)
+    return (f"INSERT INTO {tally.table} ({columns(tally)}) SELECT {keys}, {sums} "
+            f"FROM {source} WHERE true GROUP BY {keys} "  # SQLite's upsert needs a WHERE
+            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}")
+
+
+def _compact_batch(conn: Connection, tally: Tally, batch: int) -> int:
+    if conn.dialect.name == "postgresql":
+        # One statement deletes the deltas it folds: a delta committed meanwhile is either
+        # deleted and counted, or left for the next fold; never dropped uncounted, whatever
+        # order ids commit in.
+        return int(conn.execute(text(
+            f"WITH gone AS (DELETE FROM {tally.deltas} WHERE id IN "
+            f"(SELECT id FROM {tally.deltas} ORDER BY id LIMIT :batch) "
+            f"RETURNING {columns(tally)}), folded AS ({_fold_into(tally, 'gone')} "
+            "RETURNING 1) SELECT count(*) FROM gone"), {"batch": batch}).scalar() or 0)
+    # SQLite admits one writer at a time: read, fold and delete under the write lock.
+    top = conn.scalar(text(f"SELECT id FROM {tally.deltas} ORDER BY id LIMIT 1 OFFSET :skip"),
+                      {"skip": batch - 1})
+    bound = "" if top is None else f" WHERE id <= {int(top)}"
+    n = int(conn.scalar(text(f"SELECT count(*) FROM {tally.deltas}{bound}")) or 0)
+    conn.execute(text(_fold_into(tally, f"(SELECT * FROM {tally.deltas}{bound})")))
+    conn.execute(text(f"DELETE FROM {tally.deltas}{bound}"))
+    return n
+
+
+def compact(conn: Connection, batch: int = COMPACT_BATCH,
+            tallies: Iterable[Tally] = ALL) -> int:
+    """Fold every tally's deltas into one row per key, a batch at a time; the number of
+    deltas folded. Keys whose every sum came to 0 are dropped."""
+    folded = 0
+    for tally in tallies:
+        while True:
+            n = _compact_batch(conn, tally, batch)
+            folded += n
+            if n < batch:
+                break
+        conn.execute(text(f"DELETE FROM {tally.table} WHERE "
+                          + " AND ".join(f"{s} = 0" for s in tally.sums)))
+    return folded
 
 
 def rebuild_sql(dialect: str) -> list[str]:
     """The statements of `rebuild`, for a caller holding a raw connection (the seed)."""
-    lock = (["LOCK TABLE reconciliation_logs IN SHARE MODE"] if dialect == "postgresql"
-            else [])
-    return [*lock, "DELETE FROM report_tally_deltas", "DELETE FROM report_tallies",
-            f"INSERT INTO report_tallies ({', '.join(KEY)}, n) SELECT {_key_of('l')}, "
+    lock = (["LOCK TABLE reconciliation_logs, reports, snapshots, alerts IN SHARE MODE"]
+            if dialect == "postgresql" else [])
+    clear = [f"DELETE FROM {t}" for tally in ALL for t in (tally.deltas, tally.table)]
+    return [*lock, *clear, "DELETE FROM post_tally_states",
+            f"INSERT INTO {REPORTS.table} ({columns(REPORTS)}) SELECT {report_key_sql('l')}, "
             "count(*) FROM reconciliation_logs l JOIN reports r ON r.id = l.report_id "
-            "JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5, 6"]
+            "JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5, 6",
+            f"INSERT INTO post_tally_states ({', '.join(STATE_COLUMNS)}) "
+            + post_state_sql(dialect, "true"),
+            f"INSERT INTO {POSTS.table} ({columns(POSTS)}) SELECT "
+            f"{', '.join(POSTS.key)}, {', '.join(f'sum({s})' for s in POSTS.sums)} FROM "
+            f"(SELECT {post_delta_sql('st', 1, named=True)} FROM post_tally_states st "
+            f"WHERE st.n = 1) AS d GROUP BY {', '.join(POSTS.key)}",
+            f"INSERT INTO {ALERTS.table} ({columns(ALERTS)}) SELECT {alert_key_sql('a')}, "
+            "count(*) FROM alerts a LEFT JOIN reports r ON r.id = a.report_id "
+            "LEFT JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5"]
 
 
-def rebuild(conn: Connection) -> int:
-    """Recount every log into `report_tallies` and drop the deltas; the number of keys.
-    Run inside the caller's transaction; on PostgreSQL writers of logs wait for it (a
-    table lock), so no change falls between the count and the drop."""
+def rebuild(conn: Connection) -> dict[str, int]:
+    """Recount every tally from the data and drop the deltas; the keys of each. Run inside
+    the caller's transaction; on PostgreSQL writers wait for it (table locks), so no change
+    falls between the count and the drop."""
     for statement in rebuild_sql(conn.dialect.name):
         conn.exec_driver_sql(statement)
-    return int(conn.scalar(text("SELECT count(*) FROM report_tallies")) or 0)
+    return {t.table: int(conn.scalar(text(f"SELECT count(*) FROM {t.table}")) or 0)
+            for t in ALL}
 
 
-def _fold_into_tallies(source: str) -> str:
-    keys = ", ".join(KEY)
-    return (f"INSERT INTO report_tallies ({keys}, n) SELECT {keys}, sum(n) FROM {source} "
-            f"WHERE true GROUP BY {keys} "  # WHERE: SQLite's upsert after a SELECT needs one
-            f"ON CONFLICT ({keys}) DO UPDATE SET n = report_tallies.n + excluded.n")
+# -- reading ------------------------------------------------------------------------------
+
+Narrowing = Callable[[Table], Iterable[ColumnElement[bool]]]
 
 
-def compact(conn: Connection, batch: int = COMPACT_BATCH) -> int:
-    """Fold the deltas into one row per key, a batch at a time; the deltas folded.
-
-    On PostgreSQL each batch is one statement that deletes the deltas it folds (a delta
-    committed meanwhile is either deleted and counted, or left for the next run: never
-    dropped uncounted, whatever order ids commit in). SQLite admits one writer at a time,
-    so there the batch is read, folded and deleted under the write lock."""
-    folded = 0
-    while True:
-        if conn.dialect.name == "postgresql":
-            n = conn.execute(text(
-                "WITH gone AS (DELETE FROM report_tally_deltas WHERE id IN "
-                "(SELECT id FROM report_tally_deltas ORDER BY id LIMIT :batch) "
-                f"RETURNING {', '.join(KEY)}, n), folded AS ({_fold_into_tallies('gone')} "
-                "RETURNING 1) SELECT (SELECT count(*) FROM gone)"), {"batch": batch}).scalar()
-        else:
-            top = conn.scalar(text("SELECT id FROM report_tally_deltas ORDER BY id "
-                                   "LIMIT 1 OFFSET :skip"), {"skip": batch - 1})
-            bound = "" if top is None else f" WHERE id <= {int(top)}"
-            n = conn.scalar(text(f"SELECT count(*) FROM report_tally_deltas{bound}"))
-            conn.execute(text(_fold_into_tallies(f"(SELECT * FROM report_tally_deltas"
-                                                 f"{bound})")))
-            conn.execute(text(f"DELETE FROM report_tally_deltas{bound}"))
-        folded += int(n or 0)
-        if not n or n < batch:
-            break
-    conn.execute(text("DELETE FROM report_tallies WHERE n = 0"))
-    return folded
-
-
-def counted(*columns: str, where: Any = ()) -> Select:
-    """Sum the counts by `columns` over the compacted rows and the pending deltas, each
-    narrowed by `where` (a function from a table to its conditions); keys summing to 0
-    (every report that had them moved on) are left out."""
+def counted(tally: Tally, *by: str, where: Narrowing | None = None,
+            sums: tuple[str, ...] = ("n",)) -> Select:
+    """Sum `sums` by the key columns `by` over the folded rows and the pending deltas, each
+    narrowed by `where`; keys whose count comes to 0 (every row that had them moved on) are
+    left out. The columns come out as named, the sums under their own names."""
     parts = []
-    for table in (TALLIES, DELTAS):
-        conditions = list(where(table)) if callable(where) else []
-        parts.append(select(*[table.c[c] for c in columns], table.c.n).where(*conditions))
+    for table in (tally.compacted, tally.pending):
+        conditions = list(where(table)) if where is not None else []
+        parts.append(select(*[table.c[c] for c in (*by, *sums)]).where(*conditions))
     both = union_all(*parts).subquery("tallied")
-    total = func.sum(both.c.n)
-    return (select(*[both.c[c] for c in columns], total.label("n"))
-            .group_by(*[both.c[c] for c in columns]).having(total != literal(0)))
+    totals = [func.sum(both.c[s]).label(s) for s in sums]
+    count = func.sum(both.c.n) if "n" in sums else None
+    q = select(*[both.c[c] for c in by], *totals).group_by(*[both.c[c] for c in by])
+    return q.having(count != literal(0)) if count is not None else q
+
+
+def one_total(conn_or_session: Any, tally: Tally, where: Narrowing) -> int:
+    """The count of everything `where` narrows `tally` to."""
+    tallied = counted(tally, where=where).subquery()
+    return int(conn_or_session.scalar(select(func.coalesce(func.sum(tallied.c.n), 0))) or 0)

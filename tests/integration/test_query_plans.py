@@ -259,9 +259,11 @@ def test_the_check_sees_a_query_that_no_index_serves(seeded: dict[str, Any]) -> 
     assert len(found) == 1 and found[0].startswith("reports in: SELECT")
 
 
-def test_analytics_folded_in_sql_equal_the_post_by_post_fold(seeded: dict[str, Any]) -> None:
-    """Folding in SQL changes no figure: the same analytics, post by post, from the newest
-    report (no newer one of its post) and newest snapshot of every post, as before 0014."""
+def test_analytics_from_running_counts_equal_the_post_by_post_fold(
+        seeded: dict[str, Any]) -> None:
+    """Reading the running counts (migration 0016) changes no figure: the same analytics,
+    post by post, from the newest report (no newer one of its post) and newest snapshot of
+    every post, as before 0014; the counts themselves were rebuilt after the seed's COPY."""
     from sqlalchemy import func, select
 
     from reconcile.persistence.db import unit_of_work

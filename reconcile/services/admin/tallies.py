@@ -1,4 +1,4 @@
-"""Running counts of reports: fold the triggers' deltas, or recount them all."""
+"""Running counts (persistence/tallies.py): fold the triggers' deltas, or recount them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def compact_tallies() -> int:
         return tallies.compact(uow.session.connection())
 
 
-def rebuild_tallies() -> int:
-    """Recount every report from the logs (a repair); the number of keys."""
+def rebuild_tallies() -> dict[str, int]:
+    """Recount every tally from the data (a repair); the number of keys of each."""
     with unit_of_work() as uow:
         return tallies.rebuild(uow.session.connection())

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from reconcile.persistence import tallies
 from reconcile.persistence.db import unit_of_work
@@ -141,13 +141,13 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
         ids = {g["affiliate_id"] for g in groups}
         names = {i: (n, t) for i, n, t in s.execute(
             select(User.id, User.name, User.trust_score).where(User.id.in_(ids))).all()}
-        tallied = tallies.counted("campaign_id", where=lambda table: [
-            table.c.campaign_id == campaign_id]).subquery()
-        reports = int(s.scalar(select(func.coalesce(func.sum(tallied.c.n), 0))) or 0)
+        # Counts from the running counts (reconcile/persistence/tallies.py), not row by row.
+        reports = tallies.one_total(s, tallies.REPORTS, lambda table: [
+            table.c.campaign_id == campaign_id])
+        open_alerts = tallies.one_total(s, tallies.ALERTS, lambda table: [
+            table.c.campaign_id == campaign_id, table.c.status == AlertStatus.OPEN])
         alerts = (select(Alert).join(Report, Report.id == Alert.report_id)
                   .join(Post, Post.id == Report.post_id).where(Post.campaign_id == campaign_id))
-        open_alerts = s.scalar(alerts.where(Alert.status == AlertStatus.OPEN)
-                               .with_only_columns(func.count())) or 0
         recent = s.scalars(alerts.order_by(Alert.id.desc()).limit(RECENT_ALERTS)).all()
         return {"campaign_id": campaign_id,
                 "sources": {"views": PLATFORM, "clicks": campaign.clicks_source,

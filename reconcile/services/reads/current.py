@@ -8,8 +8,9 @@ took it. Both are found per post with one backward probe of an index on (post_id
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, null, select
 
+from reconcile.persistence import tallies
 from reconcile.persistence.models import Post, ReconciliationLog, Report, Snapshot
 
 METRICS = ("views", "clicks", "conversions")
@@ -58,13 +59,18 @@ def current_rows(campaign_id: int, newest: int | None = None) -> Select:
 
 
 def grouped_rows(campaign_id: int) -> Select:
-    """The current rows folded in SQL into groups that share everything the analytics tell
+    """The campaign's posts folded into groups that share everything the analytics tell
     apart (platform, affiliate, status, each metric's source and whether it was seen), with
-    the count of posts and the sums of claims and seen numbers of each group."""
-    cur = current_rows(campaign_id).subquery("posts_now")
-    keys = [cur.c.platform, cur.c.affiliate_id, cur.c.status,
-            *[cur.c[f"source_{m}"] for m in METRICS],
-            *[cur.c[f"seen_{m}"].is_(None) for m in METRICS]]
-    sums = [func.sum(cur.c[f"claimed_{m}"]) for m in METRICS]
-    seen = [func.sum(cur.c[f"seen_{m}"]) for m in METRICS]
-    return select(*keys, func.count(), *sums, *seen).group_by(*keys)
+    the count of posts and the sums of claims and seen numbers of each group (None where the
+    group's posts saw nothing), from the running counts the database keeps of each post's
+    current row (reconcile/persistence/tallies.py, POSTS): the cost follows the number of
+    groups, not of posts."""
+    t = tallies.POSTS
+    cur = tallies.counted(t, *t.key[1:], sums=t.sums, where=lambda table: [
+        table.c.campaign_id == campaign_id]).subquery("posts_now")
+    sources = [func.nullif(cur.c[f"source_{m}"], "") for m in METRICS]
+    unseen = [cur.c[f"unseen_{m}"] == 1 for m in METRICS]
+    seen = [case((cur.c[f"unseen_{m}"] == 1, null()), else_=cur.c[f"seen_{m}"])
+            for m in METRICS]
+    return select(cur.c.platform, cur.c.affiliate_id, cur.c.status, *sources, *unseen,
+                  cur.c.n, *[cur.c[f"claimed_{m}"] for m in METRICS], *seen)

@@ -14,11 +14,11 @@ from reconcile.bootstrap import active_rules
 from reconcile.errors import NotFound
 from reconcile.persistence import tallies
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Alert, Attempt, Post, Report, User
+from reconcile.persistence.models import Attempt, Post, Report, User
 from reconcile.persistence.tallies import EDGES, NO_BIN
 from reconcile.rules import bucket_for
 from reconcile.rules.trust import BUCKETS
-from reconcile.services.access import visible_alerts, visible_posts, visible_tallies
+from reconcile.services.access import visible_posts, visible_tallies
 from reconcile.services.alerts.manage import TYPES
 from reconcile.services.principal import Principal
 from reconcile.vocabulary import AlertStatus, Role, Severity, values
@@ -98,7 +98,7 @@ def discrepancy_histogram(principal: Principal,
                          else [])
     with unit_of_work() as uow:
         counts = {int(i): int(n) for i, n in
-                  uow.session.execute(tallies.counted("bin", where=where)).all()}
+                  uow.session.execute(tallies.counted(tallies.REPORTS, "bin", where=where)).all()}
     bins = [{"label": _bin_label(i), "from": 0.0 if i == 0 else EDGES[i - 1],
              "to": EDGES[i] if i < len(EDGES) else None, "count": counts.get(i, 0)}
             for i in range(len(EDGES) + 1)]
@@ -122,9 +122,11 @@ def trust_buckets() -> dict[str, Any]:
 
 
 def open_alert_counts(principal: Principal) -> dict[str, Any]:
-    """Open alerts the caller may see, by severity and by type (zeros included)."""
-    q = visible_alerts(select(Alert.severity, Alert.type, func.count()), principal)
-    q = q.where(Alert.status == AlertStatus.OPEN).group_by(Alert.severity, Alert.type)
+    """Open alerts the caller may see, by severity and by type (zeros included), from the
+    running counts (reconcile/persistence/tallies.py, ALERTS)."""
+    def where(table: Table) -> list[ColumnElement[bool]]:
+        return [table.c.status == AlertStatus.OPEN, *visible_tallies(table, principal)]
+    q = tallies.counted(tallies.ALERTS, "severity", "type", where=where)
     with unit_of_work() as uow:
         rows = uow.session.execute(q).all()
     by_severity = dict.fromkeys(values(Severity), 0)

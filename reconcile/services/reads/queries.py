@@ -95,7 +95,7 @@ def _summary_query(principal: Principal, filters: dict[str, Any], q: Select) -> 
         def where(table: Table) -> list[ColumnElement[bool]]:
             return [*visible_tallies(table, principal),
                     *[table.c[name] == value for name, value in given.items()]]
-        return tallies.counted("status", where=where)
+        return tallies.counted(tallies.REPORTS, "status", where=where)
     return q.with_only_columns(ReconciliationLog.status, func.count()).group_by(
         ReconciliationLog.status)
 

@@ -1,0 +1,73 @@
+"""tallies: running counts of reports, posts' current states and alerts, kept by triggers
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-07 18:00:00
+
+The results' counts by status, the discrepancy histogram, the campaign analytics and the
+open-alert counts aggregated every matching row on every request: a million rows on a large
+history. Triggers on reconciliation_logs, snapshots and alerts now append deltas to
+`*_tally_deltas`; beat folds them into `*_tallies`; the reads sum both. The backfill counts
+what is already there. See reconcile/persistence/tallies.py and docs/performance.md,
+"Running counts".
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from reconcile.persistence import tallies, tally_triggers
+
+revision: str = "0016"
+down_revision: str | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+TEXT = {"platform": 32, "status": 32, "discrepancy_level": 16, "severity": 16, "type": 32,
+        "source_views": 32, "source_clicks": 32, "source_conversions": 32}
+
+
+def _column(name: str, nullable: bool = False) -> sa.Column:
+    if name in TEXT:
+        kind: sa.types.TypeEngine = sa.String(TEXT[name])
+    elif name.endswith("_id"):
+        kind = BIG
+    elif name == "bin" or name.startswith("unseen_"):
+        kind = sa.Integer()
+    else:
+        kind = sa.BigInteger()
+    return sa.Column(name, kind, nullable=nullable)
+
+
+def upgrade() -> None:
+    for tally in tallies.ALL:
+        op.create_table(tally.table, *[_column(c) for c in tally.key + tally.sums],
+                        sa.PrimaryKeyConstraint(*tally.key))
+        op.create_table(tally.deltas, sa.Column("id", BIG, nullable=False),
+                        *[_column(c) for c in tally.key + tally.sums],
+                        sa.PrimaryKeyConstraint("id"))
+    for tally in (tallies.REPORTS, tallies.POSTS):
+        op.create_index(f"ix_{tally.deltas}_campaign_id", tally.deltas, ["campaign_id"])
+    # Column order matters: PostgreSQL's trigger reads a state row into a record of this
+    # table's type in the order of tallies.STATE_COLUMNS.
+    op.create_table("post_tally_states", sa.Column("post_id", BIG, nullable=False),
+                    sa.Column("n", sa.Integer(), nullable=False),
+                    *[sa.Column(c, sa.String(TEXT[c]) if c in TEXT else BIG, nullable=True)
+                      for c in tallies.STATE_COLUMNS[2:]],
+                    sa.PrimaryKeyConstraint("post_id"))
+    conn = op.get_bind()
+    for statement in tally_triggers.create(conn.dialect.name):
+        conn.exec_driver_sql(statement)
+    tallies.rebuild(conn)
+
+
+def downgrade() -> None:
+    conn = op.get_bind()
+    for statement in tally_triggers.drop(conn.dialect.name):
+        conn.exec_driver_sql(statement)
+    op.drop_table("post_tally_states")
+    for tally in tallies.ALL:
+        op.drop_table(tally.deltas)
+        op.drop_table(tally.table)
