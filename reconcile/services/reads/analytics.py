@@ -99,14 +99,19 @@ def summarise(groups: list[dict[str, Any]], reports: int, newest: list[dict[str,
     """Fold the groups into totals, reconciliation and the per-platform/affiliate cuts;
     `newest` are the newest posts' rows, `names` each affiliate's name and trust score."""
     whole = _group(groups)
-    by_platform = {}
-    for platform in sorted({r["platform"] for r in groups}):
-        by_platform[platform] = _group([r for r in groups if r["platform"] == platform])
+    # Each group put in its platform's and its affiliate's share once (not one pass over
+    # every group per platform and per affiliate).
+    platforms: dict[str, list[dict[str, Any]]] = {}
+    affiliates: dict[int, list[dict[str, Any]]] = {}
+    for r in groups:
+        platforms.setdefault(r["platform"], []).append(r)
+        affiliates.setdefault(r["affiliate_id"], []).append(r)
+    by_platform = {platform: _group(platforms[platform]) for platform in sorted(platforms)}
     by_affiliate = {}
-    for affiliate in sorted({r["affiliate_id"] for r in groups}):
-        mine = [r for r in groups if r["affiliate_id"] == affiliate]
+    for affiliate in sorted(affiliates):
         name, trust = names[affiliate]
-        by_affiliate[affiliate] = {**_group(mine), "name": name, "trust_score": trust}
+        by_affiliate[affiliate] = {**_group(affiliates[affiliate]), "name": name,
+                                   "trust_score": trust}
     return {
         "totals": {"posts": whole["posts"], "reports": reports, "claimed": whole["claimed"],
                    "verified": whole["verified"], "funnel": whole["funnel"],
