@@ -7,8 +7,9 @@ Create Date: 2026-12-07 18:00:00
 The results' counts by status, the discrepancy histogram, the campaign analytics and the
 open-alert counts aggregated every matching row on every request: a million rows on a large
 history. Triggers on reconciliation_logs, snapshots and alerts now append deltas to
-`*_tally_deltas`; beat folds them into `*_tallies`; the reads sum both. The backfill counts
-what is already there. See reconcile/persistence/tallies.py and docs/performance.md,
+`*_tally_deltas` (reports, alerts) or mark a post dirty (`post_tally_dirty`); beat folds
+them into `*_tallies`; the reads add what is not folded yet. The backfill counts what is
+already there. See reconcile/persistence/tallies.py and docs/performance.md,
 "Running counts".
 """
 
@@ -48,8 +49,14 @@ def upgrade() -> None:
         op.create_table(tally.deltas, sa.Column("id", BIG, nullable=False),
                         *[_column(c) for c in tally.key + tally.sums],
                         sa.PrimaryKeyConstraint("id"))
-    for tally in (tallies.REPORTS, tallies.POSTS):
-        op.create_index(f"ix_{tally.deltas}_campaign_id", tally.deltas, ["campaign_id"])
+    op.create_index("ix_report_tally_deltas_campaign_id", "report_tally_deltas",
+                    ["campaign_id"])
+    posts = tallies.POSTS
+    op.create_table(posts.table, *[_column(c) for c in posts.key + posts.sums],
+                    sa.PrimaryKeyConstraint(*posts.key))
+    op.create_table("post_tally_dirty", sa.Column("id", BIG, nullable=False),
+                    sa.Column("post_id", BIG, nullable=True),
+                    sa.Column("report_id", BIG, nullable=True), sa.PrimaryKeyConstraint("id"))
     # Column order matters: PostgreSQL's trigger reads a state row into a record of this
     # table's type in the order of tallies.STATE_COLUMNS.
     op.create_table("post_tally_states", sa.Column("post_id", BIG, nullable=False),
@@ -67,7 +74,8 @@ def downgrade() -> None:
     conn = op.get_bind()
     for statement in tally_triggers.drop(conn.dialect.name):
         conn.exec_driver_sql(statement)
-    op.drop_table("post_tally_states")
+    for table in ("post_tally_states", "post_tally_dirty", tallies.POSTS.table):
+        op.drop_table(table)
     for tally in tallies.ALL:
         op.drop_table(tally.deltas)
         op.drop_table(tally.table)

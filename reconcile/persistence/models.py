@@ -596,15 +596,19 @@ class PostTally(_PostTallyColumns, Base):
         "source_conversions", "unseen_views", "unseen_clicks", "unseen_conversions"),)
 
 
-class PostTallyDelta(_PostTallyColumns, Base):
-    __tablename__ = "post_tally_deltas"
-    __table_args__ = (Index("ix_post_tally_deltas_campaign_id", "campaign_id"),)
+class PostTallyDirty(Base):
+    """A post whose state changed since the last fold: named by a snapshot (post_id) or a
+    log (report_id; resolved by the fold and the reads, so the trigger reads nothing)."""
+
+    __tablename__ = "post_tally_dirty"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
+    post_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    report_id: Mapped[int | None] = mapped_column(Id, nullable=True)
 
 
 class PostTallyState(Base):
-    """What each post last added to post_tallies (n 0: nothing), so a change of the post
-    can take exactly that back; its row is the post's lock while the triggers run."""
+    """What each post last added to post_tallies (n 0: nothing), so the fold can take
+    exactly that back when the post changes."""
 
     __tablename__ = "post_tally_states"
     post_id: Mapped[int] = mapped_column(Id, primary_key=True)

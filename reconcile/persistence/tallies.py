@@ -19,8 +19,11 @@ The tallies:
 - POSTS: every post's current state (its newest report's claim and status, its newest
   snapshot's numbers and sources: what `reads.current.current_rows` gives) by (campaign,
   platform, affiliate, status, each metric's source, which numbers were seen), with the
-  sums of claims and seen numbers. `post_tally_states` keeps each post's contribution so a
-  change can take back exactly what it added.
+  sums of claims and seen numbers. A post's state depends on several rows, so here the
+  triggers only mark the post dirty (`post_tally_dirty`: one insert, no read, no lock);
+  the fold recomputes the dirty posts' states, adds the difference from what each last
+  added (`post_tally_states`) to `post_tallies`, and a read does the same for the posts
+  still dirty: exact, at a cost that follows the changes since the last fold.
 - ALERTS: every alert by (campaign, affiliate, severity, type, status); 0 stands for no
   campaign (an alert with no report) or no affiliate.
 
@@ -34,7 +37,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, func, literal, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 
 from reconcile.persistence.models import Base
@@ -68,13 +81,20 @@ class Tally:
 REPORTS = Tally("report_tallies", "report_tally_deltas",
                 ("campaign_id", "platform", "affiliate_id", "status", "discrepancy_level",
                  "bin"), ("n",))
-POSTS = Tally("post_tallies", "post_tally_deltas",
-              ("campaign_id", "platform", "affiliate_id", "status",
-               *[f"source_{m}" for m in METRICS], *[f"unseen_{m}" for m in METRICS]),
-              ("n", *[f"claimed_{m}" for m in METRICS], *[f"seen_{m}" for m in METRICS]))
+@dataclass(frozen=True)
+class PostTally:
+    table: str
+    key: tuple[str, ...]
+    sums: tuple[str, ...]
+
+
+POSTS = PostTally("post_tallies",
+                  ("campaign_id", "platform", "affiliate_id", "status",
+                   *[f"source_{m}" for m in METRICS], *[f"unseen_{m}" for m in METRICS]),
+                  ("n", *[f"claimed_{m}" for m in METRICS], *[f"seen_{m}" for m in METRICS]))
 ALERTS = Tally("alert_tallies", "alert_tally_deltas",
                ("campaign_id", "affiliate_id", "severity", "type", "status"), ("n",))
-ALL = (REPORTS, POSTS, ALERTS)
+ALL = (REPORTS, ALERTS)  # the tallies kept by deltas
 
 
 def bin_sql(pct: str) -> str:
@@ -141,7 +161,7 @@ def post_delta_sql(state: str, sign: int, named: bool = False) -> str:
     return ", ".join(key + sums)
 
 
-def columns(tally: Tally) -> str:
+def columns(tally: Tally | PostTally) -> str:
     return ", ".join(tally.key + tally.sums)
 
 
@@ -178,8 +198,9 @@ def _compact_batch(conn: Connection, tally: Tally, batch: int) -> int:
 
 def compact(conn: Connection, batch: int = COMPACT_BATCH,
             tallies: Iterable[Tally] = ALL) -> int:
-    """Fold every tally's deltas into one row per key, a batch at a time; the number of
-    deltas folded. Keys whose every sum came to 0 are dropped."""
+    """Fold every tally's deltas into one row per key, and the dirty posts' states into
+    POSTS, a batch at a time; the number of deltas and dirty marks folded. Keys whose every
+    sum came to 0 are dropped."""
     folded = 0
     for tally in tallies:
         while True:
@@ -189,7 +210,129 @@ def compact(conn: Connection, batch: int = COMPACT_BATCH,
                 break
         conn.execute(text(f"DELETE FROM {tally.table} WHERE "
                           + " AND ".join(f"{s} = 0" for s in tally.sums)))
+    return folded + fold_posts(conn, batch)
+
+
+# -- POSTS: dirty marks, folded here -------------------------------------------------------
+
+# The posts marked dirty: by a snapshot (post_id) or by a log (report_id, resolved here so
+# the trigger reads nothing).
+DIRTY_POSTS = ("SELECT COALESCE(d.post_id, r.post_id) AS post_id FROM post_tally_dirty d "
+               "LEFT JOIN reports r ON r.id = d.report_id")
+FOLD_LOCK = 7_316_001  # PostgreSQL advisory lock: one fold of the posts at a time
+
+
+def _post_key(row: Any) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    """POSTS' key and sums of a post state row, as `post_delta_sql` computes them."""
+    key = (int(row.campaign_id), row.platform, int(row.affiliate_id), row.status,
+           *[getattr(row, f"source_{m}") or "" for m in METRICS],
+           *[int(getattr(row, f"seen_{m}") is None) for m in METRICS])
+    sums = (1, *[int(getattr(row, f"claimed_{m}") or 0) for m in METRICS],
+            *[int(getattr(row, f"seen_{m}") or 0) for m in METRICS])
+    return key, sums
+
+
+def _states(conn: Connection, sql: str, ids: list[int]) -> dict[int, Any]:
+    statement = text(sql).bindparams(bindparam("ids", expanding=True))
+    return {row.post_id: row for row in conn.execute(statement, {"ids": ids})}
+
+
+def _refresh(conn: Connection, post_ids: list[int]) -> None:
+    """Recompute these posts' states; add to POSTS what changed since each last added."""
+    dialect = conn.dialect.name
+    keys, sums = ", ".join(POSTS.key), ", ".join(POSTS.sums)
+    upsert_tally = text(
+        f"INSERT INTO {POSTS.table} ({keys}, {sums}) VALUES "
+        f"({', '.join(':' + c for c in POSTS.key + POSTS.sums)}) ON CONFLICT ({keys}) "
+        "DO UPDATE SET " + ", ".join(f"{c} = {POSTS.table}.{c} + excluded.{c}"
+                                     for c in POSTS.sums))
+    upsert_state = text(
+        f"INSERT INTO post_tally_states ({', '.join(STATE_COLUMNS)}) VALUES "
+        f"({', '.join(':' + c for c in STATE_COLUMNS)}) ON CONFLICT (post_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[1:]))
+    for start in range(0, len(post_ids), 1000):
+        chunk = post_ids[start:start + 1000]
+        was = _states(conn, "SELECT * FROM post_tally_states WHERE post_id IN :ids", chunk)
+        cur = _states(conn, post_state_sql(dialect, "p.id IN :ids"), chunk)
+        change: dict[tuple[Any, ...], list[int]] = {}
+        changed = []
+        for pid, now in cur.items():
+            before = was.get(pid)
+            if before is not None and tuple(before) == tuple(now):
+                continue
+            changed.append(dict(now._mapping))
+            for row, sign in ((before, -1), (now, 1)):
+                if row is not None and row.n == 1:
+                    key, values = _post_key(row)
+                    total = change.setdefault(key, [0] * len(values))
+                    for i, v in enumerate(values):
+                        total[i] += sign * v
+        rows = [dict(zip(POSTS.key + POSTS.sums, (*k, *v), strict=True))
+                for k, v in change.items() if any(v)]
+        if rows:
+            conn.execute(upsert_tally, rows)
+        if changed:
+            conn.execute(upsert_state, changed)
+
+
+def fold_posts(conn: Connection, batch: int = COMPACT_BATCH) -> int:
+    """Recompute the dirty posts' states into POSTS and clear their marks; the marks
+    cleared. One fold at a time (a lock); a mark made meanwhile stays for the next fold,
+    and a read counts its post from the data until then."""
+    pg = conn.dialect.name == "postgresql"
+    if pg:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FOLD_LOCK})
+    folded = 0
+    while True:
+        if pg:
+            marks = conn.execute(text(
+                "DELETE FROM post_tally_dirty WHERE id IN (SELECT id FROM post_tally_dirty "
+                "ORDER BY id LIMIT :batch) RETURNING post_id, report_id"),
+                {"batch": batch}).all()
+        else:  # one writer at a time: read, then delete, under the write lock
+            top = conn.scalar(text("SELECT id FROM post_tally_dirty ORDER BY id "
+                                   "LIMIT 1 OFFSET :skip"), {"skip": batch - 1})
+            bound = "" if top is None else f" WHERE id <= {int(top)}"
+            marks = conn.execute(text(f"SELECT post_id, report_id FROM post_tally_dirty{bound}"
+                                      )).all()
+            conn.execute(text(f"DELETE FROM post_tally_dirty{bound}"))
+        posts = {p for p, _ in marks if p is not None}
+        reports = [r for p, r in marks if p is None and r is not None]
+        for start in range(0, len(reports), 1000):
+            posts.update(conn.execute(text("SELECT post_id FROM reports WHERE id IN :ids")
+                                      .bindparams(bindparam("ids", expanding=True)),
+                                      {"ids": reports[start:start + 1000]}).scalars())
+        _refresh(conn, sorted(posts))
+        folded += len(marks)
+        if len(marks) < batch:
+            break
+    conn.execute(text(f"DELETE FROM {POSTS.table} WHERE "
+                      + " AND ".join(f"{s} = 0" for s in POSTS.sums)))
     return folded
+
+
+def post_groups_sql(dialect: str) -> str:
+    """One campaign's (:campaign) posts by POSTS' key without the campaign, in the shape of
+    `reads.current.grouped_rows`: the folded rows, minus what each post still dirty last
+    added, plus its state now. One statement, so one snapshot: a fold commits its rows and
+    clears its marks together, and a read sees all of it or none."""
+    by = POSTS.key[1:]
+    seen = ", ".join(f"CASE WHEN unseen_{m} = 1 THEN NULL ELSE sum(seen_{m}) END"
+                     for m in METRICS)
+    return (
+        f"WITH mine AS (SELECT DISTINCT p.id AS post_id FROM ({DIRTY_POSTS}) d "
+        "JOIN posts p ON p.id = d.post_id WHERE p.campaign_id = :campaign), "
+        f"parts AS (SELECT {columns(POSTS)} FROM {POSTS.table} WHERE campaign_id = :campaign "
+        f"UNION ALL SELECT {post_delta_sql('st', -1, named=True)} FROM post_tally_states st "
+        "JOIN mine ON mine.post_id = st.post_id WHERE st.n = 1 "
+        f"UNION ALL SELECT {post_delta_sql('cur', 1, named=True)} FROM "
+        f"({post_state_sql(dialect, 'p.id IN (SELECT post_id FROM mine)')}) AS cur "
+        "WHERE cur.n = 1) "
+        "SELECT platform, affiliate_id, status, "
+        + ", ".join(f"NULLIF(source_{m}, '')" for m in METRICS) + ", "
+        + ", ".join(f"unseen_{m} = 1" for m in METRICS) + ", sum(n), "
+        + ", ".join(f"sum(claimed_{m})" for m in METRICS) + f", {seen} "
+        f"FROM parts GROUP BY {', '.join(by)} HAVING sum(n) <> 0")
 
 
 def rebuild_sql(dialect: str) -> list[str]:
@@ -197,7 +340,8 @@ def rebuild_sql(dialect: str) -> list[str]:
     lock = (["LOCK TABLE reconciliation_logs, reports, snapshots, alerts IN SHARE MODE"]
             if dialect == "postgresql" else [])
     clear = [f"DELETE FROM {t}" for tally in ALL for t in (tally.deltas, tally.table)]
-    return [*lock, *clear, "DELETE FROM post_tally_states",
+    return [*lock, *clear, f"DELETE FROM {POSTS.table}", "DELETE FROM post_tally_states",
+            "DELETE FROM post_tally_dirty",
             f"INSERT INTO {REPORTS.table} ({columns(REPORTS)}) SELECT {report_key_sql('l')}, "
             "count(*) FROM reconciliation_logs l JOIN reports r ON r.id = l.report_id "
             "JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5, 6",
@@ -218,8 +362,8 @@ def rebuild(conn: Connection) -> dict[str, int]:
     falls between the count and the drop."""
     for statement in rebuild_sql(conn.dialect.name):
         conn.exec_driver_sql(statement)
-    return {t.table: int(conn.scalar(text(f"SELECT count(*) FROM {t.table}")) or 0)
-            for t in ALL}
+    return {t: int(conn.scalar(text(f"SELECT count(*) FROM {t}")) or 0)
+            for t in (REPORTS.table, POSTS.table, ALERTS.table)}
 
 
 # -- reading ------------------------------------------------------------------------------

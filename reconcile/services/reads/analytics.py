@@ -140,7 +140,7 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
         s = uow.session
         campaign = visible_campaign(s, principal, campaign_id)
         # Folded in SQL: a few rows per platform × affiliate × status, however many posts.
-        groups = [_fold(g) for g in s.execute(grouped_rows(campaign_id)).all()]
+        groups = [_fold(g) for g in grouped_rows(s, campaign_id)]
         newest = [_post_row(r) for r in s.execute(
             current_rows(campaign_id, newest=BY_POST)).all()]
         ids = {g["affiliate_id"] for g in groups}

@@ -8,7 +8,9 @@ took it. Both are found per post with one backward probe of an index on (post_id
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, case, func, null, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select, text
 
 from reconcile.persistence import tallies
 from reconcile.persistence.models import Post, ReconciliationLog, Report, Snapshot
@@ -58,19 +60,12 @@ def current_rows(campaign_id: int, newest: int | None = None) -> Select:
     return rows if newest is None else rows.order_by(cur.c.post_id.desc())
 
 
-def grouped_rows(campaign_id: int) -> Select:
+def grouped_rows(session: Any, campaign_id: int) -> list[Any]:
     """The campaign's posts folded into groups that share everything the analytics tell
     apart (platform, affiliate, status, each metric's source and whether it was seen), with
     the count of posts and the sums of claims and seen numbers of each group (None where the
     group's posts saw nothing), from the running counts the database keeps of each post's
     current row (reconcile/persistence/tallies.py, POSTS): the cost follows the number of
-    groups, not of posts."""
-    t = tallies.POSTS
-    cur = tallies.counted(t, *t.key[1:], sums=t.sums, where=lambda table: [
-        table.c.campaign_id == campaign_id]).subquery("posts_now")
-    sources = [func.nullif(cur.c[f"source_{m}"], "") for m in METRICS]
-    unseen = [cur.c[f"unseen_{m}"] == 1 for m in METRICS]
-    seen = [case((cur.c[f"unseen_{m}"] == 1, null()), else_=cur.c[f"seen_{m}"])
-            for m in METRICS]
-    return select(cur.c.platform, cur.c.affiliate_id, cur.c.status, *sources, *unseen,
-                  cur.c.n, *[cur.c[f"claimed_{m}"] for m in METRICS], *seen)
+    groups and of posts changed since the last fold, not the number of posts."""
+    sql = tallies.post_groups_sql(session.get_bind().dialect.name)
+    return list(session.execute(text(sql), {"campaign": campaign_id}).all())
