@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -45,9 +46,10 @@ from tests.conftest import ROOT, requires_postgres, unique, unique_post_url, wai
 from tests.integration.conftest import start_worker
 from tests.integration.earnings_help import far_period_end
 
-# MAX_ROUNDS only caps a run whose payouts never get in: on a slow machine the first payout
-# that pays mid-race came after 40 rounds in 2 of 11 runs.
-POSTS, MIN_ROUNDS, MAX_ROUNDS = 6, 5, 120
+# RACE_SECONDS only caps a run whose payouts never get in: on a slow machine the first
+# payout that paid mid-race came after 40 rounds in 2 of 11 runs, and in a full CI run after
+# 120 rounds.
+POSTS, MIN_ROUNDS, RACE_SECONDS = 6, 5, 90.0
 # Each round's claim and the platform's count. They grow by one view a round on a large
 # base, so a report that a busy worker reconciles a few rounds late (the platform has moved
 # on meanwhile) still matches: the race under test is approval, payouts and new reports,
@@ -124,9 +126,10 @@ def test_approval_payouts_and_new_reports_racing_on_one_affiliate_lose_nothing_a
                 PayoutStatement.affiliate_id == affiliate["id"])))
 
     round_ = 0
+    deadline = time.monotonic() + RACE_SECONDS
     try:
         # New reports keep coming until a payout has paid this affiliate while they did.
-        while round_ < MAX_ROUNDS and (round_ < MIN_ROUNDS or not paid_meanwhile()):
+        while round_ < MIN_ROUNDS or (not paid_meanwhile() and time.monotonic() < deadline):
             round_ += 1
             stop.wait(0.1)  # pacing: a new round of reports every tenth of a second
             for i, url in enumerate(urls):

@@ -69,6 +69,36 @@ def test_a_postback_right_after_the_click_finds_it_before_the_writer_ran(client,
     assert r.status_code == 201 and r.get_json()["status"] == "counted"
 
 
+def test_a_postback_waits_for_a_click_another_writer_is_writing_now(client, world):
+    """Beat's writer has just read the click from Redis and not yet committed it: the
+    postback's own flush finds the stream empty, and waits for that commit (not a 422)."""
+    import threading
+    import time
+
+    from reconcile.locks import redis_client
+    from reconcile.services.tracking import clicks
+
+    _, click_id = _clicked(client, world)
+    r = redis_client()
+    clicks.flush_clicks(max_seconds=0)  # only makes sure the writers' group exists
+    read = r.xreadgroup(clicks.GROUP, "slow-writer", {clicks.STREAM: ">"}, count=1000)
+    taken = clicks._decode(read[0][1]) if read else []
+    assert click_id in [fields["click_id"] for _, fields in taken]
+
+    def slow_writer() -> None:
+        time.sleep(0.3)  # the scenario: a writer in the middle of its batch
+        clicks.write_clicks([fields for _, fields in taken])
+        r.xack(clicks.STREAM, clicks.GROUP, *[entry for entry, _ in taken])
+        r.xdel(clicks.STREAM, *[entry for entry, _ in taken])
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    answer = _post(client, world.admin, click_id=click_id, event_id="in-flight")
+    writer.join(10)
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["status"] == "counted"
+
+
 @pytest.mark.parametrize("who", ["stranger", "nobody"])
 def test_an_unknown_click_is_422(client, world, who):
     from reconcile.services.admin.accounts import create_client, create_user

@@ -142,6 +142,16 @@ def _take(client: redis.Redis, me: str, batch: int) -> list[tuple[str, dict[str,
     return _decode(fresh[0][1]) if fresh else []
 
 
+def in_flight() -> bool:
+    """Whether some writer holds clicks it has read and not yet written (or died holding
+    them: they come back after `claim_idle_seconds`). False when Redis does not answer."""
+    try:
+        pending: Any = redis_client().xpending(STREAM, GROUP)
+    except redis.RedisError:
+        return False
+    return bool(pending and pending.get("pending"))
+
+
 def flush_clicks(max_seconds: float = 10.0, batch: int = BATCH,
                  consumer: str | None = None) -> int:
     """Write waiting clicks to the database in batches; return how many entries were done."""

@@ -9,6 +9,7 @@ event_id again answers the first answer and records nothing.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -83,14 +84,24 @@ def _click(session: Session, click_id: str) -> Any:
     return session.connection().execute(_CLICK, {"click_id": click_id}).first()
 
 
+# How long a postback waits for a click that another writer has read and is writing now.
+IN_FLIGHT_SECONDS = 2.0
+
+
 def _known_click(session: Session, click_id: str) -> Any:
     """The click, written first if it still waits in Redis: a fast buyer's postback can
-    arrive before the writer's next batch."""
+    arrive before the writer's next batch. If a beat writer has just taken that batch, the
+    click is in its hands, not the stream's: wait (a little) for its commit."""
     click = _click(session, click_id)
     if click is None:
         session.commit()  # end the transaction: on SQLite it would lock the writer out
         clicks.flush_clicks(max_seconds=2.0)
         click = _click(session, click_id)
+        deadline = time.monotonic() + IN_FLIGHT_SECONDS
+        while click is None and time.monotonic() < deadline and clicks.in_flight():
+            session.commit()  # a fresh snapshot for the next look
+            time.sleep(0.05)
+            click = _click(session, click_id)
     return click
 
 
