@@ -311,14 +311,10 @@ def fold_posts(conn: Connection, batch: int = COMPACT_BATCH) -> int:
     return folded
 
 
-def post_groups_sql(dialect: str) -> str:
-    """One campaign's (:campaign) posts by POSTS' key without the campaign, in the shape of
-    `reads.current.grouped_rows`: the folded rows, minus what each post still dirty last
-    added, plus its state now. One statement, so one snapshot: a fold commits its rows and
-    clears its marks together, and a read sees all of it or none."""
-    by = POSTS.key[1:]
-    seen = ", ".join(f"CASE WHEN unseen_{m} = 1 THEN NULL ELSE sum(seen_{m}) END"
-                     for m in METRICS)
+def _post_parts_sql(dialect: str) -> str:
+    """The CTEs `mine` (the campaign's posts still dirty) and `parts`: the folded rows of one
+    campaign (:campaign), minus what each post still dirty last added, plus its state now.
+    Summed by any part of POSTS' key they give that key's exact figures."""
     return (
         f"WITH mine AS (SELECT DISTINCT p.id AS post_id FROM ({DIRTY_POSTS}) d "
         "JOIN posts p ON p.id = d.post_id WHERE p.campaign_id = :campaign), "
@@ -327,12 +323,45 @@ def post_groups_sql(dialect: str) -> str:
         "JOIN mine ON mine.post_id = st.post_id WHERE st.n = 1 "
         f"UNION ALL SELECT {post_delta_sql('cur', 1, named=True)} FROM "
         f"({post_state_sql(dialect, 'p.id IN (SELECT post_id FROM mine)')}) AS cur "
-        "WHERE cur.n = 1) "
-        "SELECT platform, affiliate_id, status, "
-        + ", ".join(f"NULLIF(source_{m}, '')" for m in METRICS) + ", "
-        + ", ".join(f"unseen_{m} = 1" for m in METRICS) + ", sum(n), "
-        + ", ".join(f"sum(claimed_{m})" for m in METRICS) + f", {seen} "
-        f"FROM parts GROUP BY {', '.join(by)} HAVING sum(n) <> 0")
+        "WHERE cur.n = 1) ")
+
+
+# What tells a group's posts apart beyond who and where: their status, each metric's source
+# and whether it was seen.
+_ALIKE = ("status", *[f"source_{m}" for m in METRICS], *[f"unseen_{m}" for m in METRICS])
+
+
+def _grouped_by(who: str, by: str) -> str:
+    """SELECT of `parts` grouped by the columns `by` and _ALIKE: `who` (platform, affiliate
+    id), status, each metric's source, whether each was unseen, the count, the sums of
+    claims and of seen numbers (NULL where the group's posts saw nothing)."""
+    seen = ", ".join(f"CASE WHEN unseen_{m} = 1 THEN NULL ELSE sum(seen_{m}) END"
+                     for m in METRICS)
+    return (f"SELECT {who}, status, "
+            + ", ".join(f"NULLIF(source_{m}, '')" for m in METRICS) + ", "
+            + ", ".join(f"unseen_{m} = 1" for m in METRICS) + ", sum(n), "
+            + ", ".join(f"sum(claimed_{m})" for m in METRICS) + f", {seen} "
+            f"FROM parts GROUP BY {by}, {', '.join(_ALIKE)} HAVING sum(n) <> 0")
+
+
+def post_groups_sql(dialect: str) -> str:
+    """One campaign's (:campaign) posts by POSTS' key without the campaign: platform,
+    affiliate, status, each metric's source (NULL for none), whether each was unseen, the
+    count and the sums (seen: NULL where unseen). One statement, so one snapshot: a fold
+    commits its rows and clears its marks together, and a read sees all of it or none."""
+    both = "platform, affiliate_id"
+    return _post_parts_sql(dialect) + _grouped_by(both, both)
+
+
+def post_cuts_sql(dialect: str) -> str:
+    """The same groups, cut two ways in one statement: by platform (affiliate_id NULL) and
+    by affiliate (platform NULL), each with the rest of the key. The analytics need no
+    finer groups, and a campaign's platforms and affiliates each have a few groups where
+    their combinations have many: the rows returned follow platforms + affiliates, not
+    platforms × affiliates."""
+    return (_post_parts_sql(dialect)
+            + _grouped_by("platform, CAST(NULL AS BIGINT)", "platform") + " UNION ALL "
+            + _grouped_by("CAST(NULL AS VARCHAR(32)), affiliate_id", "affiliate_id"))
 
 
 def rebuild_sql(dialect: str) -> list[str]:

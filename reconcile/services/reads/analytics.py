@@ -74,11 +74,12 @@ def _int(value: Any) -> int | None:
 
 def _fold(g: Any) -> dict[str, Any]:
     """One group of `current.grouped_rows` as a row standing for its n posts: they share
-    platform, affiliate, status, sources and which numbers were seen, so the sums behave in
-    every fold below (the funnel included) exactly as the posts one by one would."""
+    platform (or affiliate), status, sources and which numbers were seen, so the sums behave
+    in every fold below (the funnel included) exactly as the posts one by one would."""
     sources = {m: g[3 + i] for i, m in enumerate(METRICS) if g[3 + i] is not None}
     seen = {m: _int(g[13 + i]) for i, m in enumerate(METRICS)}
-    return {"platform": g[0], "affiliate_id": g[1], "status": g[2], "n": int(g[9]),
+    return {"platform": g[0], "affiliate_id": None if g[1] is None else int(g[1]),
+            "status": g[2], "n": int(g[9]),
             "claimed": {m: int(g[10 + i] or 0) for i, m in enumerate(METRICS)},
             "seen": seen, "sources": sources, "verified": _verified(seen, sources)}
 
@@ -97,15 +98,17 @@ def _post_row(r: Any) -> dict[str, Any]:
 def summarise(groups: list[dict[str, Any]], reports: int, newest: list[dict[str, Any]],
               names: dict[int, tuple[str, float]]) -> dict[str, Any]:
     """Fold the groups into totals, reconciliation and the per-platform/affiliate cuts;
-    `newest` are the newest posts' rows, `names` each affiliate's name and trust score."""
-    whole = _group(groups)
-    # Each group put in its platform's and its affiliate's share once (not one pass over
-    # every group per platform and per affiliate).
+    `groups` hold every post once under its platform (affiliate_id None) and once under its
+    affiliate (platform None), `newest` are the newest posts' rows, `names` each affiliate's
+    name and trust score."""
     platforms: dict[str, list[dict[str, Any]]] = {}
     affiliates: dict[int, list[dict[str, Any]]] = {}
     for r in groups:
-        platforms.setdefault(r["platform"], []).append(r)
-        affiliates.setdefault(r["affiliate_id"], []).append(r)
+        if r["affiliate_id"] is None:
+            platforms.setdefault(r["platform"], []).append(r)
+        else:
+            affiliates.setdefault(r["affiliate_id"], []).append(r)
+    whole = _group([r for share in platforms.values() for r in share])
     by_platform = {platform: _group(platforms[platform]) for platform in sorted(platforms)}
     by_affiliate = {}
     for affiliate in sorted(affiliates):
@@ -143,7 +146,7 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
         groups = [_fold(g) for g in grouped_rows(s, campaign_id)]
         newest = [_post_row(r) for r in s.execute(
             current_rows(campaign_id, newest=BY_POST)).all()]
-        ids = {g["affiliate_id"] for g in groups}
+        ids = {g["affiliate_id"] for g in groups if g["affiliate_id"] is not None}
         names = {i: (n, t) for i, n, t in s.execute(
             select(User.id, User.name, User.trust_score).where(User.id.in_(ids))).all()}
         # Counts from the running counts (reconcile/persistence/tallies.py), not row by row.

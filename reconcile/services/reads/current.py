@@ -62,10 +62,11 @@ def current_rows(campaign_id: int, newest: int | None = None) -> Select:
 
 def grouped_rows(session: Any, campaign_id: int) -> list[Any]:
     """The campaign's posts folded into groups that share everything the analytics tell
-    apart (platform, affiliate, status, each metric's source and whether it was seen), with
-    the count of posts and the sums of claims and seen numbers of each group (None where the
-    group's posts saw nothing), from the running counts the database keeps of each post's
-    current row (reconcile/persistence/tallies.py, POSTS): the cost follows the number of
-    groups and of posts changed since the last fold, not the number of posts."""
-    sql = tallies.post_groups_sql(session.get_bind().dialect.name)
+    apart (status, each metric's source and whether it was seen), once by platform
+    (affiliate_id None) and once by affiliate (platform None), with the count of posts and
+    the sums of claims and seen numbers of each group (None where the group's posts saw
+    nothing), from the running counts the database keeps of each post's current row
+    (reconcile/persistence/tallies.py, POSTS): the cost follows the number of groups and of
+    posts changed since the last fold, not the number of posts."""
+    sql = tallies.post_cuts_sql(session.get_bind().dialect.name)
     return list(session.execute(text(sql), {"campaign": campaign_id}).all())
