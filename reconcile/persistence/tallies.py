@@ -335,12 +335,15 @@ def _grouped_by(who: str, by: str) -> str:
     """SELECT of `parts` grouped by the columns `by` and _ALIKE: `who` (platform, affiliate
     id), status, each metric's source, whether each was unseen, the count, the sums of
     claims and of seen numbers (NULL where the group's posts saw nothing)."""
-    seen = ", ".join(f"CASE WHEN unseen_{m} = 1 THEN NULL ELSE sum(seen_{m}) END"
-                     for m in METRICS)
+    # As BIGINT: PostgreSQL sums bigints as numeric, which the driver would turn into
+    # Decimals, a row at a time.
+    seen = ", ".join(f"CASE WHEN unseen_{m} = 1 THEN NULL ELSE CAST(sum(seen_{m}) AS BIGINT) "
+                     "END" for m in METRICS)
     return (f"SELECT {who}, status, "
             + ", ".join(f"NULLIF(source_{m}, '')" for m in METRICS) + ", "
-            + ", ".join(f"unseen_{m} = 1" for m in METRICS) + ", sum(n), "
-            + ", ".join(f"sum(claimed_{m})" for m in METRICS) + f", {seen} "
+            + ", ".join(f"unseen_{m} = 1" for m in METRICS) + ", "
+            + ", ".join(f"CAST(sum({c}) AS BIGINT)" for c in POSTS.sums[:4])
+            + f", {seen} "
             f"FROM parts GROUP BY {by}, {', '.join(_ALIKE)} HAVING sum(n) <> 0")
 
 

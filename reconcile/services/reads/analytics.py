@@ -36,30 +36,33 @@ BY_POST = 100  # the newest posts listed one by one with their funnel
 
 def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Totals of some rows, each row standing for `n` posts alike (see `_fold`)."""
+    posts = 0
     by_status: Counter[str] = Counter()
-    for r in rows:
-        by_status[r["status"]] += r["n"]
+    claimed = dict.fromkeys(METRICS, 0)
+    verified = dict.fromkeys(METRICS, 0)
+    split: dict[str, Counter[str]] = {m: Counter() for m in METRICS}
+    for r in rows:  # one pass: this runs once for the campaign and once per platform/affiliate
+        n = r["n"]
+        posts += n
+        by_status[r["status"]] += n
+        mine, sure, seen, sources = r["claimed"], r["verified"], r["seen"], r["sources"]
+        for m in METRICS:
+            claimed[m] += mine[m]
+            verified[m] += sure[m] or 0
+            if seen[m] is not None:
+                split[m][sources.get(m, NONE)] += seen[m]
     reconciled = sum(n for s, n in by_status.items() if s != Status.PENDING)
     success = sum(by_status[s] for s in SUCCESS)
     return {
-        "posts": sum(r["n"] for r in rows),
-        "claimed": {m: sum(r["claimed"][m] for r in rows) for m in METRICS},
-        "verified": {m: sum(r["verified"][m] or 0 for r in rows) for m in METRICS},
-        "verified_by_source": _by_source(rows),
+        "posts": posts,
+        "claimed": claimed,
+        "verified": verified,
+        "verified_by_source": {m: dict(sorted(split[m].items())) for m in METRICS},
         "funnel": funnel([r["verified"] for r in rows]),
         "by_status": dict(sorted(by_status.items())),
         "reconciled": reconciled,
         "success_rate": round(success / reconciled, 4) if reconciled else None,
     }
-
-
-def _by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    split: dict[str, Counter[str]] = {m: Counter() for m in METRICS}
-    for r in rows:
-        for m in METRICS:
-            if r["seen"][m] is not None:
-                split[m][r["sources"].get(m, NONE)] += r["seen"][m]
-    return {m: dict(sorted(split[m].items())) for m in METRICS}
 
 
 def _verified(seen: dict[str, int | None], sources: dict[str, str]) -> dict[str, int | None]:
