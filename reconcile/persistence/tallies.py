@@ -19,11 +19,15 @@ The tallies:
 - POSTS: every post's current state (its newest report's claim and status, its newest
   snapshot's numbers and sources: what `reads.current.current_rows` gives) by (campaign,
   platform, affiliate, status, each metric's source, which numbers were seen), with the
-  sums of claims and seen numbers. A post's state depends on several rows, so here the
-  triggers only mark the post dirty (`post_tally_dirty`: one insert, no read, no lock);
-  the fold recomputes the dirty posts' states, adds the difference from what each last
-  added (`post_tally_states`) to `post_tallies`, and a read does the same for the posts
-  still dirty: exact, at a cost that follows the changes since the last fold.
+  sums of claims and seen numbers. Each post is counted twice, once in each of the two
+  cuts the analytics show (CUTS): under its platform (affiliate_id 0) and under its
+  affiliate (platform ''), so a read returns rows in proportion to platforms plus
+  affiliates, not to their combinations (migration 0017). A post's state depends on
+  several rows, so here the triggers only mark the post dirty (`post_tally_dirty`: one
+  insert, no read, no lock); the fold recomputes the dirty posts' states, adds the
+  difference from what each last added (`post_tally_states`) to `post_tallies`, and a
+  read does the same for the posts still dirty: exact, at a cost that follows the changes
+  since the last fold.
 - ALERTS: every alert by (campaign, affiliate, severity, type, status); 0 stands for no
   campaign (an alert with no report) or no affiliate.
 
@@ -147,18 +151,28 @@ def post_state_sql(dialect: str, post: str) -> str:
             f"(SELECT max(id) FROM snapshots WHERE post_id = p.id) WHERE {post}")
 
 
-def post_delta_sql(state: str, sign: int, named: bool = False) -> str:
-    """POSTS' key and sums of a post state row (alias or record `state`), times `sign`;
-    `named`: each under its column's name."""
-    key = [f"{state}.campaign_id", f"{state}.platform", f"{state}.affiliate_id",
+# The two cuts of POSTS: a post's (platform, affiliate_id) in each, from its state row.
+CUTS = (("{state}.platform", "0"), ("''", "{state}.affiliate_id"))
+
+
+def post_delta_sql(state: str, sign: int, cut: int) -> str:
+    """POSTS' key and sums of a post state row (alias `state`) in CUTS[cut], times `sign`,
+    each under its column's name."""
+    platform, affiliate = (c.format(state=state) for c in CUTS[cut])
+    key = [f"{state}.campaign_id", platform, affiliate,
            f"{state}.status", *[f"COALESCE({state}.source_{m}, '')" for m in METRICS],
            *[f"CASE WHEN {state}.seen_{m} IS NULL THEN 1 ELSE 0 END" for m in METRICS]]
     sums = [f"{sign} * {state}.n", *[f"{sign} * {state}.claimed_{m}" for m in METRICS],
             *[f"{sign} * COALESCE({state}.seen_{m}, 0)" for m in METRICS]]
-    if named:
-        return ", ".join(f"{v} AS {c}" for v, c in
-                         zip(key + sums, POSTS.key + POSTS.sums, strict=True))
-    return ", ".join(key + sums)
+    return ", ".join(f"{v} AS {c}" for v, c in
+                     zip(key + sums, POSTS.key + POSTS.sums, strict=True))
+
+
+def post_cut_rows_sql(states: str, sign: int) -> str:
+    """SELECT both cuts' rows (named, times `sign`) of the counted post states (n 1) that
+    `states` gives: a FROM clause whose state rows are aliased st."""
+    return " UNION ALL ".join(f"SELECT {post_delta_sql('st', sign, cut)} "
+                              f"FROM {states} WHERE st.n = 1" for cut in range(len(CUTS)))
 
 
 def columns(tally: Tally | PostTally) -> str:
@@ -222,14 +236,16 @@ DIRTY_POSTS = ("SELECT COALESCE(d.post_id, r.post_id) AS post_id FROM post_tally
 FOLD_LOCK = 7_316_001  # PostgreSQL advisory lock: one fold of the posts at a time
 
 
-def _post_key(row: Any) -> tuple[tuple[Any, ...], tuple[int, ...]]:
-    """POSTS' key and sums of a post state row, as `post_delta_sql` computes them."""
-    key = (int(row.campaign_id), row.platform, int(row.affiliate_id), row.status,
-           *[getattr(row, f"source_{m}") or "" for m in METRICS],
-           *[int(getattr(row, f"seen_{m}") is None) for m in METRICS])
+def _post_keys(row: Any) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
+    """POSTS' keys (one per cut) and sums of a post state row, as `post_delta_sql`
+    computes them."""
+    alike = (row.status, *[getattr(row, f"source_{m}") or "" for m in METRICS],
+             *[int(getattr(row, f"seen_{m}") is None) for m in METRICS])
     sums = (1, *[int(getattr(row, f"claimed_{m}") or 0) for m in METRICS],
             *[int(getattr(row, f"seen_{m}") or 0) for m in METRICS])
-    return key, sums
+    campaign = int(row.campaign_id)
+    return [((campaign, row.platform, 0, *alike), sums),
+            ((campaign, "", int(row.affiliate_id), *alike), sums)]
 
 
 def _states(conn: Connection, sql: str, ids: list[int]) -> dict[int, Any]:
@@ -263,10 +279,10 @@ def _refresh(conn: Connection, post_ids: list[int]) -> None:
             changed.append(dict(now._mapping))
             for row, sign in ((before, -1), (now, 1)):
                 if row is not None and row.n == 1:
-                    key, values = _post_key(row)
-                    total = change.setdefault(key, [0] * len(values))
-                    for i, v in enumerate(values):
-                        total[i] += sign * v
+                    for key, values in _post_keys(row):
+                        total = change.setdefault(key, [0] * len(values))
+                        for i, v in enumerate(values):
+                            total[i] += sign * v
         rows = [dict(zip(POSTS.key + POSTS.sums, (*k, *v), strict=True))
                 for k, v in change.items() if any(v)]
         if rows:
@@ -311,60 +327,38 @@ def fold_posts(conn: Connection, batch: int = COMPACT_BATCH) -> int:
     return folded
 
 
-def _post_parts_sql(dialect: str) -> str:
-    """The CTEs `mine` (the campaign's posts still dirty) and `parts`: the folded rows of one
-    campaign (:campaign), minus what each post still dirty last added, plus its state now.
-    Summed by any part of POSTS' key they give that key's exact figures."""
+def post_cuts_sql(dialect: str) -> str:
+    """One campaign's (:campaign) posts in both cuts: the groups of POSTS' key without the
+    campaign (platform None in the affiliate cut, affiliate_id None in the platform cut),
+    each with its count and sums (seen: NULL where unseen). The folded rows, minus what
+    each post still dirty last added, plus its state now: exact, in one statement, so one
+    snapshot (a fold commits its rows and clears its marks together; a read sees all of it
+    or none)."""
+    seen = ", ".join(f"CASE WHEN unseen_{m} = 1 THEN NULL ELSE CAST(sum(seen_{m}) AS BIGINT) "
+                     "END" for m in METRICS)
     return (
         f"WITH mine AS (SELECT DISTINCT p.id AS post_id FROM ({DIRTY_POSTS}) d "
         "JOIN posts p ON p.id = d.post_id WHERE p.campaign_id = :campaign), "
+        f"fresh AS ({post_state_sql(dialect, 'p.id IN (SELECT post_id FROM mine)')}), "
         f"parts AS (SELECT {columns(POSTS)} FROM {POSTS.table} WHERE campaign_id = :campaign "
-        f"UNION ALL SELECT {post_delta_sql('st', -1, named=True)} FROM post_tally_states st "
-        "JOIN mine ON mine.post_id = st.post_id WHERE st.n = 1 "
-        f"UNION ALL SELECT {post_delta_sql('cur', 1, named=True)} FROM "
-        f"({post_state_sql(dialect, 'p.id IN (SELECT post_id FROM mine)')}) AS cur "
-        "WHERE cur.n = 1) ")
+        "UNION ALL " + post_cut_rows_sql(
+            "post_tally_states st JOIN mine ON mine.post_id = st.post_id", -1)
+        + " UNION ALL " + post_cut_rows_sql("fresh st", 1) + ") "
+        "SELECT NULLIF(platform, ''), NULLIF(affiliate_id, 0), status, "
+        + ", ".join(f"NULLIF(source_{m}, '')" for m in METRICS) + ", "
+        + ", ".join(f"unseen_{m} = 1" for m in METRICS) + ", "
+        # As BIGINT: PostgreSQL sums bigints as numeric, which the driver would turn into
+        # Decimals, one cell at a time.
+        + ", ".join(f"CAST(sum({c}) AS BIGINT)" for c in POSTS.sums[:4]) + f", {seen} "
+        f"FROM parts GROUP BY {', '.join(POSTS.key[1:])} HAVING sum(n) <> 0")
 
 
-# What tells a group's posts apart beyond who and where: their status, each metric's source
-# and whether it was seen.
-_ALIKE = ("status", *[f"source_{m}" for m in METRICS], *[f"unseen_{m}" for m in METRICS])
-
-
-def _grouped_by(who: str, by: str) -> str:
-    """SELECT of `parts` grouped by the columns `by` and _ALIKE: `who` (platform, affiliate
-    id), status, each metric's source, whether each was unseen, the count, the sums of
-    claims and of seen numbers (NULL where the group's posts saw nothing)."""
-    # As BIGINT: PostgreSQL sums bigints as numeric, which the driver would turn into
-    # Decimals, a row at a time.
-    seen = ", ".join(f"CASE WHEN unseen_{m} = 1 THEN NULL ELSE CAST(sum(seen_{m}) AS BIGINT) "
-                     "END" for m in METRICS)
-    return (f"SELECT {who}, status, "
-            + ", ".join(f"NULLIF(source_{m}, '')" for m in METRICS) + ", "
-            + ", ".join(f"unseen_{m} = 1" for m in METRICS) + ", "
-            + ", ".join(f"CAST(sum({c}) AS BIGINT)" for c in POSTS.sums[:4])
-            + f", {seen} "
-            f"FROM parts GROUP BY {by}, {', '.join(_ALIKE)} HAVING sum(n) <> 0")
-
-
-def post_groups_sql(dialect: str) -> str:
-    """One campaign's (:campaign) posts by POSTS' key without the campaign: platform,
-    affiliate, status, each metric's source (NULL for none), whether each was unseen, the
-    count and the sums (seen: NULL where unseen). One statement, so one snapshot: a fold
-    commits its rows and clears its marks together, and a read sees all of it or none."""
-    both = "platform, affiliate_id"
-    return _post_parts_sql(dialect) + _grouped_by(both, both)
-
-
-def post_cuts_sql(dialect: str) -> str:
-    """The same groups, cut two ways in one statement: by platform (affiliate_id NULL) and
-    by affiliate (platform NULL), each with the rest of the key. The analytics need no
-    finer groups, and a campaign's platforms and affiliates each have a few groups where
-    their combinations have many: the rows returned follow platforms + affiliates, not
-    platforms × affiliates."""
-    return (_post_parts_sql(dialect)
-            + _grouped_by("platform, CAST(NULL AS BIGINT)", "platform") + " UNION ALL "
-            + _grouped_by("CAST(NULL AS VARCHAR(32)), affiliate_id", "affiliate_id"))
+def posts_from_states_sql() -> str:
+    """INSERT POSTS' rows counted from post_tally_states (into an empty table)."""
+    return (f"INSERT INTO {POSTS.table} ({columns(POSTS)}) SELECT "
+            f"{', '.join(POSTS.key)}, {', '.join(f'sum({s})' for s in POSTS.sums)} FROM "
+            f"({post_cut_rows_sql('post_tally_states st', 1)}) AS d "
+            f"GROUP BY {', '.join(POSTS.key)}")
 
 
 def rebuild_sql(dialect: str) -> list[str]:
@@ -379,10 +373,7 @@ def rebuild_sql(dialect: str) -> list[str]:
             "JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5, 6",
             f"INSERT INTO post_tally_states ({', '.join(STATE_COLUMNS)}) "
             + post_state_sql(dialect, "true"),
-            f"INSERT INTO {POSTS.table} ({columns(POSTS)}) SELECT "
-            f"{', '.join(POSTS.key)}, {', '.join(f'sum({s})' for s in POSTS.sums)} FROM "
-            f"(SELECT {post_delta_sql('st', 1, named=True)} FROM post_tally_states st "
-            f"WHERE st.n = 1) AS d GROUP BY {', '.join(POSTS.key)}",
+            posts_from_states_sql(),
             f"INSERT INTO {ALERTS.table} ({columns(ALERTS)}) SELECT {alert_key_sql('a')}, "
             "count(*) FROM alerts a LEFT JOIN reports r ON r.id = a.report_id "
             "LEFT JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5"]

@@ -62,8 +62,9 @@ def _live_reports(conn: Any) -> Counter[tuple[Any, ...]]:
     return Counter((int(c), p, int(a), s, lvl or "", _bin(pct)) for c, p, a, s, lvl, pct in rows)
 
 
-def _live_posts(conn: Any) -> dict[tuple[Any, ...], list[int]]:
-    """Each post's newest report (with its log) and newest snapshot, summed by POSTS' key."""
+def _live_states(conn: Any) -> Iterator[tuple[tuple[Any, ...], list[int]]]:
+    """Each counted post's (campaign, platform, affiliate, status, sources, unseen) and
+    sums, from its newest report (with its log) and newest snapshot."""
     newest_report = dict(conn.exec_driver_sql(
         "SELECT post_id, max(id) FROM reports GROUP BY post_id").all())
     newest_snapshot = dict(conn.exec_driver_sql(
@@ -73,7 +74,6 @@ def _live_posts(conn: Any) -> dict[tuple[Any, ...], list[int]]:
         "FROM reports r JOIN reconciliation_logs l ON l.report_id = r.id").all()}
     snapshots = {s[0]: s for s in conn.exec_driver_sql(
         "SELECT id, views, clicks, conversions, sources FROM snapshots").all()}
-    found: dict[tuple[Any, ...], list[int]] = {}
     for post, campaign, platform, affiliate in conn.exec_driver_sql(
             "SELECT id, campaign_id, platform, affiliate_id FROM posts").all():
         report = reports.get(newest_report.get(post))
@@ -82,12 +82,27 @@ def _live_posts(conn: Any) -> dict[tuple[Any, ...], list[int]]:
         snapshot = snapshots.get(newest_snapshot.get(post))
         seen = list(snapshot[1:4]) if snapshot else [None, None, None]
         sources = _loaded(snapshot[4]) if snapshot else {}
-        key = (int(campaign), platform, int(affiliate), report[1],
-               *[sources.get(m) or "" for m in METRICS], *[int(v is None) for v in seen])
-        sums = found.setdefault(key, [0] * 7)
-        for i, v in enumerate([1, *report[2:5], *[v or 0 for v in seen]]):
-            sums[i] += int(v)
+        yield ((int(campaign), platform, int(affiliate), report[1],
+                *[sources.get(m) or "" for m in METRICS], *[int(v is None) for v in seen]),
+               [1, *[int(v) for v in report[2:5]], *[int(v or 0) for v in seen]])
+
+
+def _summed(keyed: Iterator[tuple[tuple[Any, ...], list[int]]]
+            ) -> dict[tuple[Any, ...], list[int]]:
+    found: dict[tuple[Any, ...], list[int]] = {}
+    for key, values in keyed:
+        sums = found.setdefault(key, [0] * len(values))
+        for i, v in enumerate(values):
+            sums[i] += v
     return found
+
+
+def _live_posts(conn: Any) -> dict[tuple[Any, ...], list[int]]:
+    """The posts' states summed by POSTS' key in both cuts the analytics show: under each
+    post's platform (affiliate None) and under its affiliate (platform None)."""
+    return _summed(cut for (campaign, platform, affiliate, *alike), values in _live_states(conn)
+                   for cut in (((campaign, platform, None, *alike), values),
+                               ((campaign, None, affiliate, *alike), values)))
 
 
 def _live_alerts(conn: Any) -> Counter[tuple[Any, ...]]:
@@ -107,11 +122,11 @@ def _tallied_reports(conn: Any) -> Counter[tuple[Any, ...]]:
 def _tallied_posts(conn: Any) -> dict[tuple[Any, ...], list[int]]:
     """What the analytics read (folded rows, and the posts still dirty from the data)."""
     found = {}
-    sql = sa.text(tallies.post_groups_sql(conn.dialect.name))
+    sql = sa.text(tallies.post_cuts_sql(conn.dialect.name))
     for campaign in (1, 2):
         for r in conn.execute(sql, {"campaign": campaign}).all():
-            key = (campaign, r[0], int(r[1]), r[2], *[v or "" for v in r[3:6]],
-                   *[int(bool(v)) for v in r[6:9]])
+            key = (campaign, r[0], None if r[1] is None else int(r[1]), r[2],
+                   *[v or "" for v in r[3:6]], *[int(bool(v)) for v in r[6:9]])
             found[key] = [int(v or 0) for v in r[9:]]
     return found
 
@@ -290,7 +305,7 @@ def test_the_migration_counts_what_is_already_there(db: sa.Engine) -> None:
     _assert_exact(db)
     with db.connect() as conn:
         assert sum(_live_reports(conn).values()) == len(POSTS)
-        assert sum(v[0] for v in _live_posts(conn).values()) == len(POSTS)
+        assert sum(v[0] for k, v in _live_posts(conn).items() if k[2] is None) == len(POSTS)
         for table in [t.deltas for t in tallies.ALL] + ["post_tally_dirty"]:
             assert conn.scalar(sa.text(f"SELECT count(*) FROM {table}")) == 0
 
@@ -320,6 +335,38 @@ def test_any_sequence_of_changes_and_folds_keeps_the_counts_exact(
             assert conn.scalar(sa.text(f"SELECT count(*) FROM {tally.table} WHERE n = 0")) == 0
         assert conn.scalar(sa.text("SELECT count(*) FROM post_tally_dirty")) == 0
         assert conn.scalar(sa.text("SELECT count(*) FROM post_tallies WHERE n = 0")) == 0
+    _assert_exact(db)
+
+
+def test_0017_recounts_the_posts_by_cut_and_back(db: sa.Engine) -> None:
+    """Down to 0016: one row per post key, as 0016 counted the states the fold last added
+    (the dirty marks stay for its next fold); back up: both cuts, exact."""
+    from alembic import command
+
+    from reconcile.persistence.migrate import alembic_config
+
+    writer = _Writer(db, _first_free_id(db), random.Random(17))
+    for op in ("post", "snapshot", "post", "fold", "claim", "snapshot"):
+        getattr(writer, op)()
+    url = db.url.render_as_string(hide_password=False)
+    command.downgrade(alembic_config(url), "0016")
+    try:
+        with db.connect() as conn:
+            folded = {tuple(r[:10]): [int(v) for v in r[10:]] for r in conn.exec_driver_sql(
+                f"SELECT {tallies.columns(tallies.POSTS)} FROM post_tallies")}
+            states = _summed(
+                ((int(r[0]), r[1], int(r[2]), *r[3:10]), [int(v) for v in r[10:]])
+                for r in conn.exec_driver_sql(
+                    "SELECT campaign_id, platform, affiliate_id, status, "
+                    "COALESCE(source_views, ''), COALESCE(source_clicks, ''), "
+                    "COALESCE(source_conversions, ''), "
+                    + ", ".join(f"CASE WHEN seen_{m} IS NULL THEN 1 ELSE 0 END" for m in METRICS)
+                    + ", n, claimed_views, claimed_clicks, claimed_conversions, "
+                    + ", ".join(f"COALESCE(seen_{m}, 0)" for m in METRICS)
+                    + " FROM post_tally_states WHERE n = 1"))
+        assert folded == states and all(k[2] != 0 and k[1] != "" for k in folded)
+    finally:
+        command.upgrade(alembic_config(url), "head")
     _assert_exact(db)
 
 

@@ -25,7 +25,7 @@ from reconcile.services.access import visible_campaign
 from reconcile.services.alerts.view import alert_view
 from reconcile.services.principal import Principal
 from reconcile.services.reads.current import METRICS, current_rows, grouped_rows
-from reconcile.services.reads.funnel import funnel
+from reconcile.services.reads.funnel import STEPS, funnel
 from reconcile.vocabulary import AlertStatus
 
 MEASURED = frozenset({PLATFORM, TRACKED, POSTBACK})
@@ -34,57 +34,82 @@ RECENT_ALERTS = 10
 BY_POST = 100  # the newest posts listed one by one with their funnel
 
 
-def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Totals of some rows, each row standing for `n` posts alike (see `_fold`)."""
-    posts = 0
-    by_status: Counter[str] = Counter()
-    claimed = dict.fromkeys(METRICS, 0)
-    verified = dict.fromkeys(METRICS, 0)
-    split: dict[str, Counter[str]] = {m: Counter() for m in METRICS}
-    for r in rows:  # one pass: this runs once for the campaign and once per platform/affiliate
-        n = r["n"]
-        posts += n
-        by_status[r["status"]] += n
-        mine, sure, seen, sources = r["claimed"], r["verified"], r["seen"], r["sources"]
-        for m in METRICS:
-            claimed[m] += mine[m]
-            verified[m] += sure[m] or 0
-            if seen[m] is not None:
-                split[m][sources.get(m, NONE)] += seen[m]
-    reconciled = sum(n for s, n in by_status.items() if s != Status.PENDING)
-    success = sum(by_status[s] for s in SUCCESS)
-    return {
-        "posts": posts,
-        "claimed": claimed,
-        "verified": verified,
-        "verified_by_source": {m: dict(sorted(split[m].items())) for m in METRICS},
-        "funnel": funnel([r["verified"] for r in rows]),
-        "by_status": dict(sorted(by_status.items())),
-        "reconciled": reconciled,
-        "success_rate": round(success / reconciled, 4) if reconciled else None,
-    }
+# Each funnel step's (top, bottom) metrics, as indexes into METRICS.
+_STEPS = tuple((name, METRICS.index(top), METRICS.index(bottom)) for name, top, bottom in STEPS)
+
+
+class _Share:
+    """The totals of one share of the campaign (all of it, a platform, an affiliate), kept
+    as its groups are added: each group stands for n posts alike, and every figure below
+    (the funnel included) comes out as the posts one by one would give it (docs/sources.md:
+    a step's rate is taken over the posts where both of its numbers were verified)."""
+
+    __slots__ = ("posts", "by_status", "claimed", "verified", "measured", "split", "steps")
+
+    def __init__(self) -> None:
+        self.posts = 0
+        self.by_status: Counter[str] = Counter()
+        self.claimed = [0, 0, 0]
+        self.verified = [0, 0, 0]
+        self.measured = [False, False, False]  # whether some post had the metric verified
+        self.split: list[Counter[str]] = [Counter(), Counter(), Counter()]
+        self.steps = [[0, 0], [0, 0]]  # per step: Σ top, Σ bottom where both were verified
+
+    def add(self, n: int, status: str, claimed: tuple[int, ...],
+            seen: tuple[int | None, ...], sources: tuple[str | None, ...],
+            verified: tuple[int | None, ...]) -> None:
+        self.posts += n
+        self.by_status[status] += n
+        totals, sums, measured, split = self.claimed, self.verified, self.measured, self.split
+        for i, (claim, sure, saw, source) in enumerate(
+                zip(claimed, verified, seen, sources, strict=True)):
+            totals[i] += claim
+            if sure is not None:
+                sums[i] += sure
+                measured[i] = True
+            if saw is not None:
+                split[i][source or NONE] += saw
+        for step, (_, top, bottom) in zip(self.steps, _STEPS, strict=True):
+            upper, lower = verified[top], verified[bottom]
+            if upper is not None and lower is not None:
+                step[0] += upper
+                step[1] += lower
+
+    def view(self) -> dict[str, Any]:
+        by_status = self.by_status
+        reconciled = sum(n for s, n in by_status.items() if s != Status.PENDING)
+        success = sum(by_status[s] for s in SUCCESS)
+        sums = {m: self.verified[i] if self.measured[i] else None
+                for i, m in enumerate(METRICS)}
+        rates = {name: round(self.steps[k][1] / self.steps[k][0], 4) if self.steps[k][0]
+                 else None for k, (name, _, _) in enumerate(_STEPS)}
+        return {
+            "posts": self.posts,
+            "claimed": dict(zip(METRICS, self.claimed, strict=True)),
+            "verified": dict(zip(METRICS, self.verified, strict=True)),
+            "verified_by_source": {m: dict(sorted(self.split[i].items()))
+                                   for i, m in enumerate(METRICS)},
+            "funnel": {**sums, **rates},
+            "by_status": dict(sorted(by_status.items())),
+            "reconciled": reconciled,
+            "success_rate": round(success / reconciled, 4) if reconciled else None,
+        }
 
 
 def _verified(seen: dict[str, int | None], sources: dict[str, str]) -> dict[str, int | None]:
     """A seen number counts as verified only where its source measures it."""
-    return {m: seen[m] if sources.get(m, PLATFORM if m == "views" else None) in MEASURED
-            else None for m in METRICS}
+    return dict(zip(METRICS, _measured(tuple(seen[m] for m in METRICS),
+                                       tuple(sources.get(m) for m in METRICS)), strict=True))
 
 
-def _int(value: Any) -> int | None:
-    return None if value is None else int(value)  # PostgreSQL sums bigints as numeric
-
-
-def _fold(g: Any) -> dict[str, Any]:
-    """One group of `current.grouped_rows` as a row standing for its n posts: they share
-    platform (or affiliate), status, sources and which numbers were seen, so the sums behave
-    in every fold below (the funnel included) exactly as the posts one by one would."""
-    sources = {m: g[3 + i] for i, m in enumerate(METRICS) if g[3 + i] is not None}
-    seen = {m: _int(g[13 + i]) for i, m in enumerate(METRICS)}
-    return {"platform": g[0], "affiliate_id": None if g[1] is None else int(g[1]),
-            "status": g[2], "n": int(g[9]),
-            "claimed": {m: int(g[10 + i] or 0) for i, m in enumerate(METRICS)},
-            "seen": seen, "sources": sources, "verified": _verified(seen, sources)}
+def _measured(seen: tuple[int | None, ...],
+              sources: tuple[str | None, ...]) -> tuple[int | None, ...]:
+    """Each seen number where its source measures it, else None, in METRICS' order; views
+    that name no source come from the platform."""
+    views, clicks, conversions = seen
+    return (views if (sources[0] or PLATFORM) in MEASURED else None,
+            clicks if sources[1] in MEASURED else None,
+            conversions if sources[2] in MEASURED else None)
 
 
 def _post_row(r: Any) -> dict[str, Any]:
@@ -98,33 +123,38 @@ def _post_row(r: Any) -> dict[str, Any]:
             "seen": seen, "sources": sources, "verified": _verified(seen, sources)}
 
 
-def summarise(groups: list[dict[str, Any]], reports: int, newest: list[dict[str, Any]],
+def summarise(groups: list[Any], reports: int, newest: list[dict[str, Any]],
               names: dict[int, tuple[str, float]]) -> dict[str, Any]:
-    """Fold the groups into totals, reconciliation and the per-platform/affiliate cuts;
-    `groups` hold every post once under its platform (affiliate_id None) and once under its
-    affiliate (platform None), `newest` are the newest posts' rows, `names` each affiliate's
-    name and trust score."""
-    platforms: dict[str, list[dict[str, Any]]] = {}
-    affiliates: dict[int, list[dict[str, Any]]] = {}
-    for r in groups:
-        if r["affiliate_id"] is None:
-            platforms.setdefault(r["platform"], []).append(r)
+    """Fold the groups of `current.grouped_rows` (every post once under its platform, with
+    affiliate_id None, and once under its affiliate, with platform None) into totals,
+    reconciliation and the per-platform/affiliate cuts; `newest` are the newest posts'
+    rows, `names` each affiliate's name and trust score. One pass over the groups."""
+    whole = _Share()
+    platforms: dict[str, _Share] = {}
+    affiliates: dict[int, _Share] = {}
+    for g in groups:
+        sources, seen = tuple(g[3:6]), tuple(g[13:16])
+        args = (g[9], g[2], tuple(g[10:13]), seen, sources, _measured(seen, sources))
+        if g[1] is None:
+            share = platforms.get(g[0]) or platforms.setdefault(g[0], _Share())
+            whole.add(*args)
         else:
-            affiliates.setdefault(r["affiliate_id"], []).append(r)
-    whole = _group([r for share in platforms.values() for r in share])
-    by_platform = {platform: _group(platforms[platform]) for platform in sorted(platforms)}
+            share = affiliates.get(g[1]) or affiliates.setdefault(int(g[1]), _Share())
+        share.add(*args)
+    total = whole.view()
+    by_platform = {platform: platforms[platform].view() for platform in sorted(platforms)}
     by_affiliate = {}
     for affiliate in sorted(affiliates):
         name, trust = names[affiliate]
-        by_affiliate[affiliate] = {**_group(affiliates[affiliate]), "name": name,
+        by_affiliate[affiliate] = {**affiliates[affiliate].view(), "name": name,
                                    "trust_score": trust}
     return {
-        "totals": {"posts": whole["posts"], "reports": reports, "claimed": whole["claimed"],
-                   "verified": whole["verified"], "funnel": whole["funnel"],
-                   "verified_by_source": whole["verified_by_source"]},
-        "reconciliation": {"by_status": whole["by_status"], "reconciled": whole["reconciled"],
-                           "success_rate": whole["success_rate"],
-                           "pending": whole["by_status"].get(Status.PENDING, 0)},
+        "totals": {"posts": total["posts"], "reports": reports, "claimed": total["claimed"],
+                   "verified": total["verified"], "funnel": total["funnel"],
+                   "verified_by_source": total["verified_by_source"]},
+        "reconciliation": {"by_status": total["by_status"], "reconciled": total["reconciled"],
+                           "success_rate": total["success_rate"],
+                           "pending": total["by_status"].get(Status.PENDING, 0)},
         "by_platform": [{"platform": p, **g} for p, g in by_platform.items()],
         "by_affiliate": [{"affiliate_id": a, **g} for a, g in by_affiliate.items()],
         "by_post": [_post_view(r, names[r["affiliate_id"]][0]) for r in newest],
@@ -145,11 +175,11 @@ def campaign_analytics(principal: Principal, campaign_id: int) -> dict[str, Any]
     with unit_of_work() as uow:
         s = uow.session
         campaign = visible_campaign(s, principal, campaign_id)
-        # Folded in SQL: a few rows per platform × affiliate × status, however many posts.
-        groups = [_fold(g) for g in grouped_rows(s, campaign_id)]
+        # Folded in SQL: a few rows per platform and per affiliate, however many posts.
+        groups = grouped_rows(s, campaign_id)
         newest = [_post_row(r) for r in s.execute(
             current_rows(campaign_id, newest=BY_POST)).all()]
-        ids = {g["affiliate_id"] for g in groups if g["affiliate_id"] is not None}
+        ids = {int(g[1]) for g in groups if g[1] is not None}
         names = {i: (n, t) for i, n, t in s.execute(
             select(User.id, User.name, User.trust_score).where(User.id.in_(ids))).all()}
         # Counts from the running counts (reconcile/persistence/tallies.py), not row by row.
