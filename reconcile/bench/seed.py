@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconcile.persistence import tallies
-from reconcile.persistence.tally_triggers import TRIGGERS as TRIGGERED
+from reconcile.persistence.tally_triggers import TRIGGERED
 
 # Outcomes of a terminal report, with weights out of 100 (about what the bench's mix and
 # the platforms' gaps give), and the worst discrepancy each outcome's range allows.

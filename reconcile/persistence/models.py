@@ -649,3 +649,26 @@ class AlertTallyDelta(Base):
     type: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32))
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+class AttemptTally(Base):
+    """Attempts finished per UTC hour ("YYYY-MM-DD HH") and status, at three levels: all of
+    them (campaign 0, affiliate 0), per campaign (affiliate 0), per affiliate (campaign 0);
+    migration 0018, read by the dashboard's timeline."""
+
+    __tablename__ = "attempt_tallies"
+    hour: Mapped[str] = mapped_column(String(13), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    affiliate_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class AttemptTallyDelta(Base):
+    __tablename__ = "attempt_tally_deltas"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    hour: Mapped[str] = mapped_column(String(13))
+    campaign_id: Mapped[int] = mapped_column(Id)
+    affiliate_id: Mapped[int] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(32))
+    n: Mapped[int] = mapped_column(BigInteger)

@@ -30,6 +30,10 @@ The tallies:
   since the last fold.
 - ALERTS: every alert by (campaign, affiliate, severity, type, status); 0 stands for no
   campaign (an alert with no report) or no affiliate.
+- HOURS: every attempt by the UTC hour it finished ("YYYY-MM-DD HH") and status, at three
+  levels (LEVELS): all attempts (campaign 0, affiliate 0), per campaign (affiliate 0) and
+  per affiliate (campaign 0), so the dashboard's timeline reads a row per hour and status
+  whoever asks (migration 0018).
 
 `rebuild` recounts everything: the migration's backfill, the scale bench's seed (which loads
 with the triggers off), and an operator's repair (`reconcile tallies rebuild`).
@@ -98,7 +102,11 @@ POSTS = PostTally("post_tallies",
                   ("n", *[f"claimed_{m}" for m in METRICS], *[f"seen_{m}" for m in METRICS]))
 ALERTS = Tally("alert_tallies", "alert_tally_deltas",
                ("campaign_id", "affiliate_id", "severity", "type", "status"), ("n",))
-ALL = (REPORTS, ALERTS)  # the tallies kept by deltas
+HOURS = Tally("attempt_tallies", "attempt_tally_deltas",
+              ("hour", "campaign_id", "affiliate_id", "status"), ("n",))
+ALL = (REPORTS, ALERTS, HOURS)  # the tallies kept by deltas
+# HOURS' levels: (campaign_id, affiliate_id) of an attempt's rows, its post aliased p.
+LEVELS = (("0", "0"), ("p.campaign_id", "0"), ("0", "p.affiliate_id"))
 
 
 def bin_sql(pct: str) -> str:
@@ -115,7 +123,25 @@ def source_sql(dialect: str, snapshot: str, metric: str) -> str:
     return f"json_extract({snapshot}.sources, '$.{metric}')"
 
 
+def hour_sql(dialect: str, column: str) -> str:
+    """The UTC hour of a timestamp column as text "YYYY-MM-DD HH"."""
+    if dialect == "postgresql":
+        return f"to_char(date_trunc('hour', timezone('UTC', {column})), 'YYYY-MM-DD HH24')"
+    return f"strftime('%Y-%m-%d %H', {column})"
+
+
 # -- each key's contribution, as SQL over a row ------------------------------------------
+
+def hour_rows_sql(dialect: str, attempts: str, sign: int) -> str:
+    """SELECT HOURS' rows (key and n, times `sign`) of the attempts `attempts` gives (a FROM
+    item aliased a, with report_id, finished_at and status), at every level."""
+    return " UNION ALL ".join(
+        f"SELECT {hour_sql(dialect, 'a.finished_at')} AS hour, {campaign} AS campaign_id, "
+        f"{affiliate} AS affiliate_id, a.status AS status, {sign} * count(*) AS n "
+        f"FROM {attempts} JOIN reports r ON r.id = a.report_id "
+        "JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4"
+        for campaign, affiliate in LEVELS)
+
 
 def report_key_sql(log: str) -> str:
     """REPORTS' key of a log row (`log` is NEW, OLD or an alias) with its report and post
@@ -361,32 +387,43 @@ def posts_from_states_sql() -> str:
             f"GROUP BY {', '.join(POSTS.key)}")
 
 
-def rebuild_sql(dialect: str) -> list[str]:
+def _recount_sql(dialect: str, tally: Tally) -> str:
+    if tally is REPORTS:
+        return (f"INSERT INTO {REPORTS.table} ({columns(REPORTS)}) SELECT "
+                f"{report_key_sql('l')}, count(*) FROM reconciliation_logs l JOIN reports r "
+                "ON r.id = l.report_id JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5, 6")
+    if tally is ALERTS:
+        return (f"INSERT INTO {ALERTS.table} ({columns(ALERTS)}) SELECT {alert_key_sql('a')}, "
+                "count(*) FROM alerts a LEFT JOIN reports r ON r.id = a.report_id "
+                "LEFT JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5")
+    # Each level's keys are its own (a campaign or affiliate id is never 0): no overlap.
+    return (f"INSERT INTO {HOURS.table} ({columns(HOURS)}) "
+            + hour_rows_sql(dialect, "attempts a", 1))
+
+
+def rebuild_sql(dialect: str, kept: Iterable[Tally] = ALL) -> list[str]:
     """The statements of `rebuild`, for a caller holding a raw connection (the seed)."""
-    lock = (["LOCK TABLE reconciliation_logs, reports, snapshots, alerts IN SHARE MODE"]
+    kept = tuple(kept)
+    lock = (["LOCK TABLE reconciliation_logs, reports, snapshots, alerts"
+             + (", attempts" if HOURS in kept else "") + " IN SHARE MODE"]
             if dialect == "postgresql" else [])
-    clear = [f"DELETE FROM {t}" for tally in ALL for t in (tally.deltas, tally.table)]
+    clear = [f"DELETE FROM {t}" for tally in kept for t in (tally.deltas, tally.table)]
     return [*lock, *clear, f"DELETE FROM {POSTS.table}", "DELETE FROM post_tally_states",
             "DELETE FROM post_tally_dirty",
-            f"INSERT INTO {REPORTS.table} ({columns(REPORTS)}) SELECT {report_key_sql('l')}, "
-            "count(*) FROM reconciliation_logs l JOIN reports r ON r.id = l.report_id "
-            "JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5, 6",
             f"INSERT INTO post_tally_states ({', '.join(STATE_COLUMNS)}) "
-            + post_state_sql(dialect, "true"),
-            posts_from_states_sql(),
-            f"INSERT INTO {ALERTS.table} ({columns(ALERTS)}) SELECT {alert_key_sql('a')}, "
-            "count(*) FROM alerts a LEFT JOIN reports r ON r.id = a.report_id "
-            "LEFT JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5"]
+            + post_state_sql(dialect, "true"), posts_from_states_sql(),
+            *[_recount_sql(dialect, tally) for tally in kept]]
 
 
-def rebuild(conn: Connection) -> dict[str, int]:
-    """Recount every tally from the data and drop the deltas; the keys of each. Run inside
-    the caller's transaction; on PostgreSQL writers wait for it (table locks), so no change
-    falls between the count and the drop."""
-    for statement in rebuild_sql(conn.dialect.name):
+def rebuild(conn: Connection, kept: Iterable[Tally] = ALL) -> dict[str, int]:
+    """Recount every tally (of those kept by deltas, the `kept` ones) from the data and drop
+    the deltas; the keys of each. Run inside the caller's transaction; on PostgreSQL writers
+    wait for it (table locks), so no change falls between the count and the drop."""
+    kept = tuple(kept)
+    for statement in rebuild_sql(conn.dialect.name, kept):
         conn.exec_driver_sql(statement)
     return {t: int(conn.scalar(text(f"SELECT count(*) FROM {t}")) or 0)
-            for t in (REPORTS.table, POSTS.table, ALERTS.table)}
+            for t in (*[tally.table for tally in kept], POSTS.table)}
 
 
 # -- reading ------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ log), which the fold and the reads resolve. No trigger updates a shared row or t
 lock, so writers never wait on each other here, and the marks cost a writer one insert.
 
 Watched: reconciliation_logs (inserted with each report; status, level and discrepancy
-changed by attempts, re-runs, quarantine), snapshots, alerts. Posts and reports are never
+changed by attempts, re-runs, quarantine), snapshots, alerts, and (migration 0018, HOURS)
+attempts. Posts and reports are never
 changed in place (an updated claim is a new report), so nothing watches them; a repair that
 does change them ends with `reconcile tallies rebuild` (docs/operations.md).
 """
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 from reconcile.persistence.tallies import (
     ALERTS,
+    HOURS,
     REPORTS,
     alert_key_sql,
     bin_sql,
     columns,
+    hour_rows_sql,
     report_key_sql,
 )
 
@@ -127,3 +130,56 @@ def drop(dialect: str) -> list[str]:
     triggers = [f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if pg else "")
                 for table, names in TRIGGERS.items() for name in names]
     return triggers + ([f"DROP FUNCTION IF EXISTS {f}" for f in FUNCTIONS] if pg else [])
+
+
+# -- HOURS (migration 0018): attempts by hour and status -----------------------------------
+
+def _hour_delta(dialect: str, attempts: str, sign: int) -> str:
+    rows = hour_rows_sql(dialect, attempts, sign)
+    return f"INSERT INTO {HOURS.deltas} ({columns(HOURS)}) {rows};"
+
+
+def create_hours(dialect: str) -> list[str]:
+    """The statements creating HOURS' triggers (and PostgreSQL's functions). Attempts are
+    only ever inserted (a batch inserts its attempts in one statement); an update or a
+    delete (a repair, a restore) is counted all the same."""
+    if dialect != "postgresql":
+        row = ("(SELECT {r}.report_id AS report_id, {r}.finished_at AS finished_at, "
+               "{r}.status AS status) AS a")
+        new, old = row.format(r="NEW"), row.format(r="OLD")
+        return [
+            "CREATE TRIGGER tally_attempt_insert AFTER INSERT ON attempts "
+            f"BEGIN {_hour_delta(dialect, new, 1)} END",
+            "CREATE TRIGGER tally_attempt_update AFTER UPDATE OF report_id, finished_at, "
+            "status ON attempts BEGIN "
+            f"{_hour_delta(dialect, old, -1)} {_hour_delta(dialect, new, 1)} END",
+            "CREATE TRIGGER tally_attempt_delete AFTER DELETE ON attempts "
+            f"BEGIN {_hour_delta(dialect, old, -1)} END",
+        ]
+    # Statement-level, over the transition tables: one insert per batch, not per attempt.
+    return [
+        "CREATE FUNCTION tally_attempts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP <> 'INSERT' THEN {_hour_delta(dialect, 'gone a', -1)} END IF; "
+        f"IF TG_OP <> 'DELETE' THEN {_hour_delta(dialect, 'changed a', 1)} END IF; "
+        "RETURN NULL; END $$",
+        "CREATE TRIGGER tally_attempt_insert AFTER INSERT ON attempts REFERENCING NEW TABLE "
+        "AS changed FOR EACH STATEMENT EXECUTE FUNCTION tally_attempts()",
+        "CREATE TRIGGER tally_attempt_update AFTER UPDATE ON attempts REFERENCING OLD TABLE "
+        "AS gone NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION tally_attempts()",
+        "CREATE TRIGGER tally_attempt_delete AFTER DELETE ON attempts REFERENCING OLD TABLE "
+        "AS gone FOR EACH STATEMENT EXECUTE FUNCTION tally_attempts()",
+    ]
+
+
+HOUR_TRIGGERS = {"attempts": ("tally_attempt_insert", "tally_attempt_update",
+                              "tally_attempt_delete")}
+# Every table a tally's trigger watches (the scale bench's seed loads them with triggers off).
+TRIGGERED = (*TRIGGERS, *HOUR_TRIGGERS)
+
+
+def drop_hours(dialect: str) -> list[str]:
+    """The statements dropping what `create_hours` made."""
+    pg = dialect == "postgresql"
+    return ([f"DROP TRIGGER IF EXISTS {name}" + (" ON attempts" if pg else "")
+             for name in HOUR_TRIGGERS["attempts"]]
+            + (["DROP FUNCTION IF EXISTS tally_attempts()"] if pg else []))

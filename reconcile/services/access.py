@@ -43,6 +43,26 @@ def visible_tallies(table: Table, principal: Principal) -> list[ColumnElement[bo
     return []
 
 
+def visible_hours(table: Table, principal: Principal,
+                  campaign_id: int | None) -> list[ColumnElement[bool]] | None:
+    """The conditions picking, in the attempts' hourly counts (persistence.tallies.HOURS),
+    the level that counts what the caller may see of `campaign_id` (None: all it may see),
+    as `visible_posts` narrows the attempts themselves; None where no level does (an
+    affiliate asking about one campaign: counted from its attempts)."""
+    if campaign_id is not None:
+        if principal.role == Role.AFFILIATE:
+            return None
+        mine = [table.c.campaign_id == campaign_id, table.c.affiliate_id == 0]
+        if principal.role == Role.CLIENT:
+            mine.append(table.c.campaign_id.in_(own_campaigns(principal)))
+        return mine
+    if principal.role == Role.AFFILIATE:
+        return [table.c.affiliate_id == principal.user_id, table.c.campaign_id == 0]
+    if principal.role == Role.CLIENT:
+        return [table.c.campaign_id.in_(own_campaigns(principal)), table.c.affiliate_id == 0]
+    return [table.c.campaign_id == 0, table.c.affiliate_id == 0]
+
+
 def visible_alerts(q: Select, principal: Principal) -> Select:
     """A client sees alerts on its campaigns' reports; an affiliate, alerts about itself."""
     if principal.role == Role.AFFILIATE:

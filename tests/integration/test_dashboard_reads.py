@@ -3,15 +3,16 @@ trust buckets and open alerts, each narrowed to what the caller may see."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import Attempt
+from reconcile.persistence.models import Attempt, Post, Report
 from reconcile.services.admin.accounts import create_client
+from reconcile.services.principal import Principal
 from tests.conftest import unique
 from tests.integration.apihelp import auth, new_campaign, new_user, post_url, submit_as
 from tests.integration.conftest import World
@@ -110,3 +111,100 @@ def test_open_alert_counts_follow_what_the_caller_may_see(
 
     assert mine.get_json()["by_severity"] == {"LOW": 0, "MEDIUM": 0, "HIGH": 0, "CRITICAL": 1}
     assert everyone.get_json()["by_severity"]["CRITICAL"] >= 2
+
+
+# The timeline's window: the 24 hours before NOW (far from any other test's attempts). Its
+# first hour starts before the window does; attempts just outside, on and inside each edge.
+NOW = datetime(2030, 5, 6, 12, 30, tzinfo=UTC)
+FINISHED = [NOW - timedelta(hours=24, seconds=1), NOW - timedelta(hours=24),
+            NOW - timedelta(hours=23, minutes=31), NOW - timedelta(hours=23, minutes=30),
+            NOW - timedelta(hours=23, minutes=29, seconds=59), NOW - timedelta(hours=12),
+            NOW - timedelta(seconds=1), NOW, NOW + timedelta(minutes=5)]
+STATUSES = ("MATCHED", "DISCREPANCY_HIGH", "MISSING_PLATFORM_DATA")
+
+
+def _plain_timeline(principal: Principal, campaign_id: int | None,
+                    since: datetime) -> dict[str, dict[str, int]]:
+    """Attempts by UTC hour and status, counted one by one from the attempts the caller may
+    see (what the timeline counted before migration 0018)."""
+    from reconcile.services.access import own_campaigns
+
+    with unit_of_work() as uow:
+        s = uow.session
+        own = set(s.scalars(own_campaigns(principal))) if principal.role == "CLIENT" else None
+        rows = s.execute(select(Attempt.finished_at, Attempt.status, Post.campaign_id,
+                                Post.affiliate_id)
+                         .join(Report, Report.id == Attempt.report_id)
+                         .join(Post, Post.id == Report.post_id)).all()
+    found: dict[str, dict[str, int]] = {}
+    for finished, status, campaign, affiliate in rows:
+        utc = finished.astimezone(UTC) if finished.tzinfo else finished.replace(tzinfo=UTC)
+        if (utc < since or (campaign_id is not None and campaign != campaign_id)
+                or (own is not None and campaign not in own)
+                or (principal.role == "AFFILIATE" and affiliate != principal.user_id)):
+            continue
+        counts = found.setdefault(utc.strftime("%Y-%m-%dT%H:00:00"), {})
+        counts[status] = counts.get(status, 0) + 1
+    return found
+
+
+def test_the_timeline_from_running_counts_equals_counting_each_attempt(
+    world: World, sim: Any, dispatched: Any,
+) -> None:
+    """Whoever asks, about all it sees or one campaign, before and after beat's fold: the
+    hours from the hourly counts (migration 0018) and the partial first hour from its
+    attempts come to what counting every attempt of the window gives."""
+    from reconcile.persistence import tallies
+    from reconcile.persistence.db import get_engine
+    from reconcile.services.reads.dashboard import status_timeline
+
+    other_client = create_client(unique("other"))["id"]
+    other_campaign = new_campaign(other_client)
+    stranger = world.new_affiliate()
+    reports = [_reconciled(sim, world.affiliate, world.campaign_id, TRUTH[0]),
+               _reconciled(sim, stranger, world.campaign_id, TRUTH[0]),
+               _reconciled(sim, world.affiliate, other_campaign, TRUTH[0])]
+    added = []
+    with unit_of_work() as uow:
+        for k, finished in enumerate(FINISHED):
+            for j, report in enumerate(reports):
+                attempt = Attempt(report_id=report, attempt_number=100 + k,
+                                  status=STATUSES[(k + j) % len(STATUSES)],
+                                  confidence_ratio=1.0, rules_version="v1",
+                                  started_at=finished, finished_at=finished)
+                uow.session.add(attempt)
+                uow.session.flush()
+                added.append(attempt.id)
+    callers = [Principal(world.admin["id"], "ADMIN"),
+               Principal(world.advertiser["id"], "CLIENT", world.client_id),
+               Principal(new_user("CLIENT", other_client)["id"], "CLIENT", other_client),
+               Principal(world.affiliate["id"], "AFFILIATE"),
+               Principal(stranger["id"], "AFFILIATE")]
+    try:
+        for fold in (False, True):
+            if fold:
+                with get_engine().begin() as conn:
+                    tallies.compact(conn)
+            for caller in callers:
+                for campaign in (None, world.campaign_id, other_campaign):
+                    view = status_timeline(caller, 24, campaign, now=NOW)
+                    expected = _plain_timeline(caller, campaign, NOW - timedelta(hours=24))
+                    assert len(view["hours"]) == 25
+                    assert {h["hour"][:19]: h["by_status"] for h in view["hours"]
+                            if h["by_status"]} == {
+                        hour: counts for hour, counts in expected.items()
+                        if hour < (NOW + timedelta(hours=1)).strftime("%Y-%m-%dT%H")}
+                    assert view["by_status"] == _totals(expected.values())
+        mine = status_timeline(callers[3], 24, None, now=NOW)["by_status"]
+        assert sum(mine.values()) == 2 * (len(FINISHED) - 1)  # one outside the window
+    finally:
+        with unit_of_work() as uow:
+            uow.session.execute(delete(Attempt).where(Attempt.id.in_(added)))
+
+
+def _totals(hours: Any) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for counts in hours:
+        for status, n in counts.items():
+            totals[status] = totals.get(status, 0) + n
+    return dict(sorted(totals.items()))

@@ -15,6 +15,7 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -36,6 +37,9 @@ SOURCES: tuple[dict[str, str], ...] = (
     {"views": "platform", "clicks": "tracked", "conversions": "postback"},
     {"views": "platform", "clicks": "platform", "conversions": "none"})
 NUMBERS = (None, 0, 7, 1000)
+# When attempts finished: around hour and day boundaries.
+FINISHED = ("2026-01-02 00:00:00", "2026-01-02 00:59:59.999", "2026-01-02 01:00:00",
+            "2026-01-02 13:30:00", "2026-01-03 23:59:59")
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 ALERT_TYPES = ("HIGH_DISCREPANCY", "MISSING_DATA", "VIEW_ANOMALY")
 ALERT_STATUSES = ("OPEN", "ACKNOWLEDGED", "RESOLVED")
@@ -105,6 +109,25 @@ def _live_posts(conn: Any) -> dict[tuple[Any, ...], list[int]]:
                                ((campaign, None, affiliate, *alike), values)))
 
 
+def _hour(finished: Any) -> str:
+    """An attempt's UTC hour as HOURS keys it, from the value the driver gives."""
+    if isinstance(finished, str):  # SQLite: the stored text, naive UTC
+        finished = datetime.fromisoformat(finished)
+    return (finished.astimezone(UTC) if finished.tzinfo else finished).strftime("%Y-%m-%d %H")
+
+
+def _live_hours(conn: Any) -> Counter[tuple[Any, ...]]:
+    """Attempts by hour and status: all, per campaign, per affiliate (the post's)."""
+    found: Counter[tuple[Any, ...]] = Counter()
+    for finished, status, campaign, affiliate in conn.exec_driver_sql(
+            "SELECT a.finished_at, a.status, p.campaign_id, p.affiliate_id FROM attempts a "
+            "JOIN reports r ON r.id = a.report_id JOIN posts p ON p.id = r.post_id").all():
+        hour = _hour(finished)
+        for level in ((0, 0), (int(campaign), 0), (0, int(affiliate))):
+            found[(hour, *level, status)] += 1
+    return found
+
+
 def _live_alerts(conn: Any) -> Counter[tuple[Any, ...]]:
     rows = conn.exec_driver_sql(
         "SELECT p.campaign_id, a.affiliate_id, a.severity, a.type, a.status FROM alerts a "
@@ -136,11 +159,17 @@ def _tallied_alerts(conn: Any) -> Counter[tuple[Any, ...]]:
     return Counter({(int(c), int(a), s, t, st): int(n) for c, a, s, t, st, n in rows})
 
 
+def _tallied_hours(conn: Any) -> Counter[tuple[Any, ...]]:
+    rows = conn.execute(tallies.counted(tallies.HOURS, *tallies.HOURS.key)).all()
+    return Counter({(h, int(c), int(a), s): int(n) for h, c, a, s, n in rows})
+
+
 def _assert_exact(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         assert _tallied_reports(conn) == _live_reports(conn)
         assert _tallied_posts(conn) == _live_posts(conn)
         assert _tallied_alerts(conn) == _live_alerts(conn)
+        assert _tallied_hours(conn) == _live_hours(conn)
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +216,8 @@ class _Writer:
             self.posts = [r[0] for r in conn.exec_driver_sql("SELECT id FROM posts")]
             self.reports = [r[0] for r in conn.exec_driver_sql("SELECT id FROM reports")]
             self.alerts = [r[0] for r in conn.exec_driver_sql("SELECT id FROM alerts")]
+            self.attempts = [r[0] for r in conn.exec_driver_sql("SELECT id FROM attempts")]
+        self.bare: list[int] = []  # attempts of this writer's with no snapshot
 
     def _id(self) -> int:
         self.next_id += 1
@@ -238,17 +269,46 @@ class _Writer:
         with self.engine.begin() as conn:
             post = conn.exec_driver_sql(f"SELECT post_id FROM reports WHERE id = {report}"
                                         ).scalar()
-            conn.exec_driver_sql(
-                f"INSERT INTO attempts (id, report_id, attempt_number, status, "
-                f"confidence_ratio, metrics, rules_version, trigger, started_at, finished_at, "
-                f"duration_ms) VALUES ({i}, {report}, {i}, 'MATCHED', 1.0, '{{}}', 'v1', "
-                "'submission', '2026-01-02', '2026-01-02', 1.0)")
+            self._attempt(conn, i, report)
             conn.execute(sa.text(
                 "INSERT INTO snapshots (id, attempt_id, report_id, post_id, attempt_number, "
                 "views, clicks, conversions, sources, fetched_at) VALUES (:i, :i, :r, :p, :i, "
                 ":v, :c, :cv, :src, '2026-01-02')"),
                 {"i": i, "r": report, "p": post, "v": seen[0], "c": seen[1], "cv": seen[2],
                  "src": json.dumps(rng.choice(SOURCES))})
+
+    def _attempt(self, conn: Any, i: int, report: int) -> None:
+        conn.execute(sa.text(
+            "INSERT INTO attempts (id, report_id, attempt_number, status, confidence_ratio, "
+            "metrics, rules_version, trigger, started_at, finished_at, duration_ms) VALUES "
+            "(:i, :r, :i, :s, 1.0, '{}', 'v1', 'submission', '2026-01-02', :f, 1.0)"),
+            {"i": i, "r": report, "s": self.rng.choice(STATUSES),
+             "f": self.rng.choice(FINISHED)})
+        self.attempts.append(i)
+
+    def attempt(self) -> None:
+        """An attempt that took no snapshot (the platform had no data)."""
+        i = self._id()
+        with self.engine.begin() as conn:
+            self._attempt(conn, i, self.rng.choice(self.reports))
+        self.bare.append(i)
+
+    def retime(self) -> None:
+        """A repair moves an attempt to another hour and status."""
+        if self.attempts:
+            with self.engine.begin() as conn:
+                conn.execute(sa.text("UPDATE attempts SET finished_at = :f, status = :s "
+                                     "WHERE id = :i"),
+                             {"f": self.rng.choice(FINISHED), "s": self.rng.choice(STATUSES),
+                              "i": self.rng.choice(self.attempts)})
+
+    def unattempt(self) -> None:
+        """A repair deletes an attempt (one with no snapshot)."""
+        if self.bare:
+            i = self.bare.pop(self.rng.randrange(len(self.bare)))
+            self.attempts.remove(i)
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(f"DELETE FROM attempts WHERE id = {i}")
 
     def alert(self) -> None:
         i, rng = self._id(), self.rng
@@ -277,7 +337,8 @@ class _Writer:
     def any(self) -> None:
         """One change chosen at random (the concurrent test's writers)."""
         rng = self.rng
-        rng.choice([self.post, self.claim, self.snapshot, self.alert,
+        rng.choice([self.post, self.claim, self.snapshot, self.alert, self.attempt,
+                    self.retime, self.unattempt,
                     lambda: self.log(rng.choice(STATUSES), rng.choice(LEVELS),
                                      rng.choice(PCTS)),
                     lambda: self.triage(rng.choice(ALERT_STATUSES),
@@ -311,7 +372,8 @@ def test_the_migration_counts_what_is_already_there(db: sa.Engine) -> None:
 
 
 _OPS = st.lists(st.one_of(
-    st.tuples(st.sampled_from(("post", "claim", "snapshot", "alert", "fold"))),
+    st.tuples(st.sampled_from(("post", "claim", "snapshot", "alert", "fold", "attempt",
+                               "retime", "unattempt"))),
     st.tuples(st.just("log"), st.sampled_from(STATUSES), st.sampled_from(LEVELS),
               st.sampled_from(PCTS)),
     st.tuples(st.just("triage"), st.sampled_from(ALERT_STATUSES),

@@ -18,7 +18,7 @@ from reconcile.persistence.models import Attempt, Post, Report, User
 from reconcile.persistence.tallies import EDGES, NO_BIN
 from reconcile.rules import bucket_for
 from reconcile.rules.trust import BUCKETS
-from reconcile.services.access import visible_posts, visible_tallies
+from reconcile.services.access import visible_hours, visible_posts, visible_tallies
 from reconcile.services.alerts.manage import TYPES
 from reconcile.services.principal import Principal
 from reconcile.vocabulary import AlertStatus, Role, Severity, values
@@ -53,19 +53,33 @@ def _attempts(principal: Principal, campaign_id: int | None) -> Select:
 
 def status_timeline(principal: Principal, hours: int = 24, campaign_id: int | None = None,
                     now: datetime | None = None) -> dict[str, Any]:
-    """Attempts finished per UTC hour by status over the last `hours` hours, oldest first."""
+    """Attempts finished per UTC hour by status over the last `hours` hours, oldest first.
+
+    The whole hours come from the running counts (tallies.HOURS: a row per hour and status,
+    however many attempts); only the first hour, which the window starts inside, is counted
+    from its attempts, as is everything an affiliate asks about one campaign."""
     now = now or datetime.now(UTC)
     since = now - timedelta(hours=hours)
+    first = since.replace(minute=0, second=0, microsecond=0)
     with unit_of_work() as uow:
         s = uow.session
         hour = _hour(s, Attempt.finished_at)
+        tallied = visible_hours(tallies.HOURS.compacted, principal, campaign_id) is not None
         q = _attempts(principal, campaign_id).where(Attempt.finished_at >= since)
-        rows = s.execute(q.with_only_columns(hour, Attempt.status, func.count())
-                         .group_by(hour, Attempt.status)).all()
+        if tallied:
+            q = q.where(Attempt.finished_at < first + timedelta(hours=1))
+        rows = list(s.execute(q.with_only_columns(hour, Attempt.status, func.count())
+                              .group_by(hour, Attempt.status)).all())
+        if tallied:
+            after = first.strftime("%Y-%m-%d %H")  # the hours after the first, as keyed
+            rows += s.execute(tallies.counted(
+                tallies.HOURS, "hour", "status",
+                where=lambda t: [*(visible_hours(t, principal, campaign_id) or []),
+                                 t.c.hour > after])).all()
     found: dict[str, dict[str, int]] = {}
     for key, status, n in rows:
-        found.setdefault(str(key), {})[status] = int(n)
-    first = since.replace(minute=0, second=0, microsecond=0)
+        counts = found.setdefault(str(key), {})
+        counts[status] = counts.get(status, 0) + int(n)
     slots = [first + timedelta(hours=i) for i in range(hours + 1)]
     series = []
     for slot in slots:
