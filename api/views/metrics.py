@@ -15,11 +15,13 @@ from reconcile.errors import ServiceUnavailable
 from reconcile.observability.exposition import Gauges, render
 from reconcile.observability.workers import idle_ratio
 from reconcile.services.admin.platform_ops import breaker_state
+from reconcile.services.admin.tallies import unfolded_tallies
 from reconcile.services.reads.dashboard import trust_buckets
 
 bp = Blueprint("metrics", __name__)
 GAUGES = Gauges(queue_depths=queue_depths, idle_ratio=idle_ratio,
-                trust_buckets=lambda: trust_buckets()["buckets"], breaker_state=breaker_state)
+                trust_buckets=lambda: trust_buckets()["buckets"], breaker_state=breaker_state,
+                tallies_unfolded=unfolded_tallies)
 
 
 @bp.get("/metrics")

@@ -53,6 +53,7 @@ class Gauges:
     idle_ratio: Callable[[], float | None]
     trust_buckets: Callable[[], dict[str, int]]
     breaker_state: Callable[[str], str]
+    tallies_unfolded: Callable[[], dict[str, int]]
 
 
 class ClusterCollector:
@@ -101,6 +102,12 @@ def _gauges(g: Gauges) -> Iterator[Metric]:
     for bucket, n in _safely(g.trust_buckets, cast(dict[str, int], {})).items():
         buckets.add_metric([bucket], n)
     yield buckets
+    unfolded = GaugeMetricFamily(NAMESPACE + "tallies_unfolded",
+                                 "Changes the running counts hold that beat has not folded",
+                                 labels=["tally"])
+    for tally, n in _safely(g.tallies_unfolded, cast(dict[str, int], {})).items():
+        unfolded.add_metric([tally], n)
+    yield unfolded
     states = GaugeMetricFamily(NAMESPACE + "breaker_state", "0 closed, 1 half-open, 2 open",
                                labels=["platform"])
     for platform in PLATFORMS:

@@ -428,6 +428,19 @@ def rebuild(conn: Connection, kept: Iterable[Tally] = ALL) -> dict[str, int]:
 
 # -- reading ------------------------------------------------------------------------------
 
+UNFOLDED_CAP = 1_000_000  # counted up to this, so the gauge stays cheap however far behind
+
+
+def unfolded(conn: Connection, cap: int = UNFOLDED_CAP) -> dict[str, int]:
+    """The changes each tally holds that no fold has taken yet (its deltas; POSTS: its
+    dirty marks), each counted up to `cap`. Reads stay exact whatever these are, but cost
+    more as they grow: they grow only while beat's fold is not running."""
+    sources = {**{tally.table: tally.deltas for tally in ALL}, POSTS.table: "post_tally_dirty"}
+    return {table: int(conn.scalar(text(f"SELECT count(*) FROM (SELECT 1 FROM {source} "
+                                        "LIMIT :cap) AS pending"), {"cap": cap}) or 0)
+            for table, source in sources.items()}
+
+
 Narrowing = Callable[[Table], Iterable[ColumnElement[bool]]]
 
 

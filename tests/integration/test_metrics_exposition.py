@@ -34,6 +34,8 @@ FAMILIES = {
     "reconcile_clicks_filtered": "counter",
     "reconcile_clicks_lost": "counter",
     "reconcile_postbacks": "counter",
+    # The running counts' fold lag (docs/operations.md, "Running counts").
+    "reconcile_tallies_unfolded": "gauge",
 }
 
 
@@ -107,3 +109,14 @@ def test_with_metrics_token_the_right_bearer_token_scrapes(
     resp = client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token"})
     assert resp.status_code == 200
     assert "reconcile_queue_depth" in resp.get_data(as_text=True)
+
+
+def test_the_fold_lag_gauge_names_every_tally(client: Any, stack: Any) -> None:
+    """`reconcile_tallies_unfolded{tally}`: one sample per running count (its value is
+    whatever other tests left unfolded; what it counts is tested in test_tallies.py)."""
+    text = client.get("/metrics").get_data(as_text=True)
+    family = next(f for f in parse_text(text) if f.name == "reconcile_tallies_unfolded")
+
+    assert sorted(s.labels["tally"] for s in family.samples) == [
+        "alert_tallies", "attempt_tallies", "post_tallies", "report_tallies"]
+    assert all(s.value >= 0 for s in family.samples)

@@ -432,6 +432,25 @@ def test_0017_recounts_the_posts_by_cut_and_back(db: sa.Engine) -> None:
     _assert_exact(db)
 
 
+def test_the_fold_lag_counts_what_no_fold_has_taken(db: sa.Engine) -> None:
+    """`tallies.unfolded` (the metrics' gauge): every delta and dirty mark not yet folded,
+    counted up to its cap; 0 once folded."""
+    writer = _Writer(db, _first_free_id(db), random.Random(5))
+    with db.begin() as conn:
+        tallies.compact(conn)
+        assert set(tallies.unfolded(conn).values()) == {0}
+    writer.post()  # a report and its log: one report delta, one dirty mark
+    writer.snapshot()  # an attempt (three hour levels) and a snapshot (one dirty mark)
+    writer.alert()
+    with db.begin() as conn:
+        lag = tallies.unfolded(conn)
+        assert lag == {"report_tallies": 1, "alert_tallies": 1, "attempt_tallies": 3,
+                       "post_tallies": 2}
+        assert tallies.unfolded(conn, cap=2)["attempt_tallies"] == 2
+        tallies.compact(conn)
+        assert set(tallies.unfolded(conn).values()) == {0}
+
+
 def test_an_update_that_changes_no_counted_column_adds_no_delta(db: sa.Engine) -> None:
     with db.begin() as conn:
         tallies.compact(conn)

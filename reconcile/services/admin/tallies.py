@@ -16,3 +16,9 @@ def rebuild_tallies() -> dict[str, int]:
     """Recount every tally from the data (a repair); the number of keys of each."""
     with unit_of_work() as uow:
         return tallies.rebuild(uow.session.connection())
+
+
+def unfolded_tallies() -> dict[str, int]:
+    """The changes each tally holds unfolded (the fold's lag; the metrics' gauge)."""
+    with unit_of_work() as uow:
+        return tallies.unfolded(uow.session.connection())
