@@ -354,22 +354,21 @@ def fold_posts(conn: Connection, batch: int = COMPACT_BATCH) -> int:
     return folded
 
 
-def _dirty_states_sql(dialect: str) -> str:
-    """The CTEs `was` (what each post in `mine` last added: its post_tally_states row) and
-    `fresh` (its state now). On PostgreSQL each is a lateral probe per dirty post: as a
-    join, once the planner expected a few thousand dirty posts it hashed every post's
-    state instead (100,000 rows, read once per cut: 30 -> 400 ms at 3,400 marks), and the
-    same could happen to the logs behind each post's state."""
+def _dirty_posts_sql(dialect: str) -> str:
+    """The CTEs `mine` (the campaign's posts still dirty), `was` (what each last added: its
+    post_tally_states row) and `fresh` (its state now)."""
+    mine = (f"SELECT DISTINCT p.id AS post_id FROM ({DIRTY_POSTS}) d "
+            "JOIN posts p ON p.id = d.post_id WHERE p.campaign_id = :campaign")
     if dialect == "postgresql":
-        # OFFSET 0: the planner would otherwise pull each subquery up into a plain join.
-        was = ("SELECT st.* FROM mine CROSS JOIN LATERAL (SELECT * FROM post_tally_states "
-               "WHERE post_id = mine.post_id OFFSET 0) AS st")
-        fresh = ("SELECT st.* FROM mine CROSS JOIN LATERAL "
-                 f"({post_state_sql(dialect, 'p.id = mine.post_id')} OFFSET 0) AS st")
-    else:  # SQLite probes by primary key whatever it expects
-        was = "SELECT st.* FROM post_tally_states st JOIN mine ON mine.post_id = st.post_id"
-        fresh = post_state_sql(dialect, "p.id IN (SELECT post_id FROM mine)")
-    return f"was AS ({was}), fresh AS ({fresh}), "
+        # The planner guesses how many marks there are from the table's size, and once it
+        # guessed a few thousand it hashed every post's state, post and snapshot instead of
+        # probing the dirty posts' (30 -> 400 ms at 3,400 marks on the scale bench's
+        # database). Unnesting an array it cannot see into, it plans for 10 rows: one probe
+        # per dirty post, however many there are.
+        mine = f"SELECT unnest(ARRAY({mine})) AS post_id"
+    return (f"mine AS ({mine}), was AS (SELECT st.* FROM post_tally_states st JOIN mine ON "
+            "mine.post_id = st.post_id), "
+            f"fresh AS ({post_state_sql(dialect, 'p.id IN (SELECT post_id FROM mine)')}), ")
 
 
 def post_cuts_sql(dialect: str) -> str:
@@ -382,9 +381,7 @@ def post_cuts_sql(dialect: str) -> str:
     seen = ", ".join(f"CASE WHEN unseen_{m} = 1 THEN NULL ELSE CAST(sum(seen_{m}) AS BIGINT) "
                      "END" for m in METRICS)
     return (
-        f"WITH mine AS (SELECT DISTINCT p.id AS post_id FROM ({DIRTY_POSTS}) d "
-        "JOIN posts p ON p.id = d.post_id WHERE p.campaign_id = :campaign), "
-        + _dirty_states_sql(dialect) +
+        "WITH " + _dirty_posts_sql(dialect) +
         f"parts AS (SELECT {columns(POSTS)} FROM {POSTS.table} WHERE campaign_id = :campaign "
         "UNION ALL " + post_cut_rows_sql("was st", -1)
         + " UNION ALL " + post_cut_rows_sql("fresh st", 1) + ") "
