@@ -357,8 +357,10 @@ def fold_posts(conn: Connection, batch: int = COMPACT_BATCH) -> int:
 def _dirty_posts_sql(dialect: str) -> str:
     """The CTEs `mine` (the campaign's posts still dirty), `was` (what each last added: its
     post_tally_states row) and `fresh` (its state now)."""
-    mine = (f"SELECT DISTINCT p.id AS post_id FROM ({DIRTY_POSTS}) d "
-            "JOIN posts p ON p.id = d.post_id WHERE p.campaign_id = :campaign")
+    # Each mark's post and its campaign by a probe (scalar subqueries), never a join the
+    # planner could turn into a scan of every post.
+    mine = (f"SELECT DISTINCT d.post_id FROM ({DIRTY_POSTS}) d WHERE "
+            "(SELECT p.campaign_id FROM posts p WHERE p.id = d.post_id) = :campaign")
     if dialect == "postgresql":
         # The planner guesses how many marks there are from the table's size, and once it
         # guessed a few thousand it hashed every post's state, post and snapshot instead of
