@@ -136,6 +136,6 @@ def test_recording_never_fails_the_caller_when_redis_is_down(
 
 def test_labels_never_carry_affiliate_or_user_ids(client: Any, stack: Any) -> None:
     allowed = {"status", "type", "severity", "bucket", "platform", "state", "reason",
-               "queue", "le", "outcome"}
+               "queue", "le", "outcome", "tally"}
     names = {name for (_, labels) in scrape(client) for name, _ in labels}
     assert names <= allowed
