@@ -33,7 +33,7 @@ class CampaignFilter(BaseModel):
 
 
 class TimelineQuery(CampaignFilter):
-    hours: Annotated[int, Field(ge=1, le=168)] = 24
+    hours: Annotated[int, Field(ge=1, le=reads.TIMELINE_HOURS)] = 24
 
 
 class HourOut(Out):

@@ -33,7 +33,8 @@ The tallies:
 - HOURS: every attempt by the UTC hour it finished ("YYYY-MM-DD HH") and status, at three
   levels (LEVELS): all attempts (campaign 0, affiliate 0), per campaign (affiliate 0) and
   per affiliate (campaign 0), so the dashboard's timeline reads a row per hour and status
-  whoever asks (migration 0018).
+  whoever asks (migration 0018). Only the hours the timeline can still show are kept
+  (HOURS_KEPT): the fold drops older rows, and a rebuild counts no further back.
 
 `rebuild` recounts everything: the migration's backfill, the scale bench's seed (which loads
 with the triggers off), and an operator's repair (`reconcile tallies rebuild`).
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -107,6 +109,15 @@ HOURS = Tally("attempt_tallies", "attempt_tally_deltas",
 ALL = (REPORTS, ALERTS, HOURS)  # the tallies kept by deltas
 # HOURS' levels: (campaign_id, affiliate_id) of an attempt's rows, its post aliased p.
 LEVELS = (("0", "0"), ("p.campaign_id", "0"), ("0", "p.affiliate_id"))
+# The timeline reads at most 168 hours back (reads.dashboard.TIMELINE_HOURS); a day more, so
+# that no clock of the API's, the workers' or the database's is ever near the edge. Without
+# a bound the table grows by a row per hour, status and active affiliate, for ever.
+HOURS_KEPT = timedelta(days=8)
+
+
+def hours_kept_from(now: datetime | None = None) -> str:
+    """HOURS' oldest kept hour, as keyed, at `now` (the current time if None)."""
+    return ((now or datetime.now(UTC)).astimezone(UTC) - HOURS_KEPT).strftime("%Y-%m-%d %H")
 
 
 def bin_sql(pct: str) -> str:
@@ -237,10 +248,11 @@ def _compact_batch(conn: Connection, tally: Tally, batch: int) -> int:
 
 
 def compact(conn: Connection, batch: int = COMPACT_BATCH,
-            tallies: Iterable[Tally] = ALL) -> int:
+            tallies: Iterable[Tally] = ALL, now: datetime | None = None) -> int:
     """Fold every tally's deltas into one row per key, and the dirty posts' states into
     POSTS, a batch at a time; the number of deltas and dirty marks folded. Keys whose every
-    sum came to 0 are dropped."""
+    sum came to 0 are dropped, and so are HOURS' hours older than HOURS_KEPT before `now`
+    (a delta of such an hour, from a late change, is folded and dropped with them)."""
     folded = 0
     for tally in tallies:
         while True:
@@ -250,6 +262,9 @@ def compact(conn: Connection, batch: int = COMPACT_BATCH,
                 break
         conn.execute(text(f"DELETE FROM {tally.table} WHERE "
                           + " AND ".join(f"{s} = 0" for s in tally.sums)))
+        if tally is HOURS:  # the key's first column: a range of the primary key
+            conn.execute(text(f"DELETE FROM {HOURS.table} WHERE hour < :kept"),
+                         {"kept": hours_kept_from(now)})
     return folded + fold_posts(conn, batch)
 
 
@@ -404,7 +419,7 @@ def posts_from_states_sql() -> str:
             f"GROUP BY {', '.join(POSTS.key)}")
 
 
-def _recount_sql(dialect: str, tally: Tally) -> str:
+def _recount_sql(dialect: str, tally: Tally, now: datetime | None) -> str:
     if tally is REPORTS:
         return (f"INSERT INTO {REPORTS.table} ({columns(REPORTS)}) SELECT "
                 f"{report_key_sql('l')}, count(*) FROM reconciliation_logs l JOIN reports r "
@@ -413,12 +428,15 @@ def _recount_sql(dialect: str, tally: Tally) -> str:
         return (f"INSERT INTO {ALERTS.table} ({columns(ALERTS)}) SELECT {alert_key_sql('a')}, "
                 "count(*) FROM alerts a LEFT JOIN reports r ON r.id = a.report_id "
                 "LEFT JOIN posts p ON p.id = r.post_id GROUP BY 1, 2, 3, 4, 5")
-    # Each level's keys are its own (a campaign or affiliate id is never 0): no overlap.
-    return (f"INSERT INTO {HOURS.table} ({columns(HOURS)}) "
-            + hour_rows_sql(dialect, "attempts a", 1))
+    # Each level's keys are its own (a campaign or affiliate id is never 0): no overlap. The
+    # hours the fold would drop are not counted (the key is our own digits: safe inline).
+    return (f"INSERT INTO {HOURS.table} ({columns(HOURS)}) SELECT {columns(HOURS)} FROM "
+            f"({hour_rows_sql(dialect, 'attempts a', 1)}) AS h "
+            f"WHERE h.hour >= '{hours_kept_from(now)}'")
 
 
-def rebuild_sql(dialect: str, kept: Iterable[Tally] = ALL) -> list[str]:
+def rebuild_sql(dialect: str, kept: Iterable[Tally] = ALL,
+                now: datetime | None = None) -> list[str]:
     """The statements of `rebuild`, for a caller holding a raw connection (the seed)."""
     kept = tuple(kept)
     lock = (["LOCK TABLE reconciliation_logs, reports, snapshots, alerts"
@@ -429,15 +447,17 @@ def rebuild_sql(dialect: str, kept: Iterable[Tally] = ALL) -> list[str]:
             "DELETE FROM post_tally_dirty",
             f"INSERT INTO post_tally_states ({', '.join(STATE_COLUMNS)}) "
             + post_state_sql(dialect, "true"), posts_from_states_sql(),
-            *[_recount_sql(dialect, tally) for tally in kept]]
+            *[_recount_sql(dialect, tally, now) for tally in kept]]
 
 
-def rebuild(conn: Connection, kept: Iterable[Tally] = ALL) -> dict[str, int]:
+def rebuild(conn: Connection, kept: Iterable[Tally] = ALL,
+            now: datetime | None = None) -> dict[str, int]:
     """Recount every tally (of those kept by deltas, the `kept` ones) from the data and drop
-    the deltas; the keys of each. Run inside the caller's transaction; on PostgreSQL writers
-    wait for it (table locks), so no change falls between the count and the drop."""
+    the deltas; the keys of each. HOURS counts the hours it keeps at `now`. Run inside the
+    caller's transaction; on PostgreSQL writers wait for it (table locks), so no change
+    falls between the count and the drop."""
     kept = tuple(kept)
-    for statement in rebuild_sql(conn.dialect.name, kept):
+    for statement in rebuild_sql(conn.dialect.name, kept, now):
         conn.exec_driver_sql(statement)
     return {t: int(conn.scalar(text(f"SELECT count(*) FROM {t}")) or 0)
             for t in (*[tally.table for tally in kept], POSTS.table)}

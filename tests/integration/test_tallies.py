@@ -15,7 +15,7 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,8 +38,12 @@ SOURCES: tuple[dict[str, str], ...] = (
     {"views": "platform", "clicks": "platform", "conversions": "none"})
 NUMBERS = (None, 0, 7, 1000)
 # When attempts finished: around hour and day boundaries.
-FINISHED = ("2026-01-02 00:00:00", "2026-01-02 00:59:59.999", "2026-01-02 01:00:00",
-            "2026-01-02 13:30:00", "2026-01-03 23:59:59")
+# Attempts' finishing times, on and around hour edges, two and three days back: hours the
+# tallies keep (tallies.HOURS_KEPT), whenever the tests run.
+_DAY = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%d")
+_NEXT = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%d")
+FINISHED = (f"{_DAY} 00:00:00", f"{_DAY} 00:59:59.999", f"{_DAY} 01:00:00",
+            f"{_DAY} 13:30:00", f"{_NEXT} 23:59:59")
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 ALERT_TYPES = ("HIGH_DISCREPANCY", "MISSING_DATA", "VIEW_ANOMALY")
 ALERT_STATUSES = ("OPEN", "ACKNOWLEDGED", "RESOLVED")
@@ -116,13 +120,16 @@ def _hour(finished: Any) -> str:
     return (finished.astimezone(UTC) if finished.tzinfo else finished).strftime("%Y-%m-%d %H")
 
 
-def _live_hours(conn: Any) -> Counter[tuple[Any, ...]]:
-    """Attempts by hour and status: all, per campaign, per affiliate (the post's)."""
+def _live_hours(conn: Any, kept: str) -> Counter[tuple[Any, ...]]:
+    """Attempts by hour and status: all, per campaign, per affiliate (the post's); the hours
+    from `kept` on (keyed as HOURS keys them)."""
     found: Counter[tuple[Any, ...]] = Counter()
     for finished, status, campaign, affiliate in conn.exec_driver_sql(
             "SELECT a.finished_at, a.status, p.campaign_id, p.affiliate_id FROM attempts a "
             "JOIN reports r ON r.id = a.report_id JOIN posts p ON p.id = r.post_id").all():
         hour = _hour(finished)
+        if hour < kept:
+            continue
         for level in ((0, 0), (int(campaign), 0), (0, int(affiliate))):
             found[(hour, *level, status)] += 1
     return found
@@ -159,17 +166,21 @@ def _tallied_alerts(conn: Any) -> Counter[tuple[Any, ...]]:
     return Counter({(int(c), int(a), s, t, st): int(n) for c, a, s, t, st, n in rows})
 
 
-def _tallied_hours(conn: Any) -> Counter[tuple[Any, ...]]:
-    rows = conn.execute(tallies.counted(tallies.HOURS, *tallies.HOURS.key)).all()
+def _tallied_hours(conn: Any, kept: str) -> Counter[tuple[Any, ...]]:
+    rows = conn.execute(tallies.counted(tallies.HOURS, *tallies.HOURS.key,
+                                        where=lambda t: [t.c.hour >= kept])).all()
     return Counter({(h, int(c), int(a), s): int(n) for h, c, a, s, n in rows})
 
 
 def _assert_exact(engine: sa.Engine) -> None:
+    """Every tally equals the data counted row by row; HOURS in the hours it keeps (the
+    seed's attempts, from January, only until the first fold)."""
+    kept = tallies.hours_kept_from()
     with engine.connect() as conn:
         assert _tallied_reports(conn) == _live_reports(conn)
         assert _tallied_posts(conn) == _live_posts(conn)
         assert _tallied_alerts(conn) == _live_alerts(conn)
-        assert _tallied_hours(conn) == _live_hours(conn)
+        assert _tallied_hours(conn, kept) == _live_hours(conn, kept)
 
 
 @pytest.fixture(scope="module")
@@ -365,6 +376,8 @@ def _first_free_id(engine: sa.Engine) -> int:
 def test_the_migration_counts_what_is_already_there(db: sa.Engine) -> None:
     _assert_exact(db)
     with db.connect() as conn:
+        seeded = _live_hours(conn, "")  # every hour: the migration counts them all
+        assert seeded and _tallied_hours(conn, "") == seeded
         assert sum(_live_reports(conn).values()) == len(POSTS)
         assert sum(v[0] for k, v in _live_posts(conn).items() if k[2] is None) == len(POSTS)
         for table in [t.deltas for t in tallies.ALL] + ["post_tally_dirty"]:
@@ -449,6 +462,48 @@ def test_the_fold_lag_counts_what_no_fold_has_taken(db: sa.Engine) -> None:
         assert tallies.unfolded(conn, cap=2)["attempt_tallies"] == 2
         tallies.compact(conn)
         assert set(tallies.unfolded(conn).values()) == {0}
+
+
+def test_the_hours_kept_cover_the_longest_timeline_with_a_margin() -> None:
+    from reconcile.services.reads.dashboard import TIMELINE_HOURS
+
+    # The window's first, partial hour comes from the attempts, the rest from HOURS.
+    assert timedelta(hours=TIMELINE_HOURS + 2) <= tallies.HOURS_KEPT
+    assert tallies.hours_kept_from(datetime(2026, 3, 9, 0, 30, tzinfo=UTC)) == "2026-03-01 00"
+
+
+def test_the_fold_and_rebuild_keep_only_the_hours_the_timeline_can_show(db: sa.Engine) -> None:
+    """At a later `now`, the fold drops the hours before HOURS_KEPT (and a late change's
+    delta to one of them), a rebuild does not count them, and every kept hour stays exact."""
+    writer = _Writer(db, _first_free_id(db), random.Random(23))
+    for _ in range(8):
+        writer.attempt()
+    with db.connect() as conn:
+        trans = conn.begin()  # rolled back: the other tests keep every hour
+        hours = sorted({k[0] for k in _live_hours(conn, tallies.hours_kept_from())})
+        assert len(hours) >= 2
+        edge = hours[len(hours) // 2]  # kept; the hours before it are not
+        later = datetime.strptime(edge, "%Y-%m-%d %H").replace(tzinfo=UTC) + tallies.HOURS_KEPT
+        assert tallies.hours_kept_from(later) == edge
+        old = next(i for i, finished in conn.exec_driver_sql(
+            "SELECT id, finished_at FROM attempts ORDER BY id DESC") if _hour(finished) < edge)
+        try:
+            def assert_kept() -> None:
+                held = conn.exec_driver_sql("SELECT DISTINCT hour FROM attempt_tallies").scalars()
+                assert min(held) == edge
+                assert _tallied_hours(conn, edge) == _live_hours(conn, edge)
+
+            tallies.compact(conn, now=later)
+            assert_kept()
+            conn.exec_driver_sql(f"UPDATE attempts SET status = 'MISSING' WHERE id = {old}")
+            tallies.compact(conn, now=later)
+            assert_kept()
+            assert conn.exec_driver_sql("SELECT count(*) FROM attempt_tally_deltas").scalar() == 0
+            tallies.rebuild(conn, now=later)
+            assert_kept()
+        finally:
+            trans.rollback()
+    _assert_exact(db)
 
 
 def test_an_update_that_changes_no_counted_column_adds_no_delta(db: sa.Engine) -> None:

@@ -51,6 +51,9 @@ def _attempts(principal: Principal, campaign_id: int | None) -> Select:
     return q.where(Post.campaign_id == campaign_id) if campaign_id is not None else q
 
 
+TIMELINE_HOURS = 168  # the longest window the timeline shows (tallies.HOURS_KEPT keeps more)
+
+
 def status_timeline(principal: Principal, hours: int = 24, campaign_id: int | None = None,
                     now: datetime | None = None) -> dict[str, Any]:
     """Attempts finished per UTC hour by status over the last `hours` hours, oldest first.
