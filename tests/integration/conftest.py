@@ -133,6 +133,39 @@ def dispatched() -> Iterator[RecordingDispatcher]:
 
 
 @pytest.fixture
+def round_trips() -> Iterator[list[int]]:
+    """PostgreSQL only: the round trips each statement the engine sends costs, as psycopg2
+    sends it (an execute is one; its own executemany is one per row), while the test runs.
+    The pool is emptied before and after, so every connection of the test counts."""
+    import psycopg2.extensions
+    from sqlalchemy import event
+
+    from reconcile.persistence.db import get_engine
+
+    trips: list[int] = []
+
+    class Counting(psycopg2.extensions.cursor):
+        def execute(self, query: Any, vars: Any = None) -> Any:
+            trips.append(1)
+            return super().execute(query, vars)
+
+        def executemany(self, query: Any, vars_list: Any) -> Any:
+            rows = list(vars_list)
+            trips.append(len(rows))
+            return super().executemany(query, rows)
+
+    def counting(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        params["cursor_factory"] = Counting
+
+    engine = get_engine()
+    event.listen(engine, "do_connect", counting)
+    engine.dispose()
+    yield trips
+    event.remove(engine, "do_connect", counting)
+    engine.dispose()
+
+
+@pytest.fixture
 def statements() -> Iterator[list[str]]:
     """Every SQL statement the engine sends while the test runs (clear it to start over)."""
     from sqlalchemy import event

@@ -15,6 +15,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import User
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
+from tests.conftest import requires_postgres
 from tests.integration.flows import alerts, attempts, ledger, post_url, submit_claim, trust
 
 TRUTH = {"views": 1000, "likes": 50, "comments": 5}  # what the platform reports
@@ -155,3 +156,24 @@ def test_a_batch_costs_the_same_statements_whether_it_holds_three_jobs_or_twelve
     # verified handles, the posts' previous and the affiliates' earlier readings, and read
     # and write the reports' flags (docs/fraud.md).
     assert len([s for s in statements if not s.startswith("BEGIN")]) <= 17, statements
+
+
+def test_a_batch_costs_the_same_round_trips_whether_it_holds_three_jobs_or_twelve(
+    world: Any, dispatched: Any, platform_shows_truth: Any, round_trips: list[int],
+) -> None:
+    """What the statement count above cannot see: an UPDATE of many rows sent with
+    psycopg2's own executemany costs a round trip per row, inside the affiliates' locks
+    (the engine's executemany_mode sends a page of rows at once)."""
+    requires_postgres()
+    affiliates = [world.new_affiliate() for _ in range(3)]
+    small = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED])]
+    large = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED] * 4)]
+
+    round_trips.clear()
+    assert run_attempts([Job(r, 1) for r in small], fetch=platform_shows_truth) == ["MATCHED"] * 3
+    for_small = sum(round_trips)
+    round_trips.clear()
+    assert run_attempts([Job(r, 1) for r in large], fetch=platform_shows_truth) == ["MATCHED"] * 12
+    for_large = sum(round_trips)
+
+    assert for_small == for_large, round_trips
