@@ -177,3 +177,26 @@ def test_a_batch_costs_the_same_round_trips_whether_it_holds_three_jobs_or_twelv
     for_large = sum(round_trips)
 
     assert for_small == for_large, round_trips
+
+
+def test_an_alert_a_batch_raises_costs_it_one_round_trip(
+    world: Any, dispatched: Any, platform_shows_truth: Any, round_trips: list[int],
+    statements: list[str],
+) -> None:
+    """Its insert. What the alerts concern (earnings holds) is worked out once per batch,
+    after its last alert (alerts.hooks.told_together), not two reads per alert."""
+    requires_postgres()
+    affiliates = [world.new_affiliate() for _ in range(3)]
+    small = [r for a in affiliates for r in _reports(world, a, "youtube", [OVERCLAIM])]
+    large = [r for a in affiliates for r in _reports(world, a, "youtube", [OVERCLAIM] * 4)]
+    cost = []
+    for reports in (small, large):
+        round_trips.clear()
+        statements.clear()
+        run_attempts([Job(r, 1) for r in reports], fetch=platform_shows_truth)
+        raised = sum(s.startswith("INSERT INTO alerts") for s in statements)
+        assert raised >= len(reports)  # one R1 alert each, at least
+        cost.append((sum(round_trips), raised))
+
+    (small_trips, small_alerts), (large_trips, large_alerts) = cost
+    assert large_trips - small_trips == large_alerts - small_alerts, cost

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from reconcile.persistence.db import unit_of_work
-from reconcile.persistence.models import EarningEntry, ReconciliationLog, Report
+from reconcile.persistence.models import EarningEntry, PostEarning, ReconciliationLog, Report
 from reconcile.services.earnings.cards import CardChange, put_rate_card
+from reconcile.services.earnings.holds import hold_reasons
 from reconcile.services.principal import SYSTEM
-from reconcile.services.reconciliation.attempts import Job, run_attempt
+from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
 from reconcile.services.reconciliation.reverify import reverify
 from tests.integration.flows import alerts, post_url, submit_claim
 from tests.integration.post_help import campaign, verified_handle
@@ -100,3 +101,38 @@ def test_the_rate_cards_live_days_bound_the_live_period(
     run_attempt(Job(report, 2, trigger="rerun"))
     assert alerts(report) == []
     assert _post_money(report) == {"pending": 2000}
+
+
+def test_a_batchs_alerts_hold_its_affiliates_posts_as_a_fresh_count_does(
+        world: Any, sim: Any, dispatched: Any) -> None:
+    """A batch tells the holds of its alerts once, at its end (alerts.hooks.told_together).
+    Its posts are in a campaign without a rate card, so they settle nothing: only the
+    alerts can hold the affiliate's earning posts elsewhere. Each is held as working its
+    holds out afresh says; another affiliate's are not."""
+    earning, unpaid = campaign(world, require_handle=False), campaign(world, require_handle=False)
+    _card(earning)
+    cheat, honest = world.new_affiliate(), world.new_affiliate()
+
+    def claim(affiliate: dict[str, Any], views: int, terms: int) -> int:
+        url = post_url("youtube")
+        sim.post("youtube", url, 10_000, likes=500, comments=50)
+        return submit_claim(world, affiliate, "youtube", url, (views, 0, 0), campaign_id=terms)
+
+    earlier = [claim(cheat, 10_000, earning), claim(cheat, 10_000, earning),
+               claim(honest, 10_000, earning)]
+    assert [run_attempt(Job(r, 1)) for r in earlier] == ["MATCHED"] * 3
+    assert [_post_money(r) for r in earlier] == [{"pending": 2000}] * 3
+    batch = [claim(cheat, 16_000, unpaid), claim(honest, 10_000, unpaid),
+             claim(cheat, 16_000, unpaid)]
+
+    run_attempts([Job(r, 1) for r in batch])
+
+    assert [bool(alerts(r)) for r in batch] == [True, False, True]
+    assert [_post_money(r) for r in earlier] == [{"held": 2000}] * 2 + [{"pending": 2000}]
+    with unit_of_work() as uow:
+        stored = dict(uow.session.execute(
+            select(PostEarning.post_id, PostEarning.hold_reasons).join(
+                Report, Report.post_id == PostEarning.post_id)
+            .where(Report.id.in_(earlier))).all())
+        assert {p: list(why or []) for p, why in stored.items()} == hold_reasons(
+            uow.session, stored)

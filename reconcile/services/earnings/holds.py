@@ -10,10 +10,10 @@ held entries go back to `pending`, or `approved` if their validation window has 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from reconcile.bootstrap import active_rules
@@ -149,22 +149,23 @@ def lock_entries(session: Session, affiliates: Iterable[int]) -> None:
             EarningEntry.status.in_(UNPAID)).order_by(EarningEntry.id).with_for_update()))
 
 
-def posts_touched_by(session: Session, change: AlertChanged) -> list[int]:
-    """The posts with earnings whose holds an alert's change may move."""
-    posts: set[int] = set()
-    if change.report_id is not None:
-        posts |= set(session.scalars(
-            select(PostEarning.post_id).join(Report, Report.post_id == PostEarning.post_id)
-            .where(Report.id == change.report_id)))
-    if change.affiliate_id is not None:
-        posts |= set(session.scalars(select(PostEarning.post_id).where(
-            PostEarning.affiliate_id == change.affiliate_id)))
-    return sorted(posts)
+def posts_touched_by(session: Session, changes: Sequence[AlertChanged]) -> list[int]:
+    """The posts with earnings whose holds the alerts' changes may move: their reports'
+    posts and their affiliates' posts, in one statement."""
+    reports = sorted({c.report_id for c in changes if c.report_id is not None})
+    affiliates = sorted({c.affiliate_id for c in changes if c.affiliate_id is not None})
+    concerned = [
+        *([PostEarning.post_id.in_(select(Report.post_id).where(Report.id.in_(reports)))]
+          if reports else []),
+        *([PostEarning.affiliate_id.in_(affiliates)] if affiliates else [])]
+    if not concerned:
+        return []
+    return sorted(set(session.scalars(select(PostEarning.post_id).where(or_(*concerned)))))
 
 
-def on_alert(session: Session, change: AlertChanged) -> None:
-    """The alerts listener: work holds out again for the posts the alert concerns."""
-    posts = posts_touched_by(session, change)
+def on_alert(session: Session, changes: Sequence[AlertChanged]) -> None:
+    """The alerts listener: work holds out again for the posts the alerts concern."""
+    posts = posts_touched_by(session, changes)
     if posts:
         session.flush()
         apply_holds(session, posts, utcnow())

@@ -40,6 +40,7 @@ from reconcile.rules import (
 )
 from reconcile.rules.anomaly import post_rate
 from reconcile.rules.sources import PLATFORM_COUNTS
+from reconcile.services.alerts.hooks import told_together
 from reconcile.services.alerts.raising import raise_alert
 from reconcile.services.earnings import settle
 from reconcile.services.reconciliation.outcome import Outcome, PostEffect, Written
@@ -120,15 +121,18 @@ def apply_outcomes(
         _snapshot_row(o, attempt_ids[(o.target.report_id, o.job.attempt_number)], now)
         for o in read])
     _keep_rates(conn, read, now)
-    # The post's flags are in place before anything the outcome decides reads them.
-    checks.apply(outcomes, now)
-    reports = sorted({o.target.report_id for o in outcomes})
-    state = {row[0]: row[1:] for row in conn.execute(_STATE, {"ids": reports})}
-    posts = {o.target.report_id: o.target.post_id for o in outcomes}
-    batch = _Batch(conn, scores, state, RepeatCheck(conn, outcomes, rules, now), posts)
-    written = [batch.apply(uow, o, row["metrics"], rules, now)
-               for o, row in zip(outcomes, attempt_rows, strict=True)]
-    batch.flush()
+    # The batch's alerts are told to their listeners (earnings holds) once, at the end of
+    # this block: one pass over the posts they concern instead of one per alert.
+    with told_together(uow.session):
+        # The post's flags are in place before anything the outcome decides reads them.
+        checks.apply(outcomes, now)
+        reports = sorted({o.target.report_id for o in outcomes})
+        state = {row[0]: row[1:] for row in conn.execute(_STATE, {"ids": reports})}
+        posts = {o.target.report_id: o.target.post_id for o in outcomes}
+        batch = _Batch(conn, scores, state, RepeatCheck(conn, outcomes, rules, now), posts)
+        written = [batch.apply(uow, o, row["metrics"], rules, now)
+                   for o, row in zip(outcomes, attempt_rows, strict=True)]
+        batch.flush()
     _settle_earnings(uow, outcomes, written, now)
     return written
 
