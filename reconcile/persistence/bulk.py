@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, update
+from sqlalchemy import Connection, bindparam, cast, column, delete, insert, update, values
 
 from reconcile.persistence.models import Base, table_of
 
@@ -27,14 +27,31 @@ class TableWrites:
         self.rows.setdefault(key, {}).update(values)
 
     def update(self, conn: Connection) -> None:
-        """Send one UPDATE per set of columns (executemany), in key order."""
+        """Send one UPDATE per set of columns, in key order. On PostgreSQL it is one
+        statement joining a VALUES list: planned and run once, where an UPDATE per row (even
+        sent in one round trip) is planned and run per row, inside the attempt batch's
+        locks (docs/performance.md)."""
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key in sorted(self.rows):
-            values = self.rows[key]
-            shapes.setdefault(tuple(sorted(values)), []).append({"b_key": key, **values})
-        for rows in shapes.values():
-            conn.execute(update(self.table).where(self.table.c[self.key] == bindparam("b_key")),
-                         rows)
+            changed = self.rows[key]
+            shapes.setdefault(tuple(sorted(changed)), []).append({"b_key": key, **changed})
+        for names, rows in shapes.items():
+            if conn.dialect.name == "postgresql" and len(rows) > 1:
+                conn.execute(self._from_values(names, rows))
+            else:
+                conn.execute(update(self.table)
+                             .where(self.table.c[self.key] == bindparam("b_key")), rows)
+
+    def _from_values(self, names: tuple[str, ...], rows: list[dict[str, Any]]) -> Any:
+        """UPDATE t SET c = CAST(v.c AS type) … FROM (VALUES …) AS v WHERE t.key = v.key.
+        Each value is bound with its column's type (JSON serialised as the ORM does) and
+        cast back to it, so a column whose rows are all NULL is typed too."""
+        c = self.table.c
+        given = values(column("b_key", c[self.key].type),
+                       *[column(n, c[n].type) for n in names], name="v").data(
+            [(row["b_key"], *[row[n] for n in names]) for row in rows])
+        return (update(self.table).where(c[self.key] == given.c.b_key)
+                .values({n: cast(given.c[n], c[n].type) for n in names}))
 
     def delete(self, conn: Connection, keys: Sequence[Any]) -> None:
         if keys:
