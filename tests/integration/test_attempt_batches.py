@@ -136,26 +136,38 @@ def test_a_batch_mixing_platforms_and_affiliates_moves_each_affiliates_trust_in_
     assert retries == []  # every outcome is terminal
 
 
+def _small_and_large(world: Any, claim: tuple[int, int, int]) -> list[list[int]]:
+    """Three affiliates' reports of `claim`: one each, then four each."""
+    affiliates = [world.new_affiliate() for _ in range(3)]
+    return [[r for a in affiliates for r in _reports(world, a, "youtube", [claim] * n)]
+            for n in (1, 4)]
+
+
+def _run_each(batches: list[list[int]], fetch: Any, counted: list[Any],
+              expect: str | None = None) -> list[list[Any]]:
+    """Run each batch; what `counted` (a fixture's list) gathered during each."""
+    gathered = []
+    for reports in batches:
+        counted.clear()
+        results = run_attempts([Job(r, 1) for r in reports], fetch=fetch)
+        if expect is not None:
+            assert results == [expect] * len(reports)
+        gathered.append(list(counted))
+    return gathered
+
+
 def test_a_batch_costs_the_same_statements_whether_it_holds_three_jobs_or_twelve(
     world: Any, dispatched: Any, platform_shows_truth: Any, statements: list[str],
 ) -> None:
-    affiliates = [world.new_affiliate() for _ in range(3)]
-    small = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED])]
-    large = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED] * 4)]
+    small, large = _run_each(_small_and_large(world, MATCHED), platform_shows_truth,
+                             statements, expect="MATCHED")
 
-    statements.clear()
-    assert run_attempts([Job(r, 1) for r in small], fetch=platform_shows_truth) == ["MATCHED"] * 3
-    for_small = len(statements)
-    statements.clear()
-    assert run_attempts([Job(r, 1) for r in large], fetch=platform_shows_truth) == ["MATCHED"] * 12
-    for_large = len(statements)
-
-    assert for_small == for_large, statements
+    assert len(small) == len(large), large
     # One read; then the lock, the state, seven multi-row writes (the posts' rates among
     # them; SQLite adds a BEGIN per transaction, not counted); the post checks read the
     # verified handles, the posts' previous and the affiliates' earlier readings, and read
     # and write the reports' flags (docs/fraud.md).
-    assert len([s for s in statements if not s.startswith("BEGIN")]) <= 17, statements
+    assert len([s for s in large if not s.startswith("BEGIN")]) <= 17, large
 
 
 def test_a_batch_costs_the_same_round_trips_whether_it_holds_three_jobs_or_twelve(
@@ -163,20 +175,13 @@ def test_a_batch_costs_the_same_round_trips_whether_it_holds_three_jobs_or_twelv
 ) -> None:
     """What the statement count above cannot see: an UPDATE of many rows sent with
     psycopg2's own executemany costs a round trip per row, inside the affiliates' locks
-    (the engine's executemany_mode sends a page of rows at once)."""
+    (the engine's executemany_mode sends a page of rows at once; TableWrites one
+    statement)."""
     requires_postgres()
-    affiliates = [world.new_affiliate() for _ in range(3)]
-    small = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED])]
-    large = [r for a in affiliates for r in _reports(world, a, "youtube", [MATCHED] * 4)]
+    small, large = _run_each(_small_and_large(world, MATCHED), platform_shows_truth,
+                             round_trips, expect="MATCHED")
 
-    round_trips.clear()
-    assert run_attempts([Job(r, 1) for r in small], fetch=platform_shows_truth) == ["MATCHED"] * 3
-    for_small = sum(round_trips)
-    round_trips.clear()
-    assert run_attempts([Job(r, 1) for r in large], fetch=platform_shows_truth) == ["MATCHED"] * 12
-    for_large = sum(round_trips)
-
-    assert for_small == for_large, round_trips
+    assert sum(small) == sum(large), large
 
 
 def test_an_alert_a_batch_raises_costs_it_one_round_trip(
@@ -186,17 +191,13 @@ def test_an_alert_a_batch_raises_costs_it_one_round_trip(
     """Its insert. What the alerts concern (earnings holds) is worked out once per batch,
     after its last alert (alerts.hooks.told_together), not two reads per alert."""
     requires_postgres()
-    affiliates = [world.new_affiliate() for _ in range(3)]
-    small = [r for a in affiliates for r in _reports(world, a, "youtube", [OVERCLAIM])]
-    large = [r for a in affiliates for r in _reports(world, a, "youtube", [OVERCLAIM] * 4)]
-    cost = []
-    for reports in (small, large):
-        round_trips.clear()
+    batches = _small_and_large(world, OVERCLAIM)
+    trips: list[list[Any]] = []
+    raised = []
+    for reports in batches:  # each batch's round trips and alert inserts, in one run
         statements.clear()
-        run_attempts([Job(r, 1) for r in reports], fetch=platform_shows_truth)
-        raised = sum(s.startswith("INSERT INTO alerts") for s in statements)
-        assert raised >= len(reports)  # one R1 alert each, at least
-        cost.append((sum(round_trips), raised))
+        trips += _run_each([reports], platform_shows_truth, round_trips)
+        raised.append(sum(s.startswith("INSERT INTO alerts") for s in statements))
+        assert raised[-1] >= len(reports)  # one R1 alert each, at least
 
-    (small_trips, small_alerts), (large_trips, large_alerts) = cost
-    assert large_trips - small_trips == large_alerts - small_alerts, cost
+    assert sum(trips[1]) - sum(trips[0]) == raised[1] - raised[0], (trips, raised)
