@@ -12,7 +12,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Alert, Attempt, TrustEffect, TrustLedger, User
 from reconcile.services.intake.submissions import Claim, submit
 from reconcile.services.principal import Principal
-from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
+from reconcile.services.reconciliation.attempts import Job, run_attempt
 from tests.conftest import unique_video_id
 
 
@@ -58,45 +58,6 @@ def test_the_same_attempt_delivered_five_times_concurrently_has_one_effect(
     assert _count(Alert, report_id) == 1
     with unit_of_work() as uow:
         assert uow.session.get(User, world.affiliate["id"]).trust_score == pytest.approx(0.40)
-
-
-def test_batches_of_the_same_attempts_in_other_orders_race_without_waiting_in_a_circle(
-    world: Any, sim: Any, dispatched: Any
-) -> None:
-    """Redelivered twins in four batches at once, each in another order: a batch inserts
-    its attempts before it locks the affiliates, in key order, so none waits for another
-    that waits for it (a deadlock would fail a batch). Each attempt has one effect."""
-    from sqlalchemy import event
-
-    from reconcile.persistence.db import get_engine
-
-    claims = [(1000, 50, 5), (1600, 50, 5), (700, 50, 5), (1000, 50, 5), (1600, 50, 5)]
-    jobs = [Job(_submitted(world, sim, claim), 1) for claim in claims]
-    orders = [jobs, jobs[::-1], jobs[2:] + jobs[:2], jobs[3:] + jobs[:3]]
-    inserted: list[list[int]] = []  # each attempts INSERT's reports, in the order sent
-
-    def record(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
-        if sql.startswith("INSERT INTO attempts") and isinstance(params, dict):  # PostgreSQL's
-            inserted.append([v for k, v in sorted(params.items(), key=lambda kv: (
-                len(kv[0]), kv[0])) if k.startswith("report_id")])
-
-    event.listen(get_engine(), "before_cursor_execute", record)
-    try:
-        with ThreadPoolExecutor(len(orders)) as pool:
-            results = list(pool.map(run_attempts, orders))
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", record)
-
-    if get_engine().dialect.name == "postgresql":  # SQLite runs one transaction at a time
-        assert inserted and all(ids == sorted(ids) for ids in inserted), inserted
-
-    ran: dict[int, list[str]] = {}
-    for order, statuses in zip(orders, results, strict=True):
-        for job, status in zip(order, statuses, strict=True):
-            ran.setdefault(job.report_id, []).extend([status] if status else [])
-    assert sorted(len(statuses) for statuses in ran.values()) == [1] * len(jobs), ran
-    for job in jobs:
-        assert (_count(Attempt, job.report_id), _count(TrustLedger, job.report_id)) == (1, 1)
 
 
 def test_a_stale_or_repeated_job_is_a_no_op(world: Any, sim: Any, dispatched: Any) -> None:

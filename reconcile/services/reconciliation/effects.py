@@ -72,10 +72,6 @@ _NEW_ATTEMPTS = insert(_ATTEMPTS).returning(
     _ATTEMPTS.c.id, _ATTEMPTS.c.report_id, _ATTEMPTS.c.attempt_number)
 
 
-def _attempt_key(row: dict[str, Any]) -> tuple[int, int]:
-    return row["report_id"], row["attempt_number"]
-
-
 def _metrics_json(result: Classification, sources: dict[str, str]) -> dict[str, Any]:
     return {
         m: {"claimed": r.claimed, "observed": r.observed, "difference": r.difference,
@@ -109,18 +105,15 @@ def apply_outcomes(
     """
     conn = uow.session.connection()
     now = datetime.now(UTC)
-    # The unique (report, attempt number) key decides here who does the work. Before the
-    # affiliates' locks, so that another batch's locked work never waits for these inserts
-    # (reads nothing; a twin delivery's insert waits for this batch's commit, then fails).
-    # In key order: two batches holding the same twins wait in one order, never in a circle.
-    attempt_rows = [_attempt_row(o, rules, started_at, now, duration_ms) for o in outcomes]
-    attempt_ids = {(report, number): attempt_id for attempt_id, report, number
-                   in conn.execute(_NEW_ATTEMPTS, sorted(attempt_rows, key=_attempt_key))}
     # Attempts for one affiliate queue up on its row, so no trust update is lost and each
     # batch sees the alerts committed before it (R2). SQLite has no row locks: it serialises
     # whole transactions instead (BEGIN IMMEDIATE).
     affiliates = sorted({o.target.affiliate_id for o in outcomes})
     scores = {uid: float(score) for uid, score in conn.execute(_LOCK, {"ids": affiliates})}
+    # The unique (report, attempt number) key decides here who does the work.
+    attempt_rows = [_attempt_row(o, rules, started_at, now, duration_ms) for o in outcomes]
+    attempt_ids = {(report, number): attempt_id for attempt_id, report, number
+                   in conn.execute(_NEW_ATTEMPTS, attempt_rows)}
     # Read what the post checks compare with before this batch's snapshots join it.
     checks = PostChecks(uow, outcomes, rules)
     read = [o for o in outcomes if any(v is not None for v in o.fetched.metrics.values())]
