@@ -56,7 +56,7 @@ def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
 
 
 def test_an_alert_dispatches_its_delivery_only_once_its_transaction_commits(
-    world: Any, dispatched: Any
+    world: Any, dispatched: Any, hooks: Receiver
 ) -> None:
     alert_id = _raise(world.affiliate["id"])
     assert dispatched.alerts == [alert_id]
@@ -69,11 +69,15 @@ def test_an_alert_dispatches_its_delivery_only_once_its_transaction_commits(
 
 
 @pytest.fixture
-def only_a_configured_worker(stack: dict[str, str], tmp_path: Any) -> Iterator[Receiver]:
-    """A worker that knows the webhooks, the only one consuming while the test runs."""
+def only_a_configured_worker(stack: dict[str, str], tmp_path: Any,
+                             monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    """A worker that knows the webhooks, the only one consuming while the test runs; the
+    test's process, which raises the alerts, knows them too (as the API does)."""
     with webhook_receiver() as receiver:
         env = {"ALERT_WEBHOOK_URLS": f"{receiver.url}/a,{receiver.url}/b",
                "ALERT_WEBHOOK_SECRET": SECRET}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
         name = unique("hooks")
         worker = start_worker(tmp_path, name, concurrency=1, extra_env=env)
         try:
@@ -190,6 +194,27 @@ def test_an_alert_never_handed_to_a_worker_is_resent_by_the_alert_sweep(
     resend_undelivered(limit=1_000_000)
 
     assert lost in dispatched.alerts and fresh not in dispatched.alerts
+
+
+def test_with_no_webhook_an_alert_costs_no_job_and_the_sweep_sends_it_once_one_is_set(
+    world: Any, dispatched: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delivery job with nowhere to deliver is not sent. The alert keeps no delivery
+    record, so when webhooks are configured later the alert sweep sends it."""
+    from sqlalchemy import update
+
+    monkeypatch.delenv("ALERT_WEBHOOK_URLS", raising=False)
+    alert_id = _raise(world.affiliate["id"])
+    assert dispatched.alerts == []
+    assert resend_undelivered(limit=1_000_000) == 0  # no webhook: nothing to resend
+
+    with unit_of_work() as uow:  # as old as an alert the sweep looks for
+        uow.session.execute(update(Alert).where(Alert.id == alert_id).values(
+            created_at=datetime.now(UTC) - timedelta(minutes=5)))
+    with webhook_receiver() as receiver:
+        monkeypatch.setenv("ALERT_WEBHOOK_URLS", f"{receiver.url}/a")
+        resend_undelivered(limit=1_000_000)
+    assert alert_id in dispatched.alerts
 
 
 def test_the_daily_risk_summary_names_new_risky_affiliates_and_outages_once_a_day(
