@@ -87,12 +87,11 @@ def record(*groups: Iterable[Op], recent_submission: float | None = None) -> Non
         log.debug("Metrics not recorded", extra={"error_code": type(exc).__name__})
 
 
-# Submissions are the API's hottest write, and their latency is the only event recorded on
-# every one: it is buffered in the process and sent every FLUSH_SECONDS in one round trip
-# (summed per field), instead of costing each submission a round trip of its own. A
-# process that dies loses at most that long of latency samples; a scrape sees them up to
-# FLUSH_SECONDS late. Nothing else is buffered: counts of outcomes and alerts are sent as
-# they happen.
+# The API's hot writes record an event on every request: a submission its latency, a
+# postback its outcome. Those are buffered in the process and sent every FLUSH_SECONDS in
+# one round trip (summed per field), instead of costing each request a round trip of its
+# own. A process that dies loses at most that long of them; a scrape sees them up to
+# FLUSH_SECONDS late. The workers' counts of outcomes and alerts are sent as they happen.
 FLUSH_SECONDS = 0.5
 _buffer_lock = threading.Lock()
 _buffer: list[Op] = []

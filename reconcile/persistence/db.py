@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +20,7 @@ from reconcile.config import current_database_url, normalise_database_url
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, autocommit: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -36,6 +36,8 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # single_statements: each statement is its own transaction
             # SQLite has no row locks: taking the write lock up front serialises
             # read-modify-write transactions (trust updates) instead of failing them.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -46,9 +48,13 @@ def _make_engine(url: str) -> Engine:
     # one per row, as psycopg2's own executemany does. An attempt batch updates its logs,
     # trust effects, scores and posts' rates that way: 20 -> 11 ms of its locked flush
     # (docs/performance.md). INSERTs are one multi-row statement either way.
+    # autocommit: single_statements' own engine. Its connections are in autocommit from
+    # their start, so no checkout switches a connection's mode (switching back costs the
+    # next transaction a SET round trip).
+    mode = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     engine = create_engine(url, pool_size=5, max_overflow=10,
                            executemany_mode="values_plus_batch",
-                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, **mode)
     _ping_when_idle(engine)
     return engine
 
@@ -83,15 +89,17 @@ def _ping_when_idle(engine: Engine) -> None:
             raise
 
 
-_engines: dict[tuple[int, str], Engine] = {}
+_engines: dict[tuple[int, str, bool], Engine] = {}
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """Return this process's engine (one per URL, recreated after a fork)."""
+def get_engine(url: str | None = None, *, autocommit: bool = False) -> Engine:
+    """Return this process's engine (one per URL, recreated after a fork); `autocommit`:
+    the PostgreSQL engine of single_statements (SQLite has one engine for both)."""
     url = normalise_database_url(url) if url else current_database_url()
-    key = (os.getpid(), url)
+    autocommit = autocommit and not url.startswith("sqlite")
+    key = (os.getpid(), url, autocommit)
     if key not in _engines:
-        _engines[key] = _make_engine(url)
+        _engines[key] = _make_engine(url, autocommit)
     return _engines[key]
 
 
@@ -148,6 +156,21 @@ def unit_of_work(url: str | None = None) -> Iterator[UnitOfWork]:
     finally:
         session.close()
     uow.run_after_commit()
+
+
+@contextmanager
+def single_statements(url: str | None = None) -> Iterator[Connection]:
+    """A connection on which every statement commits by itself, for a use case that needs
+    no transaction around its statements: each is atomic alone, and none reads under a
+    lock what another wrote. On PostgreSQL that saves the BEGIN and the COMMIT, two of a
+    postback's four round trips. No after-commit work: each write is committed when its
+    statement returns.
+    """
+    engine = get_engine(url, autocommit=True)
+    with engine.connect() as conn:
+        if engine.dialect.name != "postgresql":  # SQLite: the same engine, this connection
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")

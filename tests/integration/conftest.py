@@ -134,35 +134,53 @@ def dispatched() -> Iterator[RecordingDispatcher]:
 
 @pytest.fixture
 def round_trips() -> Iterator[list[int]]:
-    """PostgreSQL only: the round trips each statement the engine sends costs, as psycopg2
-    sends it (an execute is one; its own executemany is one per row), while the test runs.
-    The pool is emptied before and after, so every connection of the test counts."""
+    """PostgreSQL only: the round trips each statement the engines send costs, as psycopg2
+    sends it (an execute is one; its own executemany is one per row; the BEGIN it sends
+    before a transaction's first statement and the COMMIT or ROLLBACK that ends it are one
+    each), while the test runs. The pools are emptied before and after, so every
+    connection of the test counts."""
     import psycopg2.extensions
     from sqlalchemy import event
 
     from reconcile.persistence.db import get_engine
 
     trips: list[int] = []
+    ready = psycopg2.extensions.STATUS_READY
+
+    def begins(conn: Any) -> int:
+        return int(not conn.autocommit and conn.status == ready)
 
     class Counting(psycopg2.extensions.cursor):
         def execute(self, query: Any, vars: Any = None) -> Any:
-            trips.append(1)
+            trips.append(1 + begins(self.connection))
             return super().execute(query, vars)
 
         def executemany(self, query: Any, vars_list: Any) -> Any:
             rows = list(vars_list)
-            trips.append(len(rows))
+            trips.append(len(rows) + begins(self.connection))
             return super().executemany(query, rows)
+
+    class Ending(psycopg2.extensions.connection):
+        def commit(self) -> None:
+            trips.append(int(self.status != ready))
+            super().commit()
+
+        def rollback(self) -> None:
+            trips.append(int(self.status != ready))
+            super().rollback()
 
     def counting(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
         params["cursor_factory"] = Counting
+        params["connection_factory"] = Ending
 
-    engine = get_engine()
-    event.listen(engine, "do_connect", counting)
-    engine.dispose()
+    engines = [get_engine(), get_engine(autocommit=True)]
+    for engine in engines:
+        event.listen(engine, "do_connect", counting)
+        engine.dispose()
     yield trips
-    event.remove(engine, "do_connect", counting)
-    engine.dispose()
+    for engine in engines:
+        event.remove(engine, "do_connect", counting)
+        engine.dispose()
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from sqlalchemy import func, select, update
 from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import Click, Conversion, ReconciliationLog
 from reconcile.services.tracking.counts import counted_conversions
-from tests.conftest import unique_post_url
+from tests.conftest import requires_postgres, unique_post_url
+from tests.integration.obs import scrape
 from tests.integration.tracking_help import auth, click, drain, give_landing, make_link
 
 
@@ -61,6 +62,42 @@ def test_a_postback_replayed_five_times_counts_once(client, world):
     assert _counted(post_id) == 1
     stats = client.get(f"/api/v1/links/{code}/stats", headers=auth(world.affiliate)).get_json()
     assert stats["conversions"] == {"counted": 1}
+
+
+def test_a_conversion_costs_two_round_trips_and_no_transaction(client, world, round_trips):
+    """The click's read and the conversion's insert, each committed by itself
+    (db.single_statements): no BEGIN, no COMMIT. A replay adds the first answer's read."""
+    requires_postgres()
+    _, click_id = _clicked(client, world)
+    drain()
+    warm = _post(client, world.advertiser, click_id=click_id, event_id="warm")  # key cached
+    assert warm.status_code == 201, warm.get_json()
+    round_trips.clear()
+    assert _post(client, world.advertiser, click_id=click_id, event_id="new").status_code == 201
+    assert sum(round_trips) == 2, round_trips
+    round_trips.clear()
+    assert _post(client, world.advertiser, click_id=click_id, event_id="new").status_code == 200
+    assert sum(round_trips) == 3, round_trips
+
+
+def _outcomes(client: Any) -> dict[str, float]:
+    return {dict(labels)["outcome"]: value for (name, labels), value in scrape(client).items()
+            if name == "reconcile_postbacks_total"}
+
+
+def test_each_postbacks_outcome_is_counted_in_the_metrics(client, world):
+    """Counted in the process and sent with its next flush: a scrape sends this process's
+    first, so it sees every one."""
+    _, click_id = _clicked(client, world)
+    before = _outcomes(client)
+    for event_id in ("a", "b", "a"):
+        _post(client, world.advertiser, click_id=click_id, event_id=event_id)
+    unknown = _post(client, world.advertiser, click_id=uuid.uuid4().hex, event_id="c")
+    assert unknown.get_json()["code"] == "UNKNOWN_CLICK"
+    after = _outcomes(client)
+    grew = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    assert {k: v for k, v in grew.items() if v} == {"counted": 2, "replayed": 1,
+                                                    "unknown_click": 1}
 
 
 def test_a_postback_right_after_the_click_finds_it_before_the_writer_ran(client, world):

@@ -7,7 +7,7 @@ import secrets as random
 from datetime import UTC, datetime
 from hashlib import sha256
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from reconcile.errors import NotFound
@@ -42,9 +42,10 @@ def signature(secret: str, signed: str) -> str:
     return hmac.new(secret.encode(), signed.encode(), sha256).hexdigest()
 
 
-def verifies(session: Session, client_id: int, signed: str, sig: str | None) -> bool:
+def verifies(db: Session | Connection, client_id: int, signed: str, sig: str | None
+             ) -> bool:
     """Tell whether `sig` is the client's current secret's signature of `signed`."""
-    secret = session.scalar(select(PostbackSecret.secret)
+    secret = db.scalar(select(PostbackSecret.secret)
                             .where(PostbackSecret.client_id == client_id))
     if not secret or not sig:
         return False

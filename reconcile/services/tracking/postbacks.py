@@ -18,11 +18,10 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from reconcile.errors import ValidationFailed
-from reconcile.observability.store import count, record
-from reconcile.persistence.db import unit_of_work
+from reconcile.observability.store import count, record_later
+from reconcile.persistence.db import single_statements
 from reconcile.persistence.models import Campaign, Click, Conversion, TrackedLink, table_of
 from reconcile.services.principal import Principal
 from reconcile.services.tracking import clicks
@@ -80,28 +79,27 @@ def _insert(dialect: str) -> Any:
             .returning(*_conversions.c))
 
 
-def _click(session: Session, click_id: str) -> Any:
-    return session.connection().execute(_CLICK, {"click_id": click_id}).first()
+def _click(conn: Connection, click_id: str) -> Any:
+    return conn.execute(_CLICK, {"click_id": click_id}).first()
 
 
 # How long a postback waits for a click that another writer has read and is writing now.
 IN_FLIGHT_SECONDS = 2.0
 
 
-def _known_click(session: Session, click_id: str) -> Any:
+def _known_click(conn: Connection, click_id: str) -> Any:
     """The click, written first if it still waits in Redis: a fast buyer's postback can
     arrive before the writer's next batch. If a beat writer has just taken that batch, the
-    click is in its hands, not the stream's: wait (a little) for its commit."""
-    click = _click(session, click_id)
+    click is in its hands, not the stream's: wait (a little) for its commit. (Each look is
+    a statement of its own, so it sees what committed before it.)"""
+    click = _click(conn, click_id)
     if click is None:
-        session.commit()  # end the transaction: on SQLite it would lock the writer out
         clicks.flush_clicks(max_seconds=2.0)
-        click = _click(session, click_id)
+        click = _click(conn, click_id)
         deadline = time.monotonic() + IN_FLIGHT_SECONDS
         while click is None and time.monotonic() < deadline and clicks.in_flight():
-            session.commit()  # a fresh snapshot for the next look
             time.sleep(0.05)
-            click = _click(session, click_id)
+            click = _click(conn, click_id)
     return click
 
 
@@ -129,18 +127,19 @@ def record_postback(principal: Principal | None, p: Postback, *,
     (the text it signed, its signature) instead, checked against the click's client."""
     now = datetime.now(UTC)
     _check(p, now)
-    with unit_of_work() as uow:
-        s = uow.session
-        click = _known_click(s, p.click_id)
+    # No transaction: the click is written once and never changes, and the unique
+    # (client_id, event_id) decides between racing postbacks (see _insert). Each statement
+    # commits by itself: two round trips for a new conversion instead of four.
+    with single_statements() as conn:
+        click = _known_click(conn, p.click_id)
         if click is None or (principal is not None and principal.role == "CLIENT"
                              and principal.client_id != click.client_id):
             counted_event("unknown_click")
             raise UnknownClick(f"no click {p.click_id[:64]} of yours is known")
-        if signed is not None and not verifies(s, click.client_id, *signed):
+        if signed is not None and not verifies(conn, click.client_id, *signed):
             counted_event("bad_signature")
             raise BadSignature("the signature does not match the client's postback secret")
         occurred = p.occurred_at or now
-        conn = s.connection()
         made = _made(conn, {
             "client_id": click.client_id, "event_id": p.event_id, "click_id": p.click_id,
             "amount_minor": p.amount_minor, "currency": p.currency, "occurred_at": occurred,
@@ -162,4 +161,6 @@ def _made(conn: Connection, values: dict[str, Any]) -> Any:
 
 
 def counted_event(outcome: str) -> None:
-    record(count("postbacks_total", outcome=outcome))
+    # Buffered, like a submission's latency: a postback is a hot write, and a round trip
+    # of its own to Redis was a sixth of its CPU.
+    record_later(count("postbacks_total", outcome=outcome))
