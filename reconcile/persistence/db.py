@@ -59,6 +59,9 @@ def _make_engine(url: str, autocommit: bool = False) -> Engine:
     return engine
 
 
+# What a read can run on: a unit of work's session or a single_statements connection.
+Reader = Session | Connection
+
 # A pooled connection idle this long is pinged before it is handed out. SQLAlchemy's
 # pool_pre_ping pings on every checkout: a round trip per unit of work, two per submission,
 # to guard against what only happens to a connection left idle (a database restarted, an

@@ -15,6 +15,7 @@ from reconcile.persistence.db import unit_of_work
 from reconcile.persistence.models import User
 from reconcile.platforms.fetching import FetchOutcome
 from reconcile.services.reconciliation.attempts import Job, run_attempt, run_attempts
+from reconcile.services.reconciliation.targets import load_targets
 from tests.conftest import requires_postgres
 from tests.integration.flows import alerts, attempts, ledger, post_url, submit_claim, trust
 
@@ -182,6 +183,20 @@ def test_a_batch_costs_the_same_round_trips_whether_it_holds_three_jobs_or_twelv
                              round_trips, expect="MATCHED")
 
     assert sum(small) == sum(large), large
+
+
+def test_loading_a_batchs_targets_costs_its_read_and_its_mark_and_no_transaction(
+    world: Any, dispatched: Any, round_trips: list[int],
+) -> None:
+    """load_targets runs on single_statements: no BEGIN and no COMMIT around the read of
+    the jobs' targets and the mark that a worker took them."""
+    requires_postgres()
+    reports = _reports(world, world.new_affiliate(), "youtube", [MATCHED] * 3)
+    load_targets([Job(reports[0], 1)])  # the pool's first connection: its set-up queries
+    round_trips.clear()
+    targets = load_targets([Job(r, 1) for r in reports])
+    assert [t.report_id for t in targets if t is not None] == reports
+    assert sum(round_trips) == 2, round_trips
 
 
 def test_an_alert_a_batch_raises_costs_it_one_round_trip(

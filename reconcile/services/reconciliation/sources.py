@@ -12,9 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.db import Reader, single_statements
 from reconcile.rules.sources import (
     POSTBACK,
     TRACKED,
@@ -24,8 +22,8 @@ from reconcile.rules.sources import (
 )
 from reconcile.services.tracking import counts
 
-CountFn = Callable[[Session, Collection[int], datetime], dict[int, int]]
-LinkFn = Callable[[Session, Collection[int]], set[int]]
+CountFn = Callable[[Reader, Collection[int], datetime], dict[int, int]]
+LinkFn = Callable[[Reader, Collection[int]], set[int]]
 
 
 @dataclass(frozen=True)
@@ -65,12 +63,12 @@ def needs_tracking(sources: Sources) -> bool:
 
 def read_tracked(posts: Sequence[tuple[int, Sources]], as_of: datetime,
                  counters: Counters = PRODUCTION) -> Tracked:
-    """Read, in one short transaction, the tracked counts of the posts that use them."""
+    """Read the tracked counts of the posts that use them. No transaction: each read is a
+    snapshot of its own, as it would be inside one at READ COMMITTED."""
     wanted = sorted({post for post, sources in posts if needs_tracking(sources)})
     if not wanted:
         return Tracked()
-    with unit_of_work() as uow:
-        s = uow.session
+    with single_statements() as s:
         linked = counters.has_link(s, wanted) & set(wanted)
         ids = sorted(linked)
         click_posts = [p for p, src in posts if p in linked and src.clicks == TRACKED]

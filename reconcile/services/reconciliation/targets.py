@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, exists, func, select, update
 
-from reconcile.persistence.db import unit_of_work
+from reconcile.persistence.db import single_statements
 from reconcile.persistence.models import (
     Attempt,
     Campaign,
@@ -112,8 +112,9 @@ def load_targets(jobs: Sequence[Job], *, mark_taken: bool = True) -> list[Target
     note that a worker began the jobs that have something to do."""
     if not jobs:
         return []
-    with unit_of_work() as uow:
-        conn = uow.session.connection()
+    # No transaction: the mark needs none around the read (a worker that dies between them
+    # leaves no mark either way), and BEGIN and COMMIT were half of this read's round trips.
+    with single_statements() as conn:
         rows = conn.execute(_TARGETS.where(Report.id.in_({job.report_id for job in jobs}))).all()
         by_report = {row[0]: row for row in rows}
         targets = [_target(job, by_report.get(job.report_id)) for job in jobs]

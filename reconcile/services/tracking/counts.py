@@ -13,12 +13,12 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
+from reconcile.persistence.db import Reader
 from reconcile.persistence.models import Click, Conversion, TrackedLink
 
 
-def counted_clicks(session: Session, post_ids: Collection[int], as_of: datetime) -> dict[int, int]:
+def counted_clicks(session: Reader, post_ids: Collection[int], as_of: datetime) -> dict[int, int]:
     """Each post's counted clicks as of `as_of` (0 for a post without any or without a link)."""
     ids = sorted(set(post_ids))
     if not ids:
@@ -32,7 +32,7 @@ def counted_clicks(session: Session, post_ids: Collection[int], as_of: datetime)
     return dict.fromkeys(ids, 0) | {int(p or 0): int(n) for p, n in rows}
 
 
-def counted_conversions(session: Session, post_ids: Collection[int],
+def counted_conversions(session: Reader, post_ids: Collection[int],
                         as_of: datetime) -> dict[int, int]:
     """Each post's counted conversions as of `as_of`."""
     ids = sorted(set(post_ids))
@@ -49,7 +49,7 @@ def counted_conversions(session: Session, post_ids: Collection[int],
     return dict.fromkeys(ids, 0) | {int(p or 0): int(n) for p, n in rows}
 
 
-def has_tracked_link(session: Session, post_ids: Collection[int]) -> set[int]:
+def has_tracked_link(session: Reader, post_ids: Collection[int]) -> set[int]:
     """The posts among `post_ids` that have a tracked link (a claim of tracked clicks or
     postback conversions for any other post cannot be verified: `unverifiable_claim`)."""
     ids = sorted(set(post_ids))
