@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -25,6 +25,7 @@ log = logging.getLogger("reconcile.dispatch")
 
 ATTEMPT_TASK = "reconcile.attempt"
 ALERT_TASK = "reconcile.deliver_alert"
+ALERTS_TASK = "reconcile.deliver_alerts"
 
 
 class Dispatcher(Protocol):
@@ -39,7 +40,10 @@ class Dispatcher(Protocol):
         request_id: str | None = None,
     ) -> bool: ...
 
-    def deliver_alert(self, alert_id: int, *, countdown: float | None = None) -> bool: ...
+    def deliver_alert(self, alert_id: int, *, countdown: float | None = None,
+                      retries: int = 0) -> bool: ...
+
+    def deliver_alerts(self, alert_ids: Sequence[int]) -> bool: ...
 
 
 class CeleryDispatcher:
@@ -83,15 +87,26 @@ class CeleryDispatcher:
             return False
         return True
 
-    def deliver_alert(self, alert_id: int, *, countdown: float | None = None) -> bool:
-        """Send an alert's webhook delivery job (high queue: operators are waiting for it)."""
+    def deliver_alert(self, alert_id: int, *, countdown: float | None = None,
+                      retries: int = 0) -> bool:
+        """Send an alert's webhook delivery job (high queue: operators are waiting for it).
+        `retries`: the tries it has had already (a batch's first one), so it still gets
+        tasks.alerts.MAX_TRIES in all."""
+        return self._alert_job(ALERT_TASK, alert_id, countdown=countdown, retries=retries)
+
+    def deliver_alerts(self, alert_ids: Sequence[int]) -> bool:
+        """Send one delivery job for several alerts (those one transaction raised)."""
+        return self._alert_job(ALERTS_TASK, list(alert_ids))
+
+    def _alert_job(self, task: str, arg: int | list[int], *, countdown: float | None = None,
+                   retries: int = 0) -> bool:
         if not redis_clients.available(current_redis_url()):
             log.warning("Alert delivery dispatch skipped, the broker is not answering; the "
                         "alert sweep will resend")
             return False
-        message = task_message(ALERT_TASK, [alert_id], {}, "high",
+        message = task_message(task, [arg], {}, "high",
                                countdown=countdown if countdown and countdown > 0 else None,
-                               headers={"sent_at": time.time()})
+                               headers={"sent_at": time.time(), "retries": retries})
         try:
             publish(broker_client(), "high", message)
         except (RedisError, OSError) as exc:  # the alert sweep resends alerts with no delivery

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+
 from celery.schedules import crontab
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
+from reconcile.dispatch import get_dispatcher
 from reconcile.locks import held
 from reconcile.services.alerts.deliver import deliver
 from reconcile.services.alerts.digest import flush_digests, resend_undelivered
@@ -52,6 +56,44 @@ def deliver_alert(self, alert_id: int) -> str:
     if result.retry:
         raise self.retry(countdown=backoff(self.request.retries))
     return result.outcome
+
+
+# A batch delivers for at most this long, then hands the rest to a job of its own: slow
+# webhooks (each POST may take TIMEOUT) must not run it into the task's soft time limit.
+BATCH_SECONDS = 20.0
+
+
+@app.task(
+    name="reconcile.deliver_alerts",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, RedisError),
+    retry_backoff=BACKOFF_BASE_SECONDS,
+    max_retries=MAX_TRIES - 1,
+)
+def deliver_alerts(self, alert_ids: list[int]) -> dict[str, int]:
+    """Deliver the alerts one transaction raised, in one job instead of a job each. This
+    is each alert's first try; an alert that is worth another goes on in a deliver_alert
+    job of its own, which counts this try among its MAX_TRIES. Running again (a retry of
+    this job) sends nothing twice: each alert's records say which webhooks have it."""
+    dispatcher = get_dispatcher()
+    began = time.monotonic()
+    outcomes: Counter[str] = Counter()
+    unsent: list[int] = []
+    for i, alert_id in enumerate(alert_ids):
+        if i and time.monotonic() - began > BATCH_SECONDS:  # at least one per job
+            if not dispatcher.deliver_alerts(alert_ids[i:]):
+                unsent.extend(alert_ids[i:])
+            outcomes["handed_on"] += len(alert_ids) - i
+            break
+        result = deliver(alert_id, final=False)
+        outcomes[result.outcome] += 1
+        if result.retry and not dispatcher.deliver_alert(alert_id, countdown=backoff(0),
+                                                         retries=1):
+            unsent.append(alert_id)
+    if unsent:  # the broker refused the hand-over: this job tries again later, whole
+        raise self.retry(countdown=backoff(self.request.retries))
+    return dict(outcomes)
 
 
 @app.task(name="reconcile.alert_housekeeping", ignore_result=True)

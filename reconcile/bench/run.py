@@ -8,7 +8,8 @@ import socket
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from reconcile.bench.measure import (
 )
 from reconcile.bench.noop import publish, wait_for_noops
 from reconcile.bench.report import RunResult, latency_summary, per_second, summarise
+from reconcile.bench.sink import Sink, webhook_sink
 from reconcile.bench.stage import BenchError, Stage, check_urls, staged
 from reconcile.bench.tracking import create_tracking_fixtures, postback_phase, redirect_phase
 from reconcile.bench.workload import create_fixtures, submissions
@@ -50,6 +52,7 @@ class Options:
     postbacks: int = 500  # the postback phase, on the redirect phase's clicks (0: skip it)
     busy_probe: int = 0  # the busy phase: submissions one at a time beside a drain (0: skip)
     busy_backlog: int = 3000  # what the workers drain during the busy phase
+    webhooks: bool = False  # an alert webhook (a sink of the bench's) on the API and workers
 
 
 def free_port() -> int:
@@ -140,8 +143,11 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
 
     check_urls(database_url, redis_url)  # a refusal stays the only line printed
     say("staging a fresh database and Redis index")
-    with staged(database_url or "", redis_url or "", opts.keep) as stage:
+    with staged(database_url or "", redis_url or "", opts.keep) as stage, \
+            _webhooks(opts.webhooks) as sink:
         env = _point_at(stage)
+        if sink is not None:
+            env["ALERT_WEBHOOK_URLS"] = sink.url
         fixtures = create_fixtures(opts.affiliates)
         live_work = submissions(opts.submissions, fixtures)
         backlog_work = submissions(opts.backlog, fixtures)
@@ -199,6 +205,8 @@ def run_bench(opts: Options, database_url: str | None, redis_url: str | None,
             cluster.stop()
     say("done")
     report = _report(opts, live, capacity, noops, noop_seconds, sampler, healthz)
+    if sink is not None:
+        report["webhook_deliveries"] = sink.received
     if busy is not None:
         report["busy"] = busy
     report.update(tracking)
@@ -255,6 +263,15 @@ def _tracking_phases(opts: Options, port: int, stage: Stage, cluster: Cluster,
         out["postback"] = postback_phase(HOST, port, fixtures, opts.postbacks,
                                          opts.concurrency, lambda: _cpu(cluster, "api"))
     return out
+
+
+@contextmanager
+def _webhooks(wanted: bool) -> Iterator[Sink | None]:
+    if not wanted:
+        yield None
+        return
+    with webhook_sink(HOST) as sink:
+        yield sink
 
 
 def _report(opts: Options, live: Phase, capacity: Phase | None, noops: int,

@@ -53,6 +53,9 @@ from reconcile.cli.common import friendly, main, print_json
                    "--busy-backlog (0: skip it).")
 @click.option("--busy-backlog", default=3000, show_default=True, type=click.IntRange(1, 10**6),
               help="Busy phase: submissions queued (workers paused) for the workers to drain.")
+@click.option("--webhooks", is_flag=True,
+              help="Configure an alert webhook (a receiver the bench serves) on the API and "
+                   "the workers, so each alert is delivered as in a deployment with webhooks.")
 @click.option("--keep", is_flag=True, help="Keep the bench database and the process logs.")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the report to this file.")
@@ -62,7 +65,7 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
           affiliates: int,
           noop_tasks: int | None, drain_timeout: float, clicks: int, postbacks: int,
           scale: bool, reports: int, posts: int, rounds: int, repeats: int, busy_probe: int,
-          busy_backlog: int, keep: bool, json_file: Path | None) -> None:
+          busy_backlog: int, webhooks: bool, keep: bool, json_file: Path | None) -> None:
     """Run the API, workers and simulator on a fresh database and load them over HTTP.
 
     With --scale: how reads and submissions cost on a large database against an empty one.
@@ -92,7 +95,7 @@ def bench(submissions: int, concurrency: int, workers: int, api_workers: int,
         backlog=min(submissions, 2000) if backlog is None else backlog,
         noop_tasks=noop_tasks or max(submissions, 500), drain_timeout=drain_timeout,
         keep=keep, clicks=clicks, postbacks=postbacks, busy_probe=busy_probe,
-        busy_backlog=busy_backlog,
+        busy_backlog=busy_backlog, webhooks=webhooks,
     )
     _emit(run_bench(opts, database_url, redis_url), json_file)
 

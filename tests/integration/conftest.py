@@ -114,6 +114,7 @@ class RecordingDispatcher:
     def __init__(self) -> None:
         self.sent: list[tuple[int, int, dict[str, Any]]] = []
         self.alerts: list[int] = []
+        self.alert_jobs: list[tuple[list[int], dict[str, Any]]] = []  # (ids, options) per job
 
     def reconcile(self, report_id: int, attempt_number: int, **kwargs: Any) -> bool:
         self.sent.append((report_id, attempt_number, kwargs))
@@ -121,6 +122,12 @@ class RecordingDispatcher:
 
     def deliver_alert(self, alert_id: int, **kwargs: Any) -> bool:
         self.alerts.append(alert_id)
+        self.alert_jobs.append(([alert_id], kwargs))
+        return True
+
+    def deliver_alerts(self, alert_ids: Any) -> bool:
+        self.alerts.extend(alert_ids)
+        self.alert_jobs.append((list(alert_ids), {"batch": True}))
         return True
 
 

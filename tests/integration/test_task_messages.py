@@ -33,8 +33,12 @@ CALLS = [
                  "high", None, {"sent_at": 1.5, "traceparent": "00-1-2-01"}, id="attempt"),
     pytest.param("reconcile.attempt", [7, 2], {"trigger": "retry", "request_id": None},
                  "low", 90.0, {"sent_at": 1.5, "traceparent": None}, id="retry-countdown"),
-    pytest.param("reconcile.deliver_alert", [12], {}, "high", None, {"sent_at": 1.5},
-                 id="alert"),
+    pytest.param("reconcile.deliver_alert", [12], {}, "high", None,
+                 {"sent_at": 1.5, "retries": 0}, id="alert"),
+    pytest.param("reconcile.deliver_alert", [12], {}, "high", 2.0,
+                 {"sent_at": 1.5, "retries": 1}, id="alert-handed-on"),
+    pytest.param("reconcile.deliver_alerts", [[12, 13]], {}, "high", None,
+                 {"sent_at": 1.5, "retries": 0}, id="alerts"),
 ]
 
 

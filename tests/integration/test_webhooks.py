@@ -68,6 +68,82 @@ def test_an_alert_dispatches_its_delivery_only_once_its_transaction_commits(
     assert dispatched.alerts == [alert_id]
 
 
+def _raise_together(affiliate_id: int, n: int) -> list[int]:
+    with unit_of_work() as uow:
+        alerts = [raise_alert(uow.session, SPEC, report_id=None, affiliate_id=affiliate_id,
+                              platform="youtube", dedupe_key=unique("together"))
+                  for _ in range(n)]
+    return [a.id for a in alerts if a is not None]
+
+
+def test_the_alerts_one_transaction_raises_go_out_in_one_job(
+    world: Any, dispatched: Any, hooks: Receiver
+) -> None:
+    """An attempt batch raises several alerts: a job each cost the workers a task each."""
+    together = _raise_together(world.affiliate["id"], 3)
+    alone = _raise(world.affiliate["id"])
+
+    assert len(together) == 3
+    assert dispatched.alert_jobs == [(together, {"batch": True}), ([alone], {})]
+
+
+def test_a_batch_delivers_each_alert_once_per_webhook_and_hands_a_failing_one_on(
+    world: Any, dispatched: Any, hooks: Receiver
+) -> None:
+    from tasks.alerts import deliver_alert, deliver_alerts
+
+    first, second = _raise_together(world.affiliate["id"], 2)
+    dispatched.alert_jobs.clear()
+    hooks.script["/b"] = [503]  # the batch's first POST to /b: the first alert's
+
+    deliver_alerts.apply(args=[[first, second]])
+
+    assert [len(hooks.for_alert(a, "/a")) for a in (first, second)] == [1, 1]
+    assert [r.status for r in hooks.for_alert(first, "/b")] == [503]
+    assert [r.status for r in hooks.for_alert(second, "/b")] == [200]
+    # The first alert goes on alone, as its second try, after the first backoff.
+    assert dispatched.alert_jobs == [([first], {"countdown": 2.0, "retries": 1})]
+
+    deliver_alert.apply(args=[first], retries=1)
+
+    assert [r.status for r in hooks.for_alert(first, "/b")] == [503, 200]
+    assert sorted(d["attempts"] for d in _deliveries(first)) == [1, 2]
+    assert all(d["status"] == "delivered" for a in (first, second) for d in _deliveries(a))
+
+
+def test_an_alert_a_batch_hands_on_still_gets_five_tries_in_all(
+    world: Any, dispatched: Any, hooks: Receiver
+) -> None:
+    from tasks.alerts import MAX_TRIES, deliver_alert, deliver_alerts
+
+    hooks.script["/b"] = [503] * 10
+    (alert_id,) = _raise_together(world.affiliate["id"], 1)
+
+    deliver_alerts.apply(args=[[alert_id]])
+    (handed,) = [opts for ids, opts in dispatched.alert_jobs if opts.get("retries")]
+    deliver_alert.apply(args=[alert_id], retries=handed["retries"])
+
+    assert len(hooks.for_alert(alert_id, "/b")) == MAX_TRIES
+    (failed,) = [d for d in _deliveries(alert_id) if d["status"] == "failed"]
+    assert failed["attempts"] == MAX_TRIES and failed["retrying"] is False
+
+
+def test_a_batch_out_of_time_hands_the_rest_on_in_one_job(
+    world: Any, dispatched: Any, hooks: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slow webhooks must not run a batch into the task's time limit."""
+    import tasks.alerts
+
+    monkeypatch.setattr(tasks.alerts, "BATCH_SECONDS", 0.0)
+    ids = _raise_together(world.affiliate["id"], 3)
+    dispatched.alert_jobs.clear()
+
+    assert tasks.alerts.deliver_alerts.apply(args=[ids]).get() == {"delivered": 1,
+                                                                   "handed_on": 2}
+    assert len(hooks.for_alert(ids[0])) == 2 and hooks.for_alert(ids[1]) == []
+    assert dispatched.alert_jobs == [(ids[1:], {"batch": True})]
+
+
 @pytest.fixture
 def only_a_configured_worker(stack: dict[str, str], tmp_path: Any,
                              monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
@@ -109,6 +185,44 @@ def test_a_worker_delivers_an_alert_once_per_webhook_signed_and_retries_a_500(
     attempts = sorted(d["attempts"] for d in _deliveries(alert_id))
     assert attempts == [1, 2]
     assert all(receiver.url not in d["url"] for d in _deliveries(alert_id))
+
+
+def test_a_worker_delivers_a_transactions_alerts_from_one_job_and_retries_a_500(
+    world: Any, only_a_configured_worker: Receiver
+) -> None:
+    receiver = only_a_configured_worker
+    receiver.script["/b"] = [500]
+
+    ids = _raise_together(world.affiliate["id"], 3)
+
+    wait_for(lambda: all(len(_deliveries(a)) == 2 and all(
+        d["status"] == "delivered" for d in _deliveries(a)) for a in ids), 30,
+        what="the three alerts delivered to both webhooks")
+    assert [len(receiver.for_alert(a, "/a")) for a in ids] == [1, 1, 1]
+    assert sorted(len(receiver.for_alert(a, "/b")) for a in ids) == [1, 1, 2]
+
+
+def test_a_worker_counts_the_tries_a_job_says_it_had(
+    world: Any, only_a_configured_worker: Receiver
+) -> None:
+    """The hand-over's `retries` reaches the worker: a job that says it had four tries has
+    its last, and records that no other follows."""
+    from reconcile.dispatch import CeleryDispatcher
+
+    receiver = only_a_configured_worker
+    receiver.script["/b"] = [503] * 10
+    with unit_of_work() as uow:  # no job of its own: this test sends the one it means
+        alert = raise_alert(uow.session, SPEC, report_id=None,
+                            affiliate_id=world.affiliate["id"], platform="youtube",
+                            dedupe_key=unique("fifth"))
+        assert alert is not None
+        uow.session.info.pop("reconcile.alert_deliveries")
+    assert CeleryDispatcher().deliver_alert(alert.id, retries=4)
+
+    wait_for(lambda: len(_deliveries(alert.id)) == 2, 30, what="the last try's records")
+    (failed,) = [d for d in _deliveries(alert.id) if d["status"] == "failed"]
+    assert failed["retrying"] is False
+    assert len(receiver.for_alert(alert.id, "/b")) == 1
 
 
 def test_a_webhook_that_keeps_failing_gets_five_tries_and_its_last_error_recorded(

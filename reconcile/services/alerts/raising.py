@@ -56,7 +56,7 @@ def raise_alert(
     )
     alert_changed(session, AlertChanged(alert_id, spec.type, spec.category, spec.severity,
                                         AlertStatus.OPEN, affiliate_id, report_id))
-    after_commit(session, lambda: _schedule_delivery(alert_id))
+    _deliver_after_commit(session, alert_id)
     after_commit(session, observe.alert_created(spec.type, spec.severity))
     return alert
 
@@ -69,17 +69,35 @@ def _insert_unless_present(dialect_name: str) -> Any:
     return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
-def _schedule_delivery(alert_id: int) -> None:
-    """Queue the alert's webhook delivery; the alert sweep resends it if this fails.
+_DELIVERIES = "reconcile.alert_deliveries"  # session.info key: the alerts to deliver
+
+
+def _deliver_after_commit(session: Session, alert_id: int) -> None:
+    """Deliver the alert once the transaction commits, in one job with the other alerts it
+    raises: an attempt batch raises several, and a job each cost the workers a task per
+    alert (docs/performance.md, "the alerts' jobs")."""
+    pending = session.info.get(_DELIVERIES)
+    if pending is None:
+        pending = session.info[_DELIVERIES] = []
+        after_commit(session, lambda: _schedule_delivery(session.info.pop(_DELIVERIES, [])))
+    pending.append(alert_id)
+
+
+def _schedule_delivery(alert_ids: list[int]) -> None:
+    """Queue the alerts' webhook delivery; the alert sweep resends it if this fails.
 
     Not when no webhook is configured: the job would find none and do nothing, at the cost
     of a task (a fifth of a reconciliation's worker CPU in the bench, where a fifth of the
-    attempts raise an alert). Its alert keeps no delivery record, so once webhooks are
-    configured the alert sweep sends it, as it does a lost dispatch (within GIVE_UP_AFTER).
+    attempts raise an alert). Its alerts keep no delivery record, so once webhooks are
+    configured the alert sweep sends them, as it does a lost dispatch (within GIVE_UP_AFTER).
     """
-    if not load_settings().alert_webhook_urls:
+    if not alert_ids or not load_settings().alert_webhook_urls:
         return
+    dispatcher = get_dispatcher()
     try:
-        get_dispatcher().deliver_alert(alert_id)
+        if len(alert_ids) == 1:
+            dispatcher.deliver_alert(alert_ids[0])
+        else:
+            dispatcher.deliver_alerts(alert_ids)
     except Exception as exc:  # noqa: BLE001 - the cause has committed; never fail it now
         log.warning("Alert delivery dispatch failed", extra={"error_code": type(exc).__name__})
