@@ -13,7 +13,7 @@ import pytest
 from reconcile.bench.report import REQUIRED_KEYS
 from tests.conftest import IN_CI, ROOT, TEST_DB, TEST_REDIS, requires_postgres
 
-SUBMISSIONS = 30
+SUBMISSIONS = 60  # the 56th is the first over-claim (workload.MIX): an alert to deliver
 BACKLOG = 20
 BUSY_BACKLOG, BUSY_PROBE = 40, 10
 CLICKS = 200
@@ -41,7 +41,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
          "--concurrency", "4", "--workers", "1", "--api-workers", "1",
          "--backlog", str(BACKLOG), "--clicks", str(CLICKS), "--postbacks", str(POSTBACKS),
          "--busy-probe", str(BUSY_PROBE), "--busy-backlog", str(BUSY_BACKLOG),
-         "--drain-timeout", "120", "--json", str(out)],
+         "--drain-timeout", "120", "--webhooks", "--json", str(out)],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -128,6 +128,11 @@ def test_the_redirect_phase_answered_every_click_and_lost_none(report):
     latency = redirect["redirect_latency_ms"]
     assert 0 < latency["p50"] <= latency["p99"] <= latency["max"]
     assert 0 < redirect["api_cpu_ms_per_click"] < 1000
+
+
+def test_with_webhooks_the_workers_delivered_alerts_to_the_benchs_receiver(report):
+    assert report["outcomes"].get("AFFILIATE_OVERCLAIMED", 0) > 0  # each raises an alert
+    assert report["webhook_deliveries"] > 0
 
 
 def test_the_postback_phase_recorded_every_postback(report):
