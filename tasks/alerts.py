@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from typing import Any
 
 from celery.schedules import crontab
 from redis.exceptions import RedisError
@@ -41,15 +42,15 @@ def backoff(retries: int) -> float:
     return BACKOFF_BASE_SECONDS * (2**retries)
 
 
-@app.task(
-    name="reconcile.deliver_alert",
-    bind=True,
-    acks_late=True,
-    # Losing the database or Redis for a moment is worth another try; so is a 5xx.
-    autoretry_for=(OperationalError, RedisError),
-    retry_backoff=BACKOFF_BASE_SECONDS,
-    max_retries=MAX_TRIES - 1,
-)
+# Both delivery jobs: losing the database or Redis for a moment is worth another try (and
+# a webhook's 5xx, which the jobs retry themselves).
+DELIVERY_JOB: dict[str, Any] = {
+    "bind": True, "acks_late": True, "autoretry_for": (OperationalError, RedisError),
+    "retry_backoff": BACKOFF_BASE_SECONDS, "max_retries": MAX_TRIES - 1,
+}
+
+
+@app.task(name="reconcile.deliver_alert", **DELIVERY_JOB)
 def deliver_alert(self, alert_id: int) -> str:
     """Deliver one alert to every webhook; retry the webhooks that failed transiently."""
     result = deliver(alert_id, final=self.request.retries >= MAX_TRIES - 1)
@@ -63,14 +64,7 @@ def deliver_alert(self, alert_id: int) -> str:
 BATCH_SECONDS = 20.0
 
 
-@app.task(
-    name="reconcile.deliver_alerts",
-    bind=True,
-    acks_late=True,
-    autoretry_for=(OperationalError, RedisError),
-    retry_backoff=BACKOFF_BASE_SECONDS,
-    max_retries=MAX_TRIES - 1,
-)
+@app.task(name="reconcile.deliver_alerts", **DELIVERY_JOB)
 def deliver_alerts(self, alert_ids: list[int]) -> dict[str, int]:
     """Deliver the alerts one transaction raised, in one job instead of a job each. This
     is each alert's first try; an alert that is worth another goes on in a deliver_alert
